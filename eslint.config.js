@@ -1,0 +1,77 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+/**
+ * The dependency rule (house style §3), enforced per folder. Each entry: the folder, then
+ * what it must not import and why.
+ */
+const layer = (files, patterns, message, paths = []) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: patterns.map((group) => ({ group: [group], message })),
+        paths: paths.map((name) => ({ name, message })),
+      },
+    ],
+  },
+});
+
+const ours = ['lib', 'dicom', 'imaging', 'storage', 'index', 'services', 'web', 'cli'];
+const except = (...allowed) =>
+  ours.filter((m) => !allowed.includes(m)).flatMap((m) => [`**/${m}/**`, `../${m}/*`]);
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', 'migrations/**', 'coverage/**', 'bin/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  layer(
+    ['src/dicom/**'],
+    except(),
+    'dicom/ imports nothing of ours (house style §3).',
+    ['hono', 'drizzle-orm', 'sharp', 'postgres', '@electric-sql/pglite'],
+  ),
+  layer(['src/lib/**'], except(), 'lib/ imports nothing of ours.'),
+  layer(['src/imaging/**'], except('dicom', 'lib'), 'imaging/ may import dicom/ and lib/ only.'),
+  layer(
+    ['src/storage/**'],
+    except('lib'),
+    'storage/ knows bytes and keys, not DICOM, the index or HTTP.',
+    ['hono', 'drizzle-orm', 'dcmjs'],
+  ),
+  layer(
+    ['src/index/**'],
+    except('dicom', 'lib'),
+    'index/ knows the database, never storage/ or HTTP.',
+    ['hono', '@aws-sdk/client-s3', '@azure/storage-blob'],
+  ),
+  layer(
+    ['src/services/**'],
+    except('dicom', 'imaging', 'storage', 'index', 'lib'),
+    'services/ never import web/ or cli/.',
+    ['hono'],
+  ),
+  layer(
+    ['src/web/**'],
+    except('services', 'dicom', 'lib'),
+    'web/ is thin: it talks to services/, never to storage/ or index/.',
+    ['drizzle-orm', 'postgres', '@electric-sql/pglite'],
+  ),
+);

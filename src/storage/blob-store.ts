@@ -1,0 +1,68 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Opaque key of one stored blob. Keys are made by `newBlobKey()` (storage/keys.ts), never from
+ * DICOM UIDs: UIDs can carry PHI, invite path traversal and overwrite races, and cluster into hot
+ * partitions on object stores. A key names one immutable version: it is written once, never
+ * overwritten.
+ */
+export type BlobKey = string;
+
+/** Inclusive byte range, as in HTTP `Range: bytes=start-end`. `end` omitted = to the end. */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+export interface BlobStat {
+  key: BlobKey;
+  size: number;
+  /** Last modification time of the stored object. */
+  modifiedAt: Date;
+}
+
+export interface PutResult {
+  key: BlobKey;
+  /** Bytes written. */
+  size: number;
+}
+
+export interface PutOptions {
+  /** Aborts the upload; nothing is left behind under `key`. */
+  signal?: AbortSignal;
+  /** Size if known in advance (lets object stores pick single-shot vs multipart). */
+  contentLength?: number;
+}
+
+export interface GetOptions {
+  range?: ByteRange;
+  signal?: AbortSignal;
+}
+
+/**
+ * Where bytes live. Implementations: filesystem (default), memory (tests), and later S3, Azure,
+ * tiers and encryption as decorators. Every method throws only the typed errors of
+ * storage/errors.ts (foreign errors are wrapped with `cause`).
+ *
+ * The contract (storage/blob-store.contract.ts runs it against every implementation):
+ * - `put` streams `body` to `key` and resolves only once the bytes are durable (fsync'd /
+ *   committed). It refuses an existing key with `BlobExistsError` and leaves the original intact.
+ *   If `body` errors or the signal aborts, `put` rejects and nothing is visible under `key`.
+ * - `get` resolves to a stream of the whole blob or of `range`; a missing key rejects with
+ *   `BlobNotFoundError` before any byte is streamed; a range past the end rejects with
+ *   `BlobRangeError`.
+ * - `delete` of a missing key is not an error (idempotent), so sweepers can retry.
+ * - `list` yields every key (optionally under a prefix), in no guaranteed order.
+ */
+export interface BlobStore {
+  /** A short name for logs and the index's backend column, e.g. `fs`, `memory`. */
+  readonly name: string;
+  put(key: BlobKey, body: Readable, options?: PutOptions): Promise<PutResult>;
+  get(key: BlobKey, options?: GetOptions): Promise<Readable>;
+  stat(key: BlobKey): Promise<BlobStat>;
+  exists(key: BlobKey): Promise<boolean>;
+  delete(key: BlobKey): Promise<void>;
+  list(prefix?: string): AsyncIterable<BlobKey>;
+  /** Releases clients and handles. */
+  close(): Promise<void>;
+}
