@@ -48,9 +48,12 @@ export interface GetOptions {
  * - `put` streams `body` to `key` and resolves only once the bytes are durable (fsync'd /
  *   committed). It refuses an existing key with `BlobExistsError` and leaves the original intact.
  *   If `body` errors or the signal aborts, `put` rejects and nothing is visible under `key`.
+ *   A body that fails with one of our own errors (a `code` like `lib.size_limit_exceeded`)
+ *   rejects `put` with that same error; foreign body failures become `BlobBodyError`, aborts
+ *   `StorageAbortedError`. A given `contentLength` that the body does not match is refused.
  * - `get` resolves to a stream of the whole blob or of `range`; a missing key rejects with
- *   `BlobNotFoundError` before any byte is streamed; a range past the end rejects with
- *   `BlobRangeError`.
+ *   `BlobNotFoundError` before any byte is streamed. Ranges follow RFC 9110 §14.1.2: an `end`
+ *   past the last byte is shortened; a `start` at or past the size rejects with `BlobRangeError`.
  * - `delete` of a missing key is not an error (idempotent), so sweepers can retry.
  * - `list` yields every key (optionally under a prefix), in no guaranteed order.
  */

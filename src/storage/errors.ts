@@ -54,3 +54,41 @@ export class StorageUnavailableError extends StorageError {
     super(message, options);
   }
 }
+
+/** The device or quota is full (ENOSPC, EDQUOT); retrying later or elsewhere may succeed. */
+export class StorageFullError extends StorageError {
+  override readonly name = 'StorageFullError';
+  readonly code = 'storage.full';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** The caller's signal aborted the operation; `cause` is the signal's reason. */
+export class StorageAbortedError extends StorageError {
+  override readonly name = 'StorageAbortedError';
+  readonly code = 'storage.aborted';
+  constructor(
+    readonly key: string,
+    options?: ErrorOptions,
+  ) {
+    super(`operation on blob ${key} aborted`, options);
+  }
+}
+
+/**
+ * The body given to `put` failed (errored, closed early, or was not `contentLength` bytes);
+ * nothing was stored. `cause` is the body's error. Errors of this project that destroy the body
+ * (e.g. lib's SizeLimitExceededError from a byte counter) are passed through unwrapped instead.
+ */
+export class BlobBodyError extends StorageError {
+  override readonly name = 'BlobBodyError';
+  readonly code = 'storage.body_failed';
+  constructor(
+    readonly key: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`body of blob ${key} failed (${detail}); nothing was stored`, options);
+  }
+}

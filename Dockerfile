@@ -1,0 +1,33 @@
+# Strata DICOMweb server. Runs the TypeScript sources through tsx (no separate build step).
+# Embedded default: PGlite index + filesystem blobs under /data; set DATABASE_URL for PostgreSQL.
+FROM node:20-bookworm-slim
+
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    DATA_DIR=/data
+
+WORKDIR /app
+
+# Dependencies first, so source edits reuse this layer. sharp ships prebuilt binaries for
+# linux-x64/arm64 glibc inside its npm packages.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+COPY migrations ./migrations
+
+# Run as the unprivileged user of the base image; /data is the only writable place it needs.
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 8080
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+
+# SIGTERM from `docker stop` closes the server cleanly (cli/serve.ts).
+ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]
+CMD ["serve"]

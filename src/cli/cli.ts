@@ -1,0 +1,39 @@
+import { ConfigError, loadConfig } from '../config.js';
+import { migrateCommand } from './migrate.js';
+import { serveCommand } from './serve.js';
+
+const USAGE = `Usage: strata <command>
+
+Commands:
+  serve      start the DICOMweb server (applies pending migrations first)
+  migrate    apply pending index migrations and exit
+
+Configuration comes from environment variables; see README "Configuration".`;
+
+/** Runs one command; resolves to the process exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [command] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`strata: configuration error: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  switch (command) {
+    case 'serve':
+      return serveCommand(config);
+    case 'migrate':
+      return migrateCommand(config);
+    default:
+      console.error(`strata: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}

@@ -1,0 +1,9 @@
+import type { Config } from '../config.js';
+import { migrateIndex } from '../compose.js';
+
+/** `strata migrate`: applies pending migrations to the configured index and exits. */
+export async function migrateCommand(config: Config): Promise<number> {
+  const driver = await migrateIndex(config);
+  console.log(`strata: index migrations applied (${driver})`);
+  return 0;
+}

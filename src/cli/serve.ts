@@ -1,0 +1,15 @@
+import type { Config } from '../config.js';
+import { startStrata } from '../compose.js';
+
+/** `strata serve`: runs until SIGINT/SIGTERM, then closes cleanly. */
+export async function serveCommand(config: Config): Promise<number> {
+  const strata = await startStrata(config);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  strata.log.info('shutting down');
+  await strata.close();
+  return 0;
+}

@@ -1,0 +1,135 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Config } from './config.js';
+import { openDb, type Database } from './index/db.js';
+import { migrateDb } from './index/migrate.js';
+import { createLogger, type Logger } from './lib/log.js';
+import type { FaultPoint } from './services/store-instances.js';
+import { createServices, type Services } from './services/services.js';
+import type { BlobStore } from './storage/blob-store.js';
+import { FsBlobStore } from './storage/fs-blob-store.js';
+import { createApp } from './web/app.js';
+
+/**
+ * The composition root: config → database → blob store → services → web app. The only module
+ * that reads Config and the only one that imports every layer. Owns start and stop.
+ */
+export interface Strata {
+  services: Services;
+  database: Database;
+  store: BlobStore;
+  log: Logger;
+  /** Where the server listens (after `listen`). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ComposeOverrides {
+  /** Test hook: kills the process at a named point of the write path. */
+  crashAt?: FaultPoint | undefined;
+  log?: Logger;
+}
+
+function openIndex(config: Config): Promise<Database> {
+  return openDb({
+    url: config.databaseUrl,
+    pgliteDir: join(config.dataDir, 'index'),
+    maxConnections: config.databasePoolSize,
+  });
+}
+
+/** Applies pending index migrations (`strata migrate`); returns the driver used. */
+export async function migrateIndex(config: Config): Promise<Database['driver']> {
+  const database = await openIndex(config);
+  try {
+    await migrateDb(database);
+    return database.driver;
+  } finally {
+    await database.close();
+  }
+}
+
+export async function openStrata(config: Config): Promise<Omit<Strata, 'url'>> {
+  const log = createLogger(config.logLevel);
+  const database = await openIndex(config);
+  try {
+    await migrateDb(database);
+    const store = await FsBlobStore.open({ root: join(config.dataDir, 'blobs') });
+    const services = createServices({
+      db: database.db,
+      store,
+      log,
+      storeOptions: {
+        maxInstanceBytes: config.stow.maxInstanceBytes,
+        maxHeaderBytes: config.stow.maxHeaderBytes,
+        duplicatePolicy: config.stow.duplicatePolicy,
+        pendingGraceSeconds: config.sweeper.pendingGraceSeconds,
+        deleteGraceSeconds: config.sweeper.deleteGraceSeconds,
+      },
+      fault: faultHook(process.env['STRATA_TEST_CRASH_AT']),
+    });
+    return {
+      services,
+      database,
+      store,
+      log,
+      close: async () => {
+        await services.sweeper.stop();
+        await store.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** Starts the HTTP server and the sweeper; resolves once listening. */
+export async function startStrata(config: Config): Promise<Strata> {
+  const strata = await openStrata(config);
+  const app = createApp(strata.services, {
+    dicomwebRoot: config.dicomwebRoot,
+    publicBaseUrl: config.publicBaseUrl,
+    trustProxyHeaders: config.trustProxyHeaders,
+    corsOrigins: config.corsOrigins,
+    maxParts: config.stow.maxParts,
+    log: strata.log,
+  });
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () =>
+      resolve(s),
+    );
+    s.once('error', reject);
+  });
+  // A sweep at start-up reconciles what an earlier crash left behind.
+  void strata.services.sweeper.sweep().then(
+    (report) => strata.log.info('start-up sweep finished', { ...report }),
+    (error: unknown) => strata.log.error('start-up sweep failed', { error }),
+  );
+  strata.services.sweeper.start(config.sweeper.intervalSeconds);
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  strata.log.info('listening', { url, dicomweb: url + config.dicomwebRoot });
+  return {
+    ...strata,
+    url,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await strata.close();
+    },
+  };
+}
+
+/**
+ * STRATA_TEST_CRASH_AT names a write-path point where the process dies at once (SIGKILL: no
+ * cleanup, like a power cut). Only the durability tests set it.
+ */
+function faultHook(point: string | undefined): ((p: FaultPoint) => void) | undefined {
+  if (!point) return undefined;
+  return (reached) => {
+    if (reached === point) process.kill(process.pid, 'SIGKILL');
+  };
+}

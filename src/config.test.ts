@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults on an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(8080);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.dataDir.endsWith('/data')).toBe(true);
+    expect(config.dicomwebRoot).toBe('/dicom-web');
+    expect(config.stow.duplicatePolicy).toBe('reject');
+    expect(config.corsOrigins).toEqual(['*']);
+  });
+
+  it.each([
+    ['PORT', 'eighty', /PORT: expected a whole number/],
+    ['PORT', '70000', /PORT: must be at most 65535/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL: URL scheme must be one of/],
+    ['DATABASE_URL', 'not a url', /DATABASE_URL: not a valid URL/],
+    ['STOW_DUPLICATE_POLICY', 'merge', /STOW_DUPLICATE_POLICY: expected one of reject, replace/],
+    ['TRUST_PROXY_HEADERS', 'maybe', /TRUST_PROXY_HEADERS: expected true or false/],
+    ['DICOMWEB_ROOT', 'dicom-web', /DICOMWEB_ROOT: must be an absolute URL path/],
+    ['PUBLIC_BASE_URL', 'ftp://x', /PUBLIC_BASE_URL: URL scheme/],
+  ])('refuses %s=%s naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('never echoes a database URL, which may hold a password', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://user:secret@h/db' })).not.toThrow(/secret/);
+  });
+
+  it('parses lists and strips trailing slashes from URLs', () => {
+    const config = loadConfig({
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      PUBLIC_BASE_URL: 'https://pacs.example/base/',
+    });
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.publicBaseUrl).toBe('https://pacs.example/base');
+  });
+});

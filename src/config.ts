@@ -1,0 +1,166 @@
+import { resolve } from 'node:path';
+
+/**
+ * Configuration: environment variables → a typed, validated Config, read once at start-up.
+ * Every variable is listed in README "Configuration"; a bad value stops start-up with a message
+ * naming the variable. Only compose.ts and cli/ read Config; modules get plain option objects.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  /** Root of embedded state: PGlite index under `index/`, filesystem blobs under `blobs/`. */
+  dataDir: string;
+  /** PostgreSQL URL; unset → embedded PGlite in `dataDir/index`. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  /** Path prefix of the DICOMweb Studies Service. */
+  dicomwebRoot: string;
+  /** Public URL of the server as clients see it (behind a proxy); unset → from the request. */
+  publicBaseUrl: string | undefined;
+  /** Honour Forwarded / X-Forwarded-Host / X-Forwarded-Proto when no public URL is set. */
+  trustProxyHeaders: boolean;
+  /** Allowed CORS origins; `['*']` allows any. Empty → CORS off. */
+  corsOrigins: string[];
+  stow: {
+    /** Largest accepted instance (part) in bytes. */
+    maxInstanceBytes: number;
+    /** Most parts in one STOW request. */
+    maxParts: number;
+    /** Largest File Meta + dataset header kept in memory while parsing one instance. */
+    maxHeaderBytes: number;
+    /** What a different object under an existing SOP Instance UID does. */
+    duplicatePolicy: 'reject' | 'replace';
+  };
+  sweeper: {
+    intervalSeconds: number;
+    /** An upload with no commit after this long is considered dead and its blob swept. */
+    pendingGraceSeconds: number;
+    /** A replaced or deleted instance's blob stays this long for in-flight reads. */
+    deleteGraceSeconds: number;
+  };
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'config.invalid';
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = new EnvReader(env);
+  const dataDir = resolve(read.string('DATA_DIR', './data'));
+  const config: Config = {
+    host: read.string('HOST', '127.0.0.1'),
+    port: read.integer('PORT', 8080, { min: 0, max: 65535 }),
+    dataDir,
+    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, { min: 1, max: 1000 }),
+    dicomwebRoot: read.path('DICOMWEB_ROOT', '/dicom-web'),
+    publicBaseUrl: read.url('PUBLIC_BASE_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+    trustProxyHeaders: read.boolean('TRUST_PROXY_HEADERS', true),
+    corsOrigins: read.list('CORS_ORIGINS', ['*']),
+    stow: {
+      maxInstanceBytes: read.integer('STOW_MAX_INSTANCE_BYTES', 4 * GiB, { min: 1024 }),
+      maxParts: read.integer('STOW_MAX_PARTS', 10_000, { min: 1 }),
+      maxHeaderBytes: read.integer('STOW_MAX_HEADER_BYTES', 64 * MiB, { min: 64 * 1024 }),
+      duplicatePolicy: read.oneOf('STOW_DUPLICATE_POLICY', ['reject', 'replace'], 'reject'),
+    },
+    sweeper: {
+      intervalSeconds: read.integer('SWEEP_INTERVAL_SECONDS', 300, { min: 0 }),
+      pendingGraceSeconds: read.integer('SWEEP_PENDING_GRACE_SECONDS', 6 * 3600, { min: 0 }),
+      deleteGraceSeconds: read.integer('SWEEP_DELETE_GRACE_SECONDS', 600, { min: 0 }),
+    },
+    logLevel: read.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'], 'info'),
+  };
+  return config;
+}
+
+class EnvReader {
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value))
+      throw new ConfigError(name, `expected a whole number, got "${value}"`);
+    const n = Number(value);
+    if (!Number.isSafeInteger(n)) throw new ConfigError(name, 'number too large');
+    if (range.min !== undefined && n < range.min) {
+      throw new ConfigError(name, `must be at least ${range.min}`);
+    }
+    if (range.max !== undefined && n > range.max) {
+      throw new ConfigError(name, `must be at most ${range.max}`);
+    }
+    return n;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    throw new ConfigError(name, `expected true or false, got "${value}"`);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${value}"`);
+    }
+    return value as T;
+  }
+
+  list(name: string, fallback: string[]): string[] {
+    const value = this.env[name];
+    if (value === undefined) return fallback;
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+  }
+
+  /** Never echoes the value: URLs can hold credentials. */
+  url(name: string, protocols: string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new ConfigError(name, 'not a valid URL');
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(name, `URL scheme must be one of ${protocols.join(', ')}`);
+    }
+    return value;
+  }
+
+  path(name: string, fallback: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (!/^\/[A-Za-z0-9._~\-/]*$/.test(value) || value.includes('//')) {
+      throw new ConfigError(name, 'must be an absolute URL path such as /dicom-web');
+    }
+    return value.replace(/\/+$/, '') || '';
+  }
+}

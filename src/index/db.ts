@@ -1,0 +1,52 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** The one database type the rest of the code sees, whichever driver is behind it. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface OpenDbOptions {
+  /** postgres:// URL → postgres.js against that server. */
+  url?: string | undefined;
+  /** Without `url`: PGlite data directory; `undefined` → in memory (tests). */
+  pgliteDir?: string | undefined;
+  /** postgres.js pool size. */
+  maxConnections?: number;
+}
+
+export interface Database {
+  db: Db;
+  driver: 'postgres' | 'pglite';
+  close(): Promise<void>;
+  /** Driver-specific handles the migrator needs. */
+  readonly raw: { driver: 'postgres'; client: postgres.Sql } | { driver: 'pglite'; client: PGlite };
+}
+
+/** Opens the index: postgres.js when a URL is given, else embedded PGlite (on disk or in memory). */
+export async function openDb(options: OpenDbOptions): Promise<Database> {
+  if (options.url) {
+    const client = postgres(options.url, {
+      max: options.maxConnections ?? 10,
+      // Migrations print NOTICEs ("relation already exists, skipping"): not for our logs.
+      onnotice: () => {},
+    });
+    const db = drizzlePostgres({ client, schema }) as unknown as Db;
+    return {
+      db,
+      driver: 'postgres',
+      raw: { driver: 'postgres', client },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  if (options.pgliteDir) await mkdir(options.pgliteDir, { recursive: true });
+  const client = options.pgliteDir ? new PGlite(options.pgliteDir) : new PGlite();
+  await client.waitReady;
+  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  return { db, driver: 'pglite', raw: { driver: 'pglite', client }, close: () => client.close() };
+}

@@ -1,0 +1,64 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { scheduleBlobDeletion, type JournalEntry } from './blob-journal.repository.js';
+import type { Db } from './db.js';
+import { pruneEmptyParents } from './instances.repository.js';
+import { DEFAULT_PARTITION, instances, series, studies } from './schema.js';
+
+/** A study, a series of it, or one instance of that series. */
+export interface DeleteScope {
+  studyInstanceUid: string;
+  seriesInstanceUid?: string | undefined;
+  sopInstanceUid?: string | undefined;
+}
+
+/**
+ * Removes the index rows in `scope` and, in the same transaction, schedules their blobs for
+ * deletion (due at once). Returns the journal entries so the caller can delete the blobs now;
+ * if it crashes first, the sweeper does. Returns [] when nothing matched.
+ */
+export async function deleteInstances(
+  db: Db,
+  scope: DeleteScope,
+  partitionKey = DEFAULT_PARTITION,
+): Promise<JournalEntry[]> {
+  return db.transaction(async (tx) => {
+    const conditions = [
+      eq(studies.partitionKey, partitionKey),
+      eq(studies.studyInstanceUid, scope.studyInstanceUid),
+    ];
+    if (scope.seriesInstanceUid !== undefined) {
+      conditions.push(eq(series.seriesInstanceUid, scope.seriesInstanceUid));
+    }
+    if (scope.sopInstanceUid !== undefined) {
+      conditions.push(eq(instances.sopInstanceUid, scope.sopInstanceUid));
+    }
+    const victims = await tx
+      .select({
+        id: instances.id,
+        blobKey: instances.blobKey,
+        storageTier: instances.storageTier,
+        seriesFk: instances.seriesFk,
+        studyFk: instances.studyFk,
+      })
+      .from(instances)
+      .innerJoin(series, eq(series.id, instances.seriesFk))
+      .innerJoin(studies, eq(studies.id, instances.studyFk))
+      .where(and(...conditions))
+      .for('update', { of: instances });
+    if (victims.length === 0) return [];
+
+    await tx.delete(instances).where(
+      inArray(
+        instances.id,
+        victims.map((v) => v.id),
+      ),
+    );
+    const entries = await scheduleBlobDeletion(tx, victims, 0);
+    await pruneEmptyParents(
+      tx,
+      [...new Set(victims.map((v) => v.seriesFk))],
+      [...new Set(victims.map((v) => v.studyFk))],
+    );
+    return entries;
+  });
+}

@@ -1,0 +1,41 @@
+import type { DicomJsonDataset } from '../dicom/json/types.js';
+
+/** Reads index column values out of DICOM JSON (PS3.18 Annex F). */
+
+/** First value as text: strings as they are, numbers formatted, PN as `Alphabetic=Ideographic=Phonetic`. */
+export function firstText(ds: DicomJsonDataset, tag: string): string | null {
+  const value = ds[tag]?.Value?.[0];
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value === '' ? null : value;
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    const pn = value as Record<string, unknown>;
+    if ('Alphabetic' in pn || 'Ideographic' in pn || 'Phonetic' in pn) {
+      const joined = [pn['Alphabetic'], pn['Ideographic'], pn['Phonetic']]
+        .map((c) => (typeof c === 'string' ? c : ''))
+        .join('=')
+        .replace(/=+$/, '');
+      return joined === '' ? null : joined;
+    }
+  }
+  return null;
+}
+
+/** First value as an integer (IS, US, UL…), or null when absent or not a whole number. */
+export function firstInteger(ds: DicomJsonDataset, tag: string): number | null {
+  const value = ds[tag]?.Value?.[0];
+  const n = typeof value === 'string' ? Number(value.trim()) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= -2147483648 && n <= 2147483647
+    ? n
+    : null;
+}
+
+/** The subset of `ds` whose tags are in `tags`, keys in ascending order as DICOM JSON wants. */
+export function pickAttributes(ds: DicomJsonDataset, tags: ReadonlySet<string>): DicomJsonDataset {
+  const picked: DicomJsonDataset = {};
+  for (const tag of Object.keys(ds).sort()) {
+    const element = ds[tag];
+    if (element && tags.has(tag)) picked[tag] = element;
+  }
+  return picked;
+}

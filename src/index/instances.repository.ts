@@ -1,0 +1,295 @@
+import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
+import type { DicomJsonDataset } from '../dicom/json/types.js';
+import { scheduleBlobDeletion, settlePendingBlob } from './blob-journal.repository.js';
+import type { Db, Tx } from './db.js';
+import { firstInteger, firstText, pickAttributes } from './dicom-json.js';
+import { SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS } from './levels.js';
+import { DEFAULT_PARTITION, instances, patients, series, studies } from './schema.js';
+
+/** Everything the ingest path knows about one stored instance. */
+export interface InstanceRecord {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid: string;
+  transferSyntaxUid: string;
+  blobKey: string;
+  storageTier: string;
+  size: number;
+  sha256: string;
+  datasetOffset: number;
+  deflated: boolean;
+  pixelData: unknown;
+  bulkData: unknown;
+  /** The dataset's DICOM JSON (without group 0002). */
+  metadata: DicomJsonDataset;
+}
+
+export type CommitResult =
+  | { kind: 'created' }
+  /** Same SOP Instance UID, same bytes: nothing changed; the new blob is not needed. */
+  | { kind: 'duplicate' }
+  /** Same SOP Instance UID, different bytes, policy `reject`. */
+  | { kind: 'conflict' }
+  /** The series exists under another study: the object contradicts the index. */
+  | { kind: 'hierarchy-conflict' }
+  /** Policy `replace`: this is now the current version; the old blob is scheduled for deletion. */
+  | { kind: 'replaced'; version: number }
+  /** The sweeper already gave up on this upload (see settlePendingBlob). */
+  | { kind: 'expired' };
+
+export interface CommitOptions {
+  duplicatePolicy: 'reject' | 'replace';
+  /** Grace before a replaced version's blob is deleted (readers may still stream it). */
+  deleteGraceSeconds: number;
+  partitionKey?: string;
+  /** Test hook: runs inside the transaction just before it commits. */
+  beforeCommit?: (() => void) | undefined;
+}
+
+/** Thrown inside the transaction to roll it back with a result. */
+class Rollback extends Error {
+  constructor(readonly result: CommitResult) {
+    super(result.kind);
+  }
+}
+
+/**
+ * Step 3 of the write path (services/store-instances.ts has the whole order): in ONE transaction,
+ * upsert patient → study → series, insert or replace the instance row, and settle the pending
+ * journal entry. Either all of it is visible or none of it is. Upserts take row locks in the same
+ * order (patient, study, series, instance) in every transaction, so concurrent STOWs of
+ * overlapping series serialise on the shared rows instead of deadlocking.
+ */
+export async function commitInstance(
+  db: Db,
+  record: InstanceRecord,
+  options: CommitOptions,
+): Promise<CommitResult> {
+  const partitionKey = options.partitionKey ?? DEFAULT_PARTITION;
+  try {
+    return await db.transaction(async (tx) => {
+      const [existing] = await tx
+        .select({
+          id: instances.id,
+          sha256: instances.sha256,
+          blobKey: instances.blobKey,
+          storageTier: instances.storageTier,
+          version: instances.version,
+          seriesFk: instances.seriesFk,
+          studyFk: instances.studyFk,
+        })
+        .from(instances)
+        .where(
+          and(
+            eq(instances.partitionKey, partitionKey),
+            eq(instances.sopInstanceUid, record.sopInstanceUid),
+          ),
+        )
+        .for('update');
+      if (existing && existing.sha256 === record.sha256) throw new Rollback({ kind: 'duplicate' });
+      if (existing && options.duplicatePolicy === 'reject') {
+        throw new Rollback({ kind: 'conflict' });
+      }
+
+      const { studyId, seriesId } = await upsertHierarchy(tx, partitionKey, record.metadata);
+      if (!(await settlePendingBlob(tx, record.blobKey))) throw new Rollback({ kind: 'expired' });
+
+      const row = instanceRow(record, partitionKey, studyId, seriesId);
+      if (existing) {
+        await tx
+          .update(instances)
+          .set({ ...row, version: existing.version + 1, storedAt: sql`now()` })
+          .where(eq(instances.id, existing.id));
+        await scheduleBlobDeletion(
+          tx,
+          [{ blobKey: existing.blobKey, storageTier: existing.storageTier }],
+          options.deleteGraceSeconds,
+        );
+        await pruneEmptyParents(tx, [existing.seriesFk], [existing.studyFk]);
+        options.beforeCommit?.();
+        return { kind: 'replaced' as const, version: existing.version + 1 };
+      }
+      const inserted = await tx
+        .insert(instances)
+        .values(row)
+        .onConflictDoNothing()
+        .returning({ id: instances.id });
+      // A concurrent transaction inserted the same SOP Instance UID after our SELECT: roll back
+      // and decide again against its row.
+      if (inserted.length === 0) throw new Retry();
+      options.beforeCommit?.();
+      return { kind: 'created' as const };
+    });
+  } catch (error) {
+    if (error instanceof Rollback) return error.result;
+    if (error instanceof Retry) return commitInstance(db, record, options);
+    throw error;
+  }
+}
+
+class Retry extends Error {}
+
+async function upsertHierarchy(
+  tx: Tx,
+  partitionKey: string,
+  ds: DicomJsonDataset,
+): Promise<{ studyId: number; seriesId: number }> {
+  const patient = {
+    patientName: firstText(ds, '00100010'),
+    patientBirthDate: firstText(ds, '00100030'),
+    patientSex: firstText(ds, '00100040'),
+  };
+  const [patientRow] = await tx
+    .insert(patients)
+    .values({
+      partitionKey,
+      patientId: firstText(ds, '00100020') ?? '',
+      issuerOfPatientId: firstText(ds, '00100021') ?? '',
+      ...patient,
+    })
+    .onConflictDoUpdate({
+      target: [patients.partitionKey, patients.patientId, patients.issuerOfPatientId],
+      set: { ...patient, updatedAt: sql`now()` },
+    })
+    .returning({ id: patients.id });
+
+  const study = {
+    studyDate: firstText(ds, '00080020'),
+    studyTime: firstText(ds, '00080030'),
+    accessionNumber: firstText(ds, '00080050'),
+    studyId: firstText(ds, '00200010'),
+    studyDescription: firstText(ds, '00081030'),
+    referringPhysicianName: firstText(ds, '00080090'),
+    patientName: patient.patientName,
+    patientId: firstText(ds, '00100020'),
+    patientBirthDate: patient.patientBirthDate,
+    patientSex: patient.patientSex,
+    attributes: pickAttributes(ds, STUDY_LEVEL_TAGS),
+  };
+  // The study stays with the patient of its first instance; its attributes follow the latest.
+  const [studyRow] = await tx
+    .insert(studies)
+    .values({
+      partitionKey,
+      studyInstanceUid: requiredText(ds, '0020000D'),
+      patientFk: patientRow!.id,
+      ...study,
+    })
+    .onConflictDoUpdate({
+      target: [studies.partitionKey, studies.studyInstanceUid],
+      set: { ...study, updatedAt: sql`now()` },
+    })
+    .returning({ id: studies.id });
+  const studyId = studyRow!.id;
+
+  const seriesValues = {
+    modality: firstText(ds, '00080060'),
+    seriesNumber: firstInteger(ds, '00200011'),
+    seriesDescription: firstText(ds, '0008103E'),
+    bodyPartExamined: firstText(ds, '00180015'),
+    seriesDate: firstText(ds, '00080021'),
+    performedProcedureStepStartDate: firstText(ds, '00400244'),
+    performedProcedureStepStartTime: firstText(ds, '00400245'),
+    institutionName: firstText(ds, '00080080'),
+    attributes: pickAttributes(ds, SERIES_LEVEL_TAGS),
+  };
+  const [seriesRow] = await tx
+    .insert(series)
+    .values({
+      partitionKey,
+      seriesInstanceUid: requiredText(ds, '0020000E'),
+      studyFk: studyId,
+      ...seriesValues,
+    })
+    .onConflictDoUpdate({
+      target: [series.partitionKey, series.seriesInstanceUid],
+      set: { ...seriesValues, updatedAt: sql`now()` },
+    })
+    .returning({ id: series.id, studyFk: series.studyFk });
+  if (seriesRow!.studyFk !== studyId) throw new Rollback({ kind: 'hierarchy-conflict' });
+  return { studyId, seriesId: seriesRow!.id };
+}
+
+function instanceRow(
+  record: InstanceRecord,
+  partitionKey: string,
+  studyId: number,
+  seriesId: number,
+): typeof instances.$inferInsert {
+  const ds = record.metadata;
+  return {
+    partitionKey,
+    sopInstanceUid: record.sopInstanceUid,
+    seriesFk: seriesId,
+    studyFk: studyId,
+    sopClassUid: record.sopClassUid,
+    instanceNumber: firstInteger(ds, '00200013'),
+    transferSyntaxUid: record.transferSyntaxUid,
+    rows: firstInteger(ds, '00280010'),
+    columns: firstInteger(ds, '00280011'),
+    bitsAllocated: firstInteger(ds, '00280100'),
+    numberOfFrames: firstInteger(ds, '00280008'),
+    blobKey: record.blobKey,
+    storageTier: record.storageTier,
+    size: record.size,
+    sha256: record.sha256,
+    datasetOffset: record.datasetOffset,
+    deflated: record.deflated,
+    pixelData: record.pixelData ?? null,
+    bulkData: record.bulkData,
+    metadata: record.metadata,
+  };
+}
+
+function requiredText(ds: DicomJsonDataset, tag: string): string {
+  const value = firstText(ds, tag);
+  if (value === null) throw new Error(`instance record lacks ${tag}; the service validates it`);
+  return value;
+}
+
+/**
+ * After instances moved (replace) or were deleted: drops the given series, and then studies and
+ * patients, that no longer have anything under them. Only the named rows are looked at, so the
+ * cost does not grow with the archive.
+ */
+export async function pruneEmptyParents(
+  tx: Tx,
+  seriesIds: number[],
+  studyIds: number[],
+): Promise<void> {
+  const goneSeries = seriesIds.length
+    ? await tx
+        .delete(series)
+        .where(
+          and(
+            inArray(series.id, seriesIds),
+            notExists(tx.select().from(instances).where(eq(instances.seriesFk, series.id))),
+          ),
+        )
+        .returning({ studyFk: series.studyFk })
+    : [];
+  const candidateStudies = [...new Set([...studyIds, ...goneSeries.map((s) => s.studyFk)])];
+  const goneStudies = candidateStudies.length
+    ? await tx
+        .delete(studies)
+        .where(
+          and(
+            inArray(studies.id, candidateStudies),
+            notExists(tx.select().from(series).where(eq(series.studyFk, studies.id))),
+          ),
+        )
+        .returning({ patientFk: studies.patientFk })
+    : [];
+  const candidatePatients = [...new Set(goneStudies.map((s) => s.patientFk))];
+  if (candidatePatients.length) {
+    await tx
+      .delete(patients)
+      .where(
+        and(
+          inArray(patients.id, candidatePatients),
+          notExists(tx.select().from(studies).where(eq(studies.patientFk, patients.id))),
+        ),
+      );
+  }
+}

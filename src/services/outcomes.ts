@@ -1,0 +1,47 @@
+/**
+ * Per-instance STOW-RS outcomes. Failures are values, not exceptions: one bad part never fails
+ * the others (web/stow-response.ts turns outcomes into the response and its status).
+ */
+
+/**
+ * FailureReason (0008,1197) values, PS3.18 Table I.2-2 and the C-STORE statuses of PS3.4
+ * Table B.2-1 / PS3.7 Annex C. One code per instance, the most apt.
+ */
+export const FailureReason = {
+  /** PS3.7 C.4: Processing failure — a general failure while storing. */
+  ProcessingFailure: 0x0110,
+  /** PS3.7 C.4: Duplicate SOP Instance — a different object already has this SOP Instance UID. */
+  DuplicateSopInstance: 0x0111,
+  /** PS3.4 B.2.3: Refused: SOP Class not supported. */
+  SopClassNotSupported: 0x0122,
+  /** PS3.4 Table B.2-1: Refused: Out of Resources (storage full, instance over the size limit). */
+  OutOfResources: 0xa700,
+  /** PS3.4 Table B.2-1: Error: Data Set does not match SOP Class (incl. Study UID ≠ URL, PS3.18 I.2.2). */
+  DataSetDoesNotMatchSopClass: 0xa900,
+  /** PS3.4 Table B.2-1: Error: Cannot understand (not DICOM, truncated, missing UIDs). */
+  CannotUnderstand: 0xc000,
+} as const;
+export type FailureReason = (typeof FailureReason)[keyof typeof FailureReason];
+
+export interface StoredInstanceRef {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid: string;
+}
+
+export type StoreOutcome =
+  | ({
+      ok: true;
+      /** `created` new; `duplicate` identical object already stored (no change); `replaced` new version. */
+      result: 'created' | 'duplicate' | 'replaced';
+    } & StoredInstanceRef)
+  | {
+      ok: false;
+      reason: FailureReason;
+      /** Known when the part was parsed far enough. */
+      sopClassUid?: string | undefined;
+      sopInstanceUid?: string | undefined;
+      /** For the operator log: what went wrong, PHI-free (no values, no UIDs). */
+      detail: string;
+    };

@@ -1,0 +1,301 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DicomParseError, HeaderTooLargeError, NotPart10Error } from '../dicom/errors.js';
+import type { DicomJsonDataset } from '../dicom/json/types.js';
+import { zeroPreamble } from '../dicom/part10/preamble.js';
+import { scanPart10, type ScanResult } from '../dicom/part10/scan.js';
+import { isValidUid } from '../dicom/uid.js';
+import type { Db } from '../index/db.js';
+import { recordPendingBlob, scheduleBlobDeletion } from '../index/blob-journal.repository.js';
+import { commitInstance, type CommitResult } from '../index/instances.repository.js';
+import { createByteCounter } from '../lib/byte-counter.js';
+import { SizeLimitExceededError } from '../lib/errors.js';
+import { createHashTap } from '../lib/hash-tap.js';
+import { createTee } from '../lib/tee.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { StorageFullError } from '../storage/errors.js';
+import { newBlobKey } from '../storage/keys.js';
+import { FailureReason, type StoreOutcome } from './outcomes.js';
+import type { SweepBlobs } from './sweep-blobs.js';
+
+/** Named points of the write path where tests kill the process (see test/durability.test.ts). */
+export type FaultPoint = 'after-blob-write' | 'before-commit' | 'after-commit';
+
+export interface StoreInstancesDeps {
+  db: Db;
+  /** The tier new instances land in. */
+  store: BlobStore;
+  sweeper: SweepBlobs;
+  options: {
+    maxInstanceBytes: number;
+    maxHeaderBytes: number;
+    duplicatePolicy: 'reject' | 'replace';
+    pendingGraceSeconds: number;
+    deleteGraceSeconds: number;
+  };
+  /** Test hook: called at each fault point; production passes nothing. */
+  fault?: ((point: FaultPoint) => void) | undefined;
+}
+
+export interface StoreContext {
+  /** `{study}` of `POST /studies/{study}`: parts of another study are refused (PS3.18 10.5.3). */
+  studyInstanceUid?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * STOW-RS for one Part 10 instance. The write path, in this order:
+ *
+ * 1. A `pending` journal row names the new blob key BEFORE any byte is written.
+ * 2. The bytes stream once: preamble zeroed (CVE-2019-11687) → size limit → SHA-256 → tee: one
+ *    branch to the blob store, which resolves only when the blob is durable (fsync'd / committed),
+ *    the other to the Part 10 scanner, which builds the DICOM JSON and bulk/pixel offsets.
+ * 3. One index transaction upserts patient/study/series, inserts the instance row and deletes
+ *    the pending row. Only then is the instance acknowledged.
+ *
+ * Crash reasoning: before 3 commits, the index has no row for this instance and the pending row
+ * tells the sweeper to delete whatever blob exists once the grace period passes; after 3 commits,
+ * the blob is durable (2 finished first) and referenced. So an index row never lacks its blob, an
+ * acknowledged instance always survives, and nothing half-written is ever visible. If the sweeper
+ * gives up on a slow upload first, step 3 sees its pending row gone and fails (`expired`).
+ * Any failure after 1 moves the key to a `delete` row and removes the blob at once.
+ */
+export class StoreInstances {
+  constructor(private readonly deps: StoreInstancesDeps) {}
+
+  async storeOne(body: Readable, context: StoreContext = {}): Promise<StoreOutcome> {
+    const { db, store, options } = this.deps;
+    const blobKey = newBlobKey();
+    const blob = { blobKey, storageTier: store.name };
+    await recordPendingBlob(db, blob, options.pendingGraceSeconds);
+
+    let outcome: StoreOutcome | undefined;
+    try {
+      const written = await this.writeAndScan(body, blobKey, context.signal);
+      if (!written.ok) return (outcome = written.outcome);
+      this.deps.fault?.('after-blob-write');
+      const { scan, sha256, size } = written;
+
+      const checked = checkIdentity(scan, context.studyInstanceUid);
+      if (!checked.ok) return (outcome = checked.outcome);
+      const ids = checked.ids;
+
+      const result = await commitInstance(
+        db,
+        {
+          ...ids,
+          transferSyntaxUid: scan.transferSyntaxUid,
+          blobKey,
+          storageTier: store.name,
+          size,
+          sha256,
+          datasetOffset: scan.datasetOffset,
+          deflated: scan.deflated,
+          pixelData: scan.pixelData ?? null,
+          bulkData: scan.bulk,
+          metadata: scan.dataset,
+        },
+        {
+          duplicatePolicy: options.duplicatePolicy,
+          deleteGraceSeconds: options.deleteGraceSeconds,
+          beforeCommit: () => this.deps.fault?.('before-commit'),
+        },
+      );
+      this.deps.fault?.('after-commit');
+      return (outcome = outcomeOf(result, ids));
+    } finally {
+      // Everything but a fresh or replacing version leaves a blob nobody references: drop it now.
+      const keep = outcome?.ok === true && outcome.result !== 'duplicate';
+      if (!keep)
+        await this.discard(blob).catch(() => {
+          // The pending row is still there: the sweeper removes the blob after the grace period.
+        });
+    }
+  }
+
+  /** Streams the part to storage and the scanner at once; failures become outcomes. */
+  private async writeAndScan(
+    body: Readable,
+    blobKey: string,
+    signal: AbortSignal | undefined,
+  ): Promise<
+    | { ok: true; scan: ScanResult; sha256: string; size: number }
+    | { ok: false; outcome: StoreOutcome }
+  > {
+    const { store, options } = this.deps;
+    const counter = createByteCounter({ limit: options.maxInstanceBytes });
+    const hash = createHashTap('sha256');
+    const tee = createTee();
+    const abort = new AbortController();
+    const onAbort = () => abort.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    // An error of the request body itself (client gone, broken multipart) is not the instance's
+    // fault: it fails the whole request rather than becoming a per-instance outcome.
+    let bodyError: Error | undefined;
+    body.once('error', (error: Error) => {
+      if (!abort.signal.aborted) bodyError = error;
+    });
+    const flowing = pipeline(body, zeroPreamble(), counter.tap, hash.tap, tee.tap, {
+      signal: abort.signal,
+    });
+    // `tee.tap` is the last stage: its readable side feeds the store.
+    const put = store.put(blobKey, tee.tap, { signal: abort.signal });
+    const scan = scanPart10(tee.branch, {
+      maxHeaderBytes: options.maxHeaderBytes,
+    }).catch((error: unknown) => {
+      // A part the scanner cannot read is not worth storing: stop the upload.
+      abort.abort(error);
+      throw error;
+    });
+    const [flowed, putResult, scanned] = await Promise.allSettled([flowing, put, scan]);
+    signal?.removeEventListener('abort', onAbort);
+
+    const failure = firstFailure([scanned, flowed, putResult]);
+    if (failure !== undefined) {
+      if (bodyError !== undefined && !(failure instanceof SizeLimitExceededError)) throw bodyError;
+      return { ok: false, outcome: failureOutcome(failure, scanned) };
+    }
+    if (scanned.status !== 'fulfilled' || putResult.status !== 'fulfilled') {
+      throw new Error('unreachable: settled results without failure');
+    }
+    return { ok: true, scan: scanned.value, sha256: hash.digest(), size: counter.result() };
+  }
+
+  private async discard(blob: { blobKey: string; storageTier: string }): Promise<void> {
+    const entries = await scheduleBlobDeletion(this.deps.db, [blob], 0);
+    await this.deps.sweeper.deleteEntries(entries);
+  }
+}
+
+/** The most telling error: what the scanner or the limits said beats the echoes in other stages. */
+function firstFailure(results: PromiseSettledResult<unknown>[]): unknown {
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  return (
+    errors.find((e) => e instanceof SizeLimitExceededError) ??
+    errors.find((e) => e instanceof StorageFullError) ??
+    errors.find(isDicomError) ??
+    errors[0]
+  );
+}
+
+function isDicomError(error: unknown): boolean {
+  return (
+    error instanceof DicomParseError ||
+    error instanceof NotPart10Error ||
+    error instanceof HeaderTooLargeError
+  );
+}
+
+function failureOutcome(error: unknown, scanned: PromiseSettledResult<ScanResult>): StoreOutcome {
+  const ids = scanned.status === 'fulfilled' ? uidsOf(scanned.value.dataset) : {};
+  if (error instanceof SizeLimitExceededError) {
+    return { ok: false, reason: FailureReason.OutOfResources, detail: error.message, ...ids };
+  }
+  if (error instanceof StorageFullError) {
+    return { ok: false, reason: FailureReason.OutOfResources, detail: 'storage full', ...ids };
+  }
+  if (error instanceof HeaderTooLargeError) {
+    return { ok: false, reason: FailureReason.OutOfResources, detail: error.message };
+  }
+  if (isDicomError(error)) {
+    return { ok: false, reason: FailureReason.CannotUnderstand, detail: (error as Error).message };
+  }
+  // Storage outages, aborted requests and bugs are not the instance's fault: the whole request
+  // fails (web/problem.ts) and the client may retry; identical re-sends are idempotent.
+  throw error;
+}
+
+interface InstanceIds {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid: string;
+}
+
+function uidsOf(ds: DicomJsonDataset): { sopClassUid?: string; sopInstanceUid?: string } {
+  const sopClassUid = stringValue(ds, '00080016');
+  const sopInstanceUid = stringValue(ds, '00080018');
+  return {
+    ...(sopClassUid && isValidUid(sopClassUid) ? { sopClassUid } : {}),
+    ...(sopInstanceUid && isValidUid(sopInstanceUid) ? { sopInstanceUid } : {}),
+  };
+}
+
+function stringValue(ds: DicomJsonDataset, tag: string): string | undefined {
+  const value = ds[tag]?.Value?.[0];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The identity checks of PS3.18 10.5.3 / PS3.4 B.2.3 before anything reaches the index. */
+function checkIdentity(
+  scan: ScanResult,
+  urlStudyUid: string | undefined,
+): { ok: true; ids: InstanceIds } | { ok: false; outcome: StoreOutcome } {
+  const ds = scan.dataset;
+  const known = uidsOf(ds);
+  const fail = (reason: FailureReason, detail: string) => ({
+    ok: false as const,
+    outcome: { ok: false as const, reason, detail, ...known },
+  });
+  const required = {
+    studyInstanceUid: '0020000D',
+    seriesInstanceUid: '0020000E',
+    sopInstanceUid: '00080018',
+    sopClassUid: '00080016',
+  } as const;
+  const ids: Partial<InstanceIds> = {};
+  for (const [field, tag] of Object.entries(required) as [keyof InstanceIds, string][]) {
+    const value = stringValue(ds, tag);
+    if (value === undefined) return fail(FailureReason.CannotUnderstand, `missing ${tag}`);
+    if (!isValidUid(value)) return fail(FailureReason.CannotUnderstand, `invalid UID in ${tag}`);
+    ids[field] = value;
+  }
+  const complete = ids as InstanceIds;
+  const metaSop = stringValue(scan.meta, '00020003');
+  if (metaSop !== undefined && metaSop !== complete.sopInstanceUid) {
+    return fail(
+      FailureReason.DataSetDoesNotMatchSopClass,
+      'MediaStorageSOPInstanceUID differs from SOPInstanceUID',
+    );
+  }
+  if (urlStudyUid !== undefined && urlStudyUid !== complete.studyInstanceUid) {
+    return fail(FailureReason.DataSetDoesNotMatchSopClass, 'StudyInstanceUID differs from URL');
+  }
+  return { ok: true, ids: complete };
+}
+
+function outcomeOf(result: CommitResult, ids: InstanceIds): StoreOutcome {
+  switch (result.kind) {
+    case 'created':
+      return { ok: true, result: 'created', ...ids };
+    case 'duplicate':
+      return { ok: true, result: 'duplicate', ...ids };
+    case 'replaced':
+      return { ok: true, result: 'replaced', ...ids };
+    case 'conflict':
+      return {
+        ok: false,
+        reason: FailureReason.DuplicateSopInstance,
+        detail: 'a different object is stored under this SOP Instance UID',
+        sopClassUid: ids.sopClassUid,
+        sopInstanceUid: ids.sopInstanceUid,
+      };
+    case 'hierarchy-conflict':
+      return {
+        ok: false,
+        reason: FailureReason.DataSetDoesNotMatchSopClass,
+        detail: 'the series is stored under another study',
+        sopClassUid: ids.sopClassUid,
+        sopInstanceUid: ids.sopInstanceUid,
+      };
+    case 'expired':
+      return {
+        ok: false,
+        reason: FailureReason.ProcessingFailure,
+        detail: 'upload outlived its pending grace period',
+        sopClassUid: ids.sopClassUid,
+        sopInstanceUid: ids.sopInstanceUid,
+      };
+  }
+}

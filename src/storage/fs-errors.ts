@@ -1,0 +1,45 @@
+import type { BlobKey } from './blob-store.js';
+import {
+  InvalidBlobKeyError,
+  StorageError,
+  StorageFullError,
+  StorageUnavailableError,
+} from './errors.js';
+
+/** Runs one fs call, turning its failure into ours (see `fsFailure`). */
+export async function fsStep<T>(action: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw fsFailure(error, action);
+  }
+}
+
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** ENOENT, or ENOTDIR: a path segment is a file, so nothing exists below it. */
+export function missing(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Foreign fs errors → ours: a full device or quota is `StorageFullError`, the rest unavailable. */
+export function fsFailure(error: unknown, action: string): Error {
+  if (error instanceof StorageError) return error;
+  const code = errorCode(error) ?? 'unknown';
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new StorageFullError(`${action}: no space left (${code})`, { cause: error });
+  }
+  return new StorageUnavailableError(`${action} failed (${code})`, { cause: error });
+}
+
+export function keyIsPrefix(key: BlobKey): InvalidBlobKeyError {
+  return new InvalidBlobKeyError(`${key} is a directory of other keys in the fs store`);
+}
+
+export function parentIsBlob(key: BlobKey): InvalidBlobKeyError {
+  return new InvalidBlobKeyError(`a parent segment of ${key} is a blob in the fs store`);
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Logger } from '../lib/log.js';
+import type { Services } from '../services/services.js';
+import { corsMiddleware } from './cors.js';
+import { problemResponse, PROBLEM_JSON } from './problem.js';
+import { registerRoutes } from './routes.js';
+
+export interface AppOptions {
+  dicomwebRoot: string;
+  publicBaseUrl: string | undefined;
+  trustProxyHeaders: boolean;
+  corsOrigins: string[];
+  maxParts: number;
+  log: Logger;
+}
+
+/**
+ * The HTTP application. Middleware order: request id → CORS (so every response, errors too,
+ * carries it) → routes; errors go through the single problem+json map of web/problem.ts.
+ */
+export function createApp(services: Services, options: AppOptions): Hono {
+  const app = new Hono();
+  app.use(async (c, next) => {
+    const requestId = randomUUID();
+    c.set('requestId' as never, requestId as never);
+    c.header('X-Request-Id', requestId);
+    await next();
+  });
+  if (options.corsOrigins.length > 0) app.use(corsMiddleware(options.corsOrigins));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  const dicomweb = new Hono();
+  registerRoutes(dicomweb, services, options);
+  app.route(options.dicomwebRoot || '/', dicomweb);
+
+  app.notFound((c) =>
+    c.body(
+      JSON.stringify({
+        type: 'about:blank',
+        title: 'Not Found',
+        status: 404,
+        detail: `no resource matches ${c.req.method} on this path`,
+        code: 'web.no_route',
+      }),
+      404,
+      { 'Content-Type': PROBLEM_JSON },
+    ),
+  );
+  app.onError((error, c) => problemResponse(error, c, options.log));
+  return app;
+}

@@ -1,0 +1,17 @@
+import type { Context } from 'hono';
+import type { Services } from '../services/services.js';
+
+/**
+ * DELETE of a study, series or instance: not in PS3.18, but every archive UI expects it on the
+ * resource URL. 204 when done, 404 (problem+json) when nothing matched.
+ */
+export function deleteHandler(services: Services) {
+  return async (c: Context): Promise<Response> => {
+    await services.delete.delete({
+      studyInstanceUid: c.req.param('study')!,
+      seriesInstanceUid: c.req.param('series'),
+      sopInstanceUid: c.req.param('instance'),
+    });
+    return c.body(null, 204);
+  };
+}

@@ -1,0 +1,88 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from '../lib/log.js';
+
+/**
+ * THE map from errors to HTTP: status + `application/problem+json` (RFC 9457, formerly 7807).
+ * Domain modules never know status codes; they throw typed errors with stable `code`s, and only
+ * this table turns a code into a status. Codes are matched as strings so web/ need not import
+ * storage/ or index/ (the dependency rule). Anything unknown is a 500 with a fixed message; the
+ * real error is logged with the request id.
+ */
+const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
+  'web.bad_request': 400,
+  'web.bad_media_type': 400,
+  'web.unsupported_media_type': 415,
+  'web.not_acceptable': 406,
+  'multipart.no_parts': 400,
+  'multipart.truncated': 400,
+  'multipart.bad_headers': 400,
+  'multipart.bad_boundary': 400,
+  'multipart.too_many_parts': 413,
+  'lib.size_limit_exceeded': 413,
+  'service.invalid_uid': 400,
+  'service.not_found': 404,
+  'storage.unavailable': 503,
+  'storage.full': 507,
+  'index.unavailable': 503,
+};
+
+const TITLES: Partial<Record<ContentfulStatusCode, string>> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  406: 'Not Acceptable',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+  507: 'Insufficient Storage',
+};
+
+export const PROBLEM_JSON = 'application/problem+json';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  requestId?: string;
+}
+
+export function problemOf(error: unknown): Problem {
+  const code = codeOf(error);
+  const status = code !== undefined ? STATUS_BY_CODE[code] : undefined;
+  if (status === undefined || !(error instanceof Error)) {
+    return {
+      type: 'about:blank',
+      title: TITLES[500]!,
+      status: 500,
+      detail: 'The server failed to handle the request; the error is logged with the request id.',
+      code: 'internal',
+    };
+  }
+  return {
+    type: 'about:blank',
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail: error.message,
+    code: code!,
+  };
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** hono onError handler. */
+export function problemResponse(error: unknown, c: Context, log: Logger): Response {
+  const problem = problemOf(error);
+  const requestId = c.get('requestId' as never) as string | undefined;
+  if (requestId) problem.requestId = requestId;
+  if (problem.status >= 500) log.error('request failed', { requestId, error });
+  else log.info('request refused', { requestId, status: problem.status, code: problem.code });
+  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
+    'Content-Type': PROBLEM_JSON,
+  });
+}

@@ -1,0 +1,68 @@
+import type { StoreOutcome } from '../services/outcomes.js';
+
+/**
+ * The STOW-RS response (PS3.18 10.5.3, Annex I Table I.1-1) as DICOM JSON, and its status:
+ * 200 every instance stored; 202 some stored, others failed; 409 none stored (each failure is in
+ * FailedSOPSequence with its FailureReason). Request-level problems (400/415/413) never get here.
+ */
+export interface StowResponse {
+  status: 200 | 202 | 409;
+  body: Record<string, unknown>;
+}
+
+/** Builds the instance and study URLs from the public base URL. */
+export interface RetrieveUrls {
+  study(studyUid: string): string;
+  instance(studyUid: string, seriesUid: string, sopUid: string): string;
+}
+
+export function stowResponse(
+  outcomes: StoreOutcome[],
+  urls: RetrieveUrls,
+  urlStudyUid?: string,
+): StowResponse {
+  const referenced: Record<string, unknown>[] = [];
+  const failed: Record<string, unknown>[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.ok) {
+      referenced.push({
+        '00081150': ui(outcome.sopClassUid),
+        '00081155': ui(outcome.sopInstanceUid),
+        '00081190': {
+          vr: 'UR',
+          Value: [
+            urls.instance(
+              outcome.studyInstanceUid,
+              outcome.seriesInstanceUid,
+              outcome.sopInstanceUid,
+            ),
+          ],
+        },
+      });
+    } else {
+      failed.push({
+        '00081150': ui(outcome.sopClassUid),
+        '00081155': ui(outcome.sopInstanceUid),
+        '00081197': { vr: 'US', Value: [outcome.reason] },
+      });
+    }
+  }
+  // RetrieveURL (0008,1190) is type 2: the study's URL when the stored instances share one study.
+  const studies = new Set(outcomes.flatMap((o) => (o.ok ? [o.studyInstanceUid] : [])));
+  const studyUid = urlStudyUid ?? (studies.size === 1 ? [...studies][0] : undefined);
+  const body: Record<string, unknown> = {
+    '00081190':
+      studyUid !== undefined && referenced.length > 0
+        ? { vr: 'UR', Value: [urls.study(studyUid)] }
+        : { vr: 'UR' },
+  };
+  if (failed.length > 0) body['00081198'] = { vr: 'SQ', Value: failed };
+  if (referenced.length > 0) body['00081199'] = { vr: 'SQ', Value: referenced };
+  const status = failed.length === 0 ? 200 : referenced.length === 0 ? 409 : 202;
+  return { status, body };
+}
+
+/** A UI element; absent value (part never parsed far enough) → empty element, as type 2 allows. */
+function ui(value: string | undefined): Record<string, unknown> {
+  return value === undefined ? { vr: 'UI' } : { vr: 'UI', Value: [value] };
+}

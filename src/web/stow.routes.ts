@@ -1,0 +1,119 @@
+import { finished } from 'node:stream/promises';
+import type { Context } from 'hono';
+import { FailureReason, type StoreOutcome } from '../services/outcomes.js';
+import type { Services } from '../services/services.js';
+import { assertUid } from '../services/delete-instances.js';
+import { resolveBaseUrl, type BaseUrlOptions } from './base-url.js';
+import { BadRequestError, UnsupportedMediaTypeError } from './errors.js';
+import { parseMediaType } from './media-type.js';
+import { readMultipartFormData } from './multipart/form-data-reader.js';
+import { readMultipartRelated } from './multipart/related-reader.js';
+import type { MultipartPart } from './multipart/related-reader.js';
+import { requestBody } from './node-streams.js';
+import { stowResponse } from './stow-response.js';
+import type { Readable } from 'node:stream';
+
+export interface StowRouteOptions extends BaseUrlOptions {
+  dicomwebRoot: string;
+  maxParts: number;
+}
+
+const DICOM = 'application/dicom';
+export const DICOM_JSON = 'application/dicom+json';
+
+/**
+ * STOW-RS (PS3.18 10.5): `POST /studies[/{study}]`. Accepts
+ * - `multipart/related; type="application/dicom"` (the standard form; quoted or not),
+ * - `multipart/form-data` with DICOM files (browser uploads),
+ * - a bare `application/dicom` body holding one instance (a common convenience).
+ * Parts are stored one after another as they stream in; nothing is buffered whole.
+ */
+export function stowHandler(services: Services, options: StowRouteOptions) {
+  return async (c: Context): Promise<Response> => {
+    const studyUid = c.req.param('study');
+    if (studyUid !== undefined) assertUid(studyUid, 'StudyInstanceUID');
+    const parts = partsOf(c, options);
+    const outcomes: StoreOutcome[] = [];
+    const signal = c.req.raw.signal;
+    for await (const part of parts) {
+      const problem = partMediaTypeProblem(part.contentType);
+      if (problem) {
+        await drain(part.body);
+        outcomes.push({ ok: false, reason: FailureReason.CannotUnderstand, detail: problem });
+        continue;
+      }
+      outcomes.push(
+        await services.store.storeOne(part.body, { studyInstanceUid: studyUid, signal }),
+      );
+    }
+    if (outcomes.length === 0) throw new BadRequestError('the request holds no DICOM parts');
+    const base = resolveBaseUrl(c.req.raw, options) + options.dicomwebRoot;
+    const response = stowResponse(
+      outcomes,
+      {
+        study: (study) => `${base}/studies/${study}`,
+        instance: (study, series, sop) =>
+          `${base}/studies/${study}/series/${series}/instances/${sop}`,
+      },
+      studyUid,
+    );
+    return c.body(JSON.stringify(response.body), response.status, { 'Content-Type': DICOM_JSON });
+  };
+}
+
+function partsOf(
+  c: Context,
+  options: StowRouteOptions,
+): AsyncIterable<MultipartPart> | Iterable<MultipartPart> {
+  const header = c.req.header('content-type');
+  if (!header) {
+    throw new UnsupportedMediaTypeError(
+      'Content-Type is required: multipart/related; type="application/dicom"',
+    );
+  }
+  const mediaType = parseMediaType(header);
+  switch (mediaType.type) {
+    case 'multipart/related': {
+      const type = mediaType.params['type']?.toLowerCase();
+      if (type !== undefined && type !== DICOM) {
+        throw new UnsupportedMediaTypeError(
+          `multipart/related of type "${type}" is not supported; send type="application/dicom" parts`,
+        );
+      }
+      const boundary = mediaType.params['boundary'];
+      if (!boundary) throw new BadRequestError('multipart/related without a boundary parameter');
+      return readMultipartRelated(requestBody(c), boundary, { maxParts: options.maxParts });
+    }
+    case 'multipart/form-data':
+      if (!mediaType.params['boundary']) {
+        throw new BadRequestError('multipart/form-data without a boundary parameter');
+      }
+      return readMultipartFormData(requestBody(c), header, { maxParts: options.maxParts });
+    case DICOM:
+      return singlePart(requestBody(c));
+    default:
+      throw new UnsupportedMediaTypeError(
+        `STOW-RS accepts multipart/related; type="application/dicom", not ${mediaType.type}`,
+      );
+  }
+}
+
+function singlePart(body: Readable): MultipartPart[] {
+  return [{ index: 0, headers: { 'content-type': DICOM }, contentType: DICOM, body }];
+}
+
+/**
+ * A part declares its own type; none means the request's `type` (RFC 2387). Browsers label
+ * uploaded files application/octet-stream (or nothing) — accepted, the scanner decides.
+ */
+function partMediaTypeProblem(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined;
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  if (type === DICOM || type === 'application/octet-stream' || type === '') return undefined;
+  return `part media type ${type} is not application/dicom`;
+}
+
+async function drain(body: Readable): Promise<void> {
+  body.resume();
+  await finished(body);
+}

@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findInstance } from '../src/index/instances.queries.js';
+import { makeInstance, newUid } from './helpers/make-dicom.js';
+import { multipartRelated, stow } from './helpers/multipart.js';
+import { sample, sampleBytes } from './helpers/samples.js';
+import { startTestServer, testDb, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const seq = (json: any, tag: string): any[] => json?.[tag]?.Value ?? [];
+const uiValue = (item: any, tag: string): string | undefined => item?.[tag]?.Value?.[0];
+
+async function storedBytes(sopInstanceUid: string): Promise<Buffer | undefined> {
+  const row = await findInstance(server.database.db, sopInstanceUid);
+  if (!row) return undefined;
+  const stream = await server.store.get(row.blobKey);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function blobCount(): Promise<number> {
+  let n = 0;
+  for await (const key of server.store.list()) if (key) n++;
+  return n;
+}
+
+describe(`STOW-RS (${testDb})`, () => {
+  it('stores one instance: 200, ReferencedSOPSequence with RetrieveURL, bytes durable', async () => {
+    const instance = makeInstance({ preamble: Buffer.from('MZ executable header, not allowed') });
+    const response = await stow(`${server.base}/studies`, [{ body: instance.bytes }]);
+    expect(response.status).toBe(200);
+    expect(response.contentType).toBe('application/dicom+json');
+    const [item] = seq(response.json, '00081199');
+    expect(uiValue(item, '00081155')).toBe(instance.sopInstanceUid);
+    expect(uiValue(item, '00081150')).toBe(instance.sopClassUid);
+    expect(uiValue(item, '00081190')).toBe(
+      `${server.base}/studies/${instance.studyInstanceUid}/series/${instance.seriesInstanceUid}/instances/${instance.sopInstanceUid}`,
+    );
+    expect(response.json['00081190'].Value).toEqual([
+      `${server.base}/studies/${instance.studyInstanceUid}`,
+    ]);
+    expect(response.json['00081198']).toBeUndefined();
+
+    // The preamble is zeroed (CVE-2019-11687); every other byte is what was sent.
+    const expected = Buffer.from(instance.bytes);
+    expected.fill(0, 0, 128);
+    const stored = await storedBytes(instance.sopInstanceUid);
+    expect(stored?.equals(expected)).toBe(true);
+    const row = await findInstance(server.database.db, instance.sopInstanceUid);
+    expect(row?.sha256).toBe(sha256(expected));
+    expect(row?.size).toBe(expected.length);
+  });
+
+  it('stores several parts of one request, in order', async () => {
+    const study = newUid();
+    const series = newUid();
+    const instances = [1, 2, 3].map(() =>
+      makeInstance({ studyInstanceUid: study, seriesInstanceUid: series }),
+    );
+    const response = await stow(
+      `${server.base}/studies/${study}`,
+      instances.map((i) => ({ body: i.bytes })),
+    );
+    expect(response.status).toBe(200);
+    expect(seq(response.json, '00081199').map((item) => uiValue(item, '00081155'))).toEqual(
+      instances.map((i) => i.sopInstanceUid),
+    );
+  });
+
+  it('refuses a part whose StudyInstanceUID differs from the URL, stores the others, answers 202', async () => {
+    const study = newUid();
+    const good = makeInstance({ studyInstanceUid: study });
+    const other = makeInstance();
+    const response = await stow(`${server.base}/studies/${study}`, [
+      { body: good.bytes },
+      { body: other.bytes },
+    ]);
+    expect(response.status).toBe(202);
+    expect(seq(response.json, '00081199').map((i) => uiValue(i, '00081155'))).toEqual([
+      good.sopInstanceUid,
+    ]);
+    const [failed] = seq(response.json, '00081198');
+    expect(uiValue(failed, '00081155')).toBe(other.sopInstanceUid);
+    expect(failed['00081197']).toEqual({ vr: 'US', Value: [0xa900] });
+    expect(await findInstance(server.database.db, other.sopInstanceUid)).toBeUndefined();
+  });
+
+  it('answers 409 when no part could be stored', async () => {
+    const other = makeInstance();
+    const response = await stow(`${server.base}/studies/${newUid()}`, [{ body: other.bytes }]);
+    expect(response.status).toBe(409);
+    expect(seq(response.json, '00081198')).toHaveLength(1);
+    expect(response.json['00081199']).toBeUndefined();
+  });
+
+  it('treats an identical re-send as success with no new row and no new blob', async () => {
+    const instance = makeInstance();
+    expect((await stow(`${server.base}/studies`, [{ body: instance.bytes }])).status).toBe(200);
+    const blobsBefore = await blobCount();
+    const again = await stow(`${server.base}/studies`, [{ body: instance.bytes }]);
+    expect(again.status).toBe(200);
+    expect(uiValue(seq(again.json, '00081199')[0], '00081155')).toBe(instance.sopInstanceUid);
+    expect(await blobCount()).toBe(blobsBefore);
+    expect((await findInstance(server.database.db, instance.sopInstanceUid))?.version).toBe(1);
+  });
+
+  it('refuses a different object under an existing SOP Instance UID and keeps the original', async () => {
+    const original = makeInstance();
+    await stow(`${server.base}/studies`, [{ body: original.bytes }]);
+    const impostor = makeInstance({
+      sopInstanceUid: original.sopInstanceUid,
+      studyInstanceUid: original.studyInstanceUid,
+      seriesInstanceUid: original.seriesInstanceUid,
+    });
+    const blobsBefore = await blobCount();
+    const response = await stow(`${server.base}/studies`, [{ body: impostor.bytes }]);
+    expect(response.status).toBe(409);
+    expect(seq(response.json, '00081198')[0]['00081197']).toEqual({ vr: 'US', Value: [0x0111] });
+    expect((await storedBytes(original.sopInstanceUid))?.equals(original.bytes)).toBe(true);
+    expect(await blobCount()).toBe(blobsBefore);
+  });
+
+  it('answers problem+json 415 for a media type STOW does not take, and CORS headers on it', async () => {
+    const response = await fetch(`${server.base}/studies`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: 'https://viewer.example' },
+      body: '{}',
+    });
+    expect(response.status).toBe(415);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    const problem = (await response.json()) as { status: number; detail: string; code: string };
+    expect(problem.status).toBe(415);
+    expect(problem.code).toBe('web.unsupported_media_type');
+    expect(problem.detail).toMatch(/multipart\/related/);
+  });
+
+  it('answers a CORS preflight', async () => {
+    const response = await fetch(`${server.base}/studies`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://viewer.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-allow-methods')).toMatch(/POST/);
+  });
+
+  it('builds RetrieveURLs from X-Forwarded-* behind a proxy', async () => {
+    const instance = makeInstance();
+    const response = await stow(`${server.base}/studies`, [{ body: instance.bytes }], {
+      headers: {
+        'X-Forwarded-Proto': 'https',
+        'X-Forwarded-Host': 'pacs.example.org',
+        'X-Forwarded-Prefix': '/imaging',
+      },
+    });
+    expect(uiValue(seq(response.json, '00081199')[0], '00081190')).toMatch(
+      /^https:\/\/pacs\.example\.org\/imaging\/dicom-web\/studies\//,
+    );
+  });
+
+  it('accepts an unquoted type parameter and multipart/form-data uploads', async () => {
+    const a = makeInstance();
+    const { body, boundary } = multipartRelated([{ body: a.bytes }]);
+    const unquoted = await fetch(`${server.base}/studies`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': `multipart/related; type=application/dicom; boundary=${boundary}`,
+      },
+      body,
+    });
+    expect(unquoted.status).toBe(200);
+
+    const b = makeInstance();
+    const form = new FormData();
+    form.append('file', new Blob([b.bytes], { type: 'application/dicom' }), 'b.dcm');
+    const uploaded = await fetch(`${server.base}/studies`, { method: 'POST', body: form });
+    expect(uploaded.status).toBe(200);
+    expect(await findInstance(server.database.db, b.sopInstanceUid)).toBeDefined();
+  });
+
+  it('reports the sample file facts in the index', async () => {
+    const file = 'ts-explicit-le_CT_small.dcm';
+    const response = await stow(`${server.base}/studies`, [{ body: sampleBytes(file) }]);
+    expect(response.status).toBe(200);
+    const facts = sample(file);
+    const row = await findInstance(server.database.db, facts.sop_instance!);
+    expect(row?.sopClassUid).toBe(facts.sop_class);
+  });
+
+  it('serves a health check', async () => {
+    const response = await fetch(`${server.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+});
