@@ -55,7 +55,11 @@ export async function openStrata(config: Config): Promise<Omit<Strata, 'url'>> {
   const database = await openIndex(config);
   try {
     await migrateDb(database);
-    const store = await FsBlobStore.open({ root: join(config.dataDir, 'blobs') });
+    // Temp files younger than the pending grace may be another process's upload in flight.
+    const store = await FsBlobStore.open({
+      root: join(config.dataDir, 'blobs'),
+      tempSweepGraceMs: config.sweeper.pendingGraceSeconds * 1000,
+    });
     const services = createServices({
       db: database.db,
       store,

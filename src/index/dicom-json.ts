@@ -1,4 +1,4 @@
-import type { DicomJsonDataset } from '../dicom/json/types.js';
+import { getNumber, type DicomJsonDataset } from '../dicom/json/dicom-json.js';
 
 /** Reads index column values out of DICOM JSON (PS3.18 Annex F). */
 
@@ -21,19 +21,16 @@ export function firstText(ds: DicomJsonDataset, tag: string): string | null {
   return null;
 }
 
-/** First value as an integer (IS, US, UL…), or null when absent or not a whole number. */
+/** First value as a 32-bit integer (IS, US, UL…), or null when absent or not one. */
 export function firstInteger(ds: DicomJsonDataset, tag: string): number | null {
-  const value = ds[tag]?.Value?.[0];
-  const n = typeof value === 'string' ? Number(value.trim()) : value;
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= -2147483648 && n <= 2147483647
-    ? n
-    : null;
+  const n = getNumber(ds, tag);
+  return n !== undefined && Number.isSafeInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 ? n : null;
 }
 
-/** The subset of `ds` whose tags are in `tags`, keys in ascending order as DICOM JSON wants. */
+/** The subset of `ds` whose tags are in `tags`. */
 export function pickAttributes(ds: DicomJsonDataset, tags: ReadonlySet<string>): DicomJsonDataset {
   const picked: DicomJsonDataset = {};
-  for (const tag of Object.keys(ds).sort()) {
+  for (const tag of Object.keys(ds)) {
     const element = ds[tag];
     if (element && tags.has(tag)) picked[tag] = element;
   }

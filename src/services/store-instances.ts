@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DicomParseError, HeaderTooLargeError, NotPart10Error } from '../dicom/errors.js';
-import type { DicomJsonDataset } from '../dicom/json/types.js';
+import { getString, type DicomJsonDataset } from '../dicom/json/dicom-json.js';
 import { zeroPreamble } from '../dicom/part10/preamble.js';
 import { scanPart10, type ScanResult } from '../dicom/part10/scan.js';
 import { isValidUid } from '../dicom/uid.js';
@@ -214,17 +214,12 @@ interface InstanceIds {
 }
 
 function uidsOf(ds: DicomJsonDataset): { sopClassUid?: string; sopInstanceUid?: string } {
-  const sopClassUid = stringValue(ds, '00080016');
-  const sopInstanceUid = stringValue(ds, '00080018');
+  const sopClassUid = getString(ds, '00080016');
+  const sopInstanceUid = getString(ds, '00080018');
   return {
     ...(sopClassUid && isValidUid(sopClassUid) ? { sopClassUid } : {}),
     ...(sopInstanceUid && isValidUid(sopInstanceUid) ? { sopInstanceUid } : {}),
   };
-}
-
-function stringValue(ds: DicomJsonDataset, tag: string): string | undefined {
-  const value = ds[tag]?.Value?.[0];
-  return typeof value === 'string' ? value : undefined;
 }
 
 /** The identity checks of PS3.18 10.5.3 / PS3.4 B.2.3 before anything reaches the index. */
@@ -246,13 +241,13 @@ function checkIdentity(
   } as const;
   const ids: Partial<InstanceIds> = {};
   for (const [field, tag] of Object.entries(required) as [keyof InstanceIds, string][]) {
-    const value = stringValue(ds, tag);
+    const value = getString(ds, tag);
     if (value === undefined) return fail(FailureReason.CannotUnderstand, `missing ${tag}`);
     if (!isValidUid(value)) return fail(FailureReason.CannotUnderstand, `invalid UID in ${tag}`);
     ids[field] = value;
   }
   const complete = ids as InstanceIds;
-  const metaSop = stringValue(scan.meta, '00020003');
+  const metaSop = getString(scan.meta, '00020003');
   if (metaSop !== undefined && metaSop !== complete.sopInstanceUid) {
     return fail(
       FailureReason.DataSetDoesNotMatchSopClass,

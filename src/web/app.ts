@@ -23,9 +23,18 @@ export function createApp(services: Services, options: AppOptions): Hono {
   const app = new Hono();
   app.use(async (c, next) => {
     const requestId = randomUUID();
+    const started = performance.now();
     c.set('requestId' as never, requestId as never);
     c.header('X-Request-Id', requestId);
     await next();
+    // The route template, never the path: paths carry UIDs.
+    options.log.debug('request', {
+      requestId,
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
   });
   if (options.corsOrigins.length > 0) app.use(corsMiddleware(options.corsOrigins));
 
