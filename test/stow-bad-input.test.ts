@@ -71,6 +71,18 @@ describe(`STOW-RS bad input (${testDb})`, () => {
     await expectKeeperIntact();
   });
 
+  it('an unknown transfer syntax over an implicit VR dataset: 409 with 0xC122', async () => {
+    const bytes = Buffer.from(sampleBytes('ts-implicit-le_MR_small.dcm'));
+    const ts = Buffer.from('1.2.840.10008.1.2\0', 'latin1');
+    const at = bytes.indexOf(ts, 132);
+    expect(at).toBeGreaterThan(0);
+    bytes.write('1.2.840.10008.9.9', at, 'latin1'); // same length, a syntax nobody defined
+    const response = await stow(`${server.base}/studies`, [{ body: bytes }]);
+    expect(response.status).toBe(409);
+    expect(failureReasons(response.json)).toEqual([0xc122]);
+    await expectKeeperIntact();
+  });
+
   it('a non-DICOM part: 409 with 0xC000 and no UIDs', async () => {
     const response = await stow(`${server.base}/studies`, [
       { body: Buffer.from('this is not DICOM at all, just text '.repeat(10)) },

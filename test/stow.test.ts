@@ -208,3 +208,17 @@ describe(`STOW-RS (${testDb})`, () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 });
+
+describe(`STOW-RS of unusual but storable values (${testDb})`, () => {
+  it('stores text values with embedded NUL bytes; the bytes stay as sent', async () => {
+    const instance = makeInstance({
+      elements: {
+        '00081030': { vr: 'LO', value: 'AB\u0000CD' },
+        '00100010': { vr: 'PN', value: 'Doe\u0000^Jane' },
+      },
+    });
+    const response = await stow(`${server.base}/studies`, [{ body: instance.bytes }]);
+    expect(response.status).toBe(200);
+    expect((await storedBytes(instance.sopInstanceUid))?.equals(instance.bytes)).toBe(true);
+  });
+});

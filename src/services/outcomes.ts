@@ -18,6 +18,8 @@ export const FailureReason = {
   OutOfResources: 0xa700,
   /** PS3.4 Table B.2-1: Error: Data Set does not match SOP Class (incl. Study UID ≠ URL, PS3.18 I.2.2). */
   DataSetDoesNotMatchSopClass: 0xa900,
+  /** PS3.18 Table I.2-2: Referenced Transfer Syntax not supported (unknown and unreadable). */
+  TransferSyntaxNotSupported: 0xc122,
   /** PS3.4 Table B.2-1: Error: Cannot understand (not DICOM, truncated, missing UIDs). */
   CannotUnderstand: 0xc000,
 } as const;

@@ -1,6 +1,11 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DicomParseError, HeaderTooLargeError, NotPart10Error } from '../dicom/errors.js';
+import {
+  DicomParseError,
+  HeaderTooLargeError,
+  NotPart10Error,
+  UnsupportedTransferSyntaxError,
+} from '../dicom/errors.js';
 import { getString, type DicomJsonDataset } from '../dicom/json/dicom-json.js';
 import { zeroPreamble } from '../dicom/part10/preamble.js';
 import { scanPart10, type ScanResult } from '../dicom/part10/scan.js';
@@ -183,7 +188,8 @@ function isDicomError(error: unknown): boolean {
   return (
     error instanceof DicomParseError ||
     error instanceof NotPart10Error ||
-    error instanceof HeaderTooLargeError
+    error instanceof HeaderTooLargeError ||
+    error instanceof UnsupportedTransferSyntaxError
   );
 }
 
@@ -197,6 +203,9 @@ function failureOutcome(error: unknown, scanned: PromiseSettledResult<ScanResult
   }
   if (error instanceof HeaderTooLargeError) {
     return { ok: false, reason: FailureReason.OutOfResources, detail: error.message };
+  }
+  if (error instanceof UnsupportedTransferSyntaxError) {
+    return { ok: false, reason: FailureReason.TransferSyntaxNotSupported, detail: error.message };
   }
   if (isDicomError(error)) {
     return { ok: false, reason: FailureReason.CannotUnderstand, detail: (error as Error).message };

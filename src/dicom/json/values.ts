@@ -143,7 +143,9 @@ export function textValues(
   charset: CharsetDecoder,
 ): DicomJsonValue[] | undefined {
   const decoder = usesSpecificCharacterSet(vr) ? charset : defaultCharsetDecoder;
-  const text = decoder.decode(bytes, vr === 'PN');
+  // NUL is in no DICOM text repertoire (PS3.5 §6.1) and only pads UI values; writers that leave
+  // it inside a value produce text that JSON consumers and the PostgreSQL index cannot hold.
+  const text = decoder.decode(bytes, vr === 'PN').replaceAll('\0', '');
   if (isSingleValuedText(vr) || !text.includes('\\')) {
     const value = toValue(vr, text);
     return value === null ? undefined : [value];

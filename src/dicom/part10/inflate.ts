@@ -39,9 +39,14 @@ export async function* inflateChunks(
     notify();
   });
 
-  const write = (chunk: Uint8Array): Promise<void> =>
-    new Promise((resolve) => {
-      inflater.write(chunk, () => resolve()); // errors arrive through the 'error' event
+  inflater.on('drain', notify);
+  // Wait for output, the end, an error or room to write. Never wait on a write callback: zlib
+  // holds it back while its paused output is full, and the loop below is the only thing that
+  // would drain that output (a small, highly compressed input deadlocked that way).
+  const settle = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      if (queue.length > 0 || ended || failure !== undefined) notify();
     });
   const iterator = source[Symbol.asyncIterator]();
   let inputDone = false;
@@ -56,11 +61,8 @@ export async function* inflateChunks(
       if (failure !== undefined)
         throw failure instanceof Error ? failure : new Error('inflate failed', { cause: failure });
       if (ended) break;
-      if (inputDone) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          if (queue.length > 0 || ended || failure !== undefined) notify();
-        });
+      if (inputDone || inflater.writableNeedDrain) {
+        await settle();
         continue;
       }
       const next = await iterator.next();
@@ -68,7 +70,7 @@ export async function* inflateChunks(
         inputDone = true;
         inflater.end();
       } else {
-        await write(next.value);
+        inflater.write(next.value); // errors arrive through the 'error' event
       }
     }
     // Drain what follows the deflate stream so the whole input is consumed.
