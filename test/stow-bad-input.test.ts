@@ -92,6 +92,23 @@ describe(`STOW-RS bad input (${testDb})`, () => {
     await expectKeeperIntact();
   });
 
+  it('a bad part among good ones fails alone, wherever it stands (202)', async () => {
+    const [first, last] = [makeInstance(), makeInstance()];
+    const junk = Buffer.alloc(300 * 1024, 0x41); // rejected after its first bytes, skipped whole
+    const truncated = makeInstance();
+    const response = await stow(`${server.base}/studies`, [
+      { body: first.bytes },
+      { body: junk },
+      { body: truncated.bytes.subarray(0, truncated.bytes.length - 10) },
+      { body: last.bytes },
+    ]);
+    expect(response.status).toBe(202);
+    expect(failureReasons(response.json)).toEqual([0xc000, 0xc000]);
+    const stored = response.json['00081199'].Value.map((item: any) => item['00081155'].Value[0]);
+    expect(stored).toEqual([first.sopInstanceUid, last.sopInstanceUid]);
+    await expectKeeperIntact();
+  });
+
   it('a part with the wrong media type: that part fails, the others are stored (202)', async () => {
     const good = makeInstance();
     const response = await stow(`${server.base}/studies`, [

@@ -51,6 +51,23 @@ describe(`STOW-RS replace policy (${testDb})`, () => {
     expect(await server.store.exists(after.blobKey)).toBe(true);
   });
 
+  it('within one request, parts commit in order: the last of two versions wins', async () => {
+    const first = makeInstance();
+    const second = makeInstance({
+      sopInstanceUid: first.sopInstanceUid,
+      studyInstanceUid: first.studyInstanceUid,
+      seriesInstanceUid: first.seriesInstanceUid,
+    });
+    const response = await stow(`${server.base}/studies`, [
+      { body: first.bytes },
+      { body: second.bytes },
+    ]);
+    expect(response.status).toBe(200);
+    const row = (await findInstance(server.database.db, first.sopInstanceUid))!;
+    expect(row.version).toBe(2);
+    expect((await read(row.blobKey)).equals(second.bytes)).toBe(true);
+  });
+
   it('moves an instance re-sent under another series, dropping the emptied series', async () => {
     const first = makeInstance();
     await stow(`${server.base}/studies`, [{ body: first.bytes }]);

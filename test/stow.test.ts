@@ -130,6 +130,22 @@ describe(`STOW-RS (${testDb})`, () => {
     expect(await blobCount()).toBe(blobsBefore);
   });
 
+  it('within one request, the first of two different objects under one UID is kept', async () => {
+    const first = makeInstance();
+    const second = makeInstance({
+      sopInstanceUid: first.sopInstanceUid,
+      studyInstanceUid: first.studyInstanceUid,
+      seriesInstanceUid: first.seriesInstanceUid,
+    });
+    const response = await stow(`${server.base}/studies`, [
+      { body: first.bytes },
+      { body: second.bytes },
+    ]);
+    expect(response.status).toBe(202);
+    expect(seq(response.json, '00081198')[0]['00081197']).toEqual({ vr: 'US', Value: [0x0111] });
+    expect((await storedBytes(first.sopInstanceUid))?.equals(first.bytes)).toBe(true);
+  });
+
   it('answers problem+json 415 for a media type STOW does not take, and CORS headers on it', async () => {
     const response = await fetch(`${server.base}/studies`, {
       method: 'POST',

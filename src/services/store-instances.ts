@@ -46,6 +46,11 @@ export interface StoreContext {
   /** `{study}` of `POST /studies/{study}`: parts of another study are refused (PS3.18 10.5.3). */
   studyInstanceUid?: string | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * Commit only after this settles: keeps the parts of one request committing in request order
+   * (the last of two parts with one SOP Instance UID wins) while their bytes stream in parallel.
+   */
+  commitAfter?: Promise<unknown> | undefined;
 }
 
 /**
@@ -85,6 +90,7 @@ export class StoreInstances {
       if (!checked.ok) return (outcome = checked.outcome);
       const ids = checked.ids;
 
+      await context.commitAfter;
       const result = await commitInstance(
         db,
         {

@@ -1,6 +1,5 @@
-import { finished } from 'node:stream/promises';
 import type { Context } from 'hono';
-import { FailureReason, type StoreOutcome } from '../services/outcomes.js';
+import { storeMany, type IncomingInstance } from '../services/store-many.js';
 import type { Services } from '../services/services.js';
 import { assertUid } from '../services/delete-instances.js';
 import { resolveBaseUrl, type BaseUrlOptions } from './base-url.js';
@@ -33,19 +32,10 @@ export function stowHandler(services: Services, options: StowRouteOptions) {
     const studyUid = c.req.param('study');
     if (studyUid !== undefined) assertUid(studyUid, 'StudyInstanceUID');
     const parts = partsOf(c, options);
-    const outcomes: StoreOutcome[] = [];
-    const signal = c.req.raw.signal;
-    for await (const part of parts) {
-      const problem = partMediaTypeProblem(part.contentType);
-      if (problem) {
-        await drain(part.body);
-        outcomes.push({ ok: false, reason: FailureReason.CannotUnderstand, detail: problem });
-        continue;
-      }
-      outcomes.push(
-        await services.store.storeOne(part.body, { studyInstanceUid: studyUid, signal }),
-      );
-    }
+    const outcomes = await storeMany(services.store, incoming(parts), {
+      studyInstanceUid: studyUid,
+      signal: c.req.raw.signal,
+    });
     if (outcomes.length === 0) throw new BadRequestError('the request holds no DICOM parts');
     const base = resolveBaseUrl(c.req.raw, options) + options.dicomwebRoot;
     const response = stowResponse(
@@ -113,7 +103,10 @@ function partMediaTypeProblem(contentType: string | undefined): string | undefin
   return `part media type ${type} is not application/dicom`;
 }
 
-async function drain(body: Readable): Promise<void> {
-  body.resume();
-  await finished(body);
+async function* incoming(
+  parts: AsyncIterable<MultipartPart> | Iterable<MultipartPart>,
+): AsyncGenerator<IncomingInstance> {
+  for await (const part of parts) {
+    yield { body: part.body, refusal: partMediaTypeProblem(part.contentType) };
+  }
 }

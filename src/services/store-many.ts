@@ -1,0 +1,71 @@
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { FailureReason, type StoreOutcome } from './outcomes.js';
+import type { StoreContext, StoreInstances } from './store-instances.js';
+
+/** One part of a STOW request: its bytes, or why it is refused without being read. */
+export interface IncomingInstance {
+  body: Readable;
+  /** Set when the part is refused up front (e.g. its media type); the body is drained. */
+  refusal?: string | undefined;
+}
+
+/**
+ * Stores the parts of one request in order, overlapping each part's durable finish (fsync and
+ * index commit) with the reading of the next: part N+1 starts streaming as soon as part N's
+ * bytes have all been read, while at most `maxInFlight` parts are still being finished. Only one
+ * part reads from the request at a time, so memory stays bounded as with one part. Commits
+ * happen in request order, and outcomes come back in it. If reading the request fails, the parts already started are
+ * still finished (their outcomes are lost with the request) before the error is rethrown.
+ */
+export async function storeMany(
+  store: StoreInstances,
+  parts: AsyncIterable<IncomingInstance> | Iterable<IncomingInstance>,
+  context: StoreContext,
+  maxInFlight = 4,
+): Promise<StoreOutcome[]> {
+  const started: Promise<StoreOutcome>[] = [];
+  const inFlight = new Set<Promise<unknown>>();
+  let previous: Promise<unknown> | undefined;
+  try {
+    for await (const part of parts) {
+      if (part.refusal !== undefined) {
+        await drained(part.body);
+        started.push(
+          Promise.resolve({
+            ok: false,
+            reason: FailureReason.CannotUnderstand,
+            detail: part.refusal,
+          }),
+        );
+        continue;
+      }
+      const outcome = store.storeOne(part.body, { ...context, commitAfter: previous });
+      started.push(outcome);
+      const settled = outcome.then(
+        () => undefined,
+        () => undefined,
+      );
+      previous = settled;
+      inFlight.add(settled);
+      void settled.then(() => inFlight.delete(settled));
+      // The next part may only be read once this one's bytes are consumed (or it gave up).
+      await Promise.race([drainedWithoutResuming(part.body), settled]);
+      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    }
+  } catch (error) {
+    await Promise.allSettled(started);
+    throw error;
+  }
+  return Promise.all(started);
+}
+
+async function drained(body: Readable): Promise<void> {
+  body.resume();
+  await finished(body);
+}
+
+/** Resolves when `body` has ended or failed, without consuming it. */
+function drainedWithoutResuming(body: Readable): Promise<void> {
+  return finished(body).catch(() => undefined);
+}
