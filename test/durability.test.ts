@@ -9,7 +9,7 @@ import { FsBlobStore } from '../src/storage/fs-blob-store.js';
 import { startChildServer } from './helpers/child-server.js';
 import { makeInstance } from './helpers/make-dicom.js';
 import { stow } from './helpers/multipart.js';
-import { freshDatabase, testDb } from './helpers/server.js';
+import { freshDatabase, readBlob, testDb } from './helpers/server.js';
 
 /**
  * Kill the server (SIGKILL, like a power cut) at each named point of the write path, restart
@@ -83,9 +83,7 @@ describe(`durability under SIGKILL (${testDb})`, () => {
         for (const instance of acknowledged) {
           const row = await findInstance(db.db, instance.sopInstanceUid);
           expect(row).toBeDefined();
-          const chunks: Buffer[] = [];
-          for await (const c of await store.get(row!.blobKey)) chunks.push(c as Buffer);
-          expect(Buffer.concat(chunks).equals(instance.bytes)).toBe(true);
+          expect((await readBlob({ store }, row!.blobKey)).equals(instance.bytes)).toBe(true);
         }
         const victimRow = await findInstance(db.db, victim.sopInstanceUid);
         if (point === 'after-commit') {

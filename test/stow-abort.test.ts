@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobJournal } from '../src/index/schema.js';
 import { findInstance } from '../src/index/instances.queries.js';
 import { makeInstance } from './helpers/make-dicom.js';
-import { startTestServer, testDb, type TestServer } from './helpers/server.js';
+import { blobCount, startTestServer, testDb, type TestServer } from './helpers/server.js';
 
 /** A client that hangs up mid-upload leaves nothing behind and does not hurt the server. */
 let server: TestServer;
@@ -15,16 +15,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function blobCount(): Promise<number> {
-  let n = 0;
-  for await (const key of server.store.list()) if (key) n++;
-  return n;
-}
-
 describe(`STOW-RS interrupted by the client (${testDb})`, () => {
   it('leaves no index row, no blob and no pending journal entry', async () => {
     const instance = makeInstance({ pixelBytes: 4 * 1024 * 1024 });
-    const blobsBefore = await blobCount();
+    const blobsBefore = await blobCount(server);
     const boundary = 'abort-test';
     const req = request(`${server.base}/studies`, {
       method: 'POST',
@@ -42,7 +36,7 @@ describe(`STOW-RS interrupted by the client (${testDb})`, () => {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const pending = await server.database.db.select().from(blobJournal);
-      if (pending.length === 0 && (await blobCount()) === blobsBefore) break;
+      if (pending.length === 0 && (await blobCount(server)) === blobsBefore) break;
       if (Date.now() > deadline) {
         throw new Error(`cleanup did not happen: ${pending.length} journal rows left`);
       }

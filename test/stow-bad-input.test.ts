@@ -3,7 +3,7 @@ import { findInstance } from '../src/index/instances.queries.js';
 import { makeInstance } from './helpers/make-dicom.js';
 import { multipartRelated, stow } from './helpers/multipart.js';
 import { sampleBytes } from './helpers/samples.js';
-import { startTestServer, testDb, type TestServer } from './helpers/server.js';
+import { readBlob, startTestServer, testDb, type TestServer } from './helpers/server.js';
 
 /**
  * Bad input gets a precise 4xx and loses nothing: after each case, the instance stored first is
@@ -24,9 +24,7 @@ afterAll(async () => {
 async function expectKeeperIntact(): Promise<void> {
   const row = await findInstance(server.database.db, keeper.sopInstanceUid);
   expect(row?.version).toBe(1);
-  const chunks: Buffer[] = [];
-  for await (const chunk of await server.store.get(row!.blobKey)) chunks.push(chunk as Buffer);
-  expect(Buffer.concat(chunks).equals(keeper.bytes)).toBe(true);
+  expect((await readBlob(server, row!.blobKey)).equals(keeper.bytes)).toBe(true);
   expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 }
 

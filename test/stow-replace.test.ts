@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findInstance } from '../src/index/instances.queries.js';
-import { makeInstance } from './helpers/make-dicom.js';
+import { makeInstance, makeSameUids } from './helpers/make-dicom.js';
 import { stow } from './helpers/multipart.js';
-import { startTestServer, testDb, type TestServer } from './helpers/server.js';
+import { readBlob, startTestServer, testDb, type TestServer } from './helpers/server.js';
 
 /** STOW_DUPLICATE_POLICY=replace: a different object under a stored UID becomes a new version. */
 let server: TestServer;
@@ -17,32 +17,22 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function read(key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await server.store.get(key)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 describe(`STOW-RS replace policy (${testDb})`, () => {
   it('stores the new version; the old bytes stay readable for the grace period, then go', async () => {
     const first = makeInstance();
     expect((await stow(`${server.base}/studies`, [{ body: first.bytes }])).status).toBe(200);
     const before = (await findInstance(server.database.db, first.sopInstanceUid))!;
 
-    const second = makeInstance({
-      sopInstanceUid: first.sopInstanceUid,
-      studyInstanceUid: first.studyInstanceUid,
-      seriesInstanceUid: first.seriesInstanceUid,
-    });
+    const second = makeSameUids(first);
     const response = await stow(`${server.base}/studies`, [{ body: second.bytes }]);
     expect(response.status).toBe(200);
 
     const after = (await findInstance(server.database.db, first.sopInstanceUid))!;
     expect(after.version).toBe(2);
     expect(after.blobKey).not.toBe(before.blobKey);
-    expect((await read(after.blobKey)).equals(second.bytes)).toBe(true);
+    expect((await readBlob(server, after.blobKey)).equals(second.bytes)).toBe(true);
     // A reader that resolved the old version before the switch still gets its exact bytes.
-    expect((await read(before.blobKey)).equals(first.bytes)).toBe(true);
+    expect((await readBlob(server, before.blobKey)).equals(first.bytes)).toBe(true);
 
     // Once the grace period has passed, the sweeper removes the old version's blob.
     await sleep(1100);
@@ -53,11 +43,7 @@ describe(`STOW-RS replace policy (${testDb})`, () => {
 
   it('within one request, parts commit in order: the last of two versions wins', async () => {
     const first = makeInstance();
-    const second = makeInstance({
-      sopInstanceUid: first.sopInstanceUid,
-      studyInstanceUid: first.studyInstanceUid,
-      seriesInstanceUid: first.seriesInstanceUid,
-    });
+    const second = makeSameUids(first);
     const response = await stow(`${server.base}/studies`, [
       { body: first.bytes },
       { body: second.bytes },
@@ -65,7 +51,7 @@ describe(`STOW-RS replace policy (${testDb})`, () => {
     expect(response.status).toBe(200);
     const row = (await findInstance(server.database.db, first.sopInstanceUid))!;
     expect(row.version).toBe(2);
-    expect((await read(row.blobKey)).equals(second.bytes)).toBe(true);
+    expect((await readBlob(server, row.blobKey)).equals(second.bytes)).toBe(true);
   });
 
   it('moves an instance re-sent under another series, dropping the emptied series', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findInstance } from '../src/index/instances.queries.js';
 import { stow } from './helpers/multipart.js';
 import { sampleBytes, samples } from './helpers/samples.js';
-import { startTestServer, testDb, type TestServer } from './helpers/server.js';
+import { readBlob, startTestServer, testDb, type TestServer } from './helpers/server.js';
 
 /**
  * Every real file of ../shared/dicom-samples through STOW-RS: `store` files are stored and their
@@ -25,12 +25,6 @@ const zeroPreamble = (bytes: Buffer) => {
   return copy;
 };
 
-async function readBlob(key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await server.store.get(key)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 // Good files first: the truncated sample shares its SOP Instance UID with a good one.
 const ordered = [...samples].sort((a, b) => rank(a.expect) - rank(b.expect));
 function rank(expectation: string): number {
@@ -47,7 +41,7 @@ describe(`STOW-RS of every sample file (${testDb})`, () => {
         const row = await findInstance(server.database.db, s.sop_instance!);
         expect(row).toBeDefined();
         const expected = zeroPreamble(bytes);
-        const stored = await readBlob(row!.blobKey);
+        const stored = await readBlob(server, row!.blobKey);
         expect(stored.length).toBe(expected.length);
         expect(sha256(stored)).toBe(sha256(expected));
         return;

@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findInstance } from '../src/index/instances.queries.js';
-import { makeInstance, newUid } from './helpers/make-dicom.js';
+import { makeInstance, makeSameUids, newUid } from './helpers/make-dicom.js';
 import { multipartRelated, stow } from './helpers/multipart.js';
 import { sample, sampleBytes } from './helpers/samples.js';
-import { startTestServer, testDb, type TestServer } from './helpers/server.js';
+import {
+  blobCount,
+  startTestServer,
+  storedBytes,
+  testDb,
+  type TestServer,
+} from './helpers/server.js';
 
 let server: TestServer;
 
@@ -18,21 +24,6 @@ afterAll(async () => {
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const seq = (json: any, tag: string): any[] => json?.[tag]?.Value ?? [];
 const uiValue = (item: any, tag: string): string | undefined => item?.[tag]?.Value?.[0];
-
-async function storedBytes(sopInstanceUid: string): Promise<Buffer | undefined> {
-  const row = await findInstance(server.database.db, sopInstanceUid);
-  if (!row) return undefined;
-  const stream = await server.store.get(row.blobKey);
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-async function blobCount(): Promise<number> {
-  let n = 0;
-  for await (const key of server.store.list()) if (key) n++;
-  return n;
-}
 
 describe(`STOW-RS (${testDb})`, () => {
   it('stores one instance: 200, ReferencedSOPSequence with RetrieveURL, bytes durable', async () => {
@@ -54,7 +45,7 @@ describe(`STOW-RS (${testDb})`, () => {
     // The preamble is zeroed (CVE-2019-11687); every other byte is what was sent.
     const expected = Buffer.from(instance.bytes);
     expected.fill(0, 0, 128);
-    const stored = await storedBytes(instance.sopInstanceUid);
+    const stored = await storedBytes(server, instance.sopInstanceUid);
     expect(stored?.equals(expected)).toBe(true);
     const row = await findInstance(server.database.db, instance.sopInstanceUid);
     expect(row?.sha256).toBe(sha256(expected));
@@ -106,44 +97,36 @@ describe(`STOW-RS (${testDb})`, () => {
   it('treats an identical re-send as success with no new row and no new blob', async () => {
     const instance = makeInstance();
     expect((await stow(`${server.base}/studies`, [{ body: instance.bytes }])).status).toBe(200);
-    const blobsBefore = await blobCount();
+    const blobsBefore = await blobCount(server);
     const again = await stow(`${server.base}/studies`, [{ body: instance.bytes }]);
     expect(again.status).toBe(200);
     expect(uiValue(seq(again.json, '00081199')[0], '00081155')).toBe(instance.sopInstanceUid);
-    expect(await blobCount()).toBe(blobsBefore);
+    expect(await blobCount(server)).toBe(blobsBefore);
     expect((await findInstance(server.database.db, instance.sopInstanceUid))?.version).toBe(1);
   });
 
   it('refuses a different object under an existing SOP Instance UID and keeps the original', async () => {
     const original = makeInstance();
     await stow(`${server.base}/studies`, [{ body: original.bytes }]);
-    const impostor = makeInstance({
-      sopInstanceUid: original.sopInstanceUid,
-      studyInstanceUid: original.studyInstanceUid,
-      seriesInstanceUid: original.seriesInstanceUid,
-    });
-    const blobsBefore = await blobCount();
+    const impostor = makeSameUids(original);
+    const blobsBefore = await blobCount(server);
     const response = await stow(`${server.base}/studies`, [{ body: impostor.bytes }]);
     expect(response.status).toBe(409);
     expect(seq(response.json, '00081198')[0]['00081197']).toEqual({ vr: 'US', Value: [0x0111] });
-    expect((await storedBytes(original.sopInstanceUid))?.equals(original.bytes)).toBe(true);
-    expect(await blobCount()).toBe(blobsBefore);
+    expect((await storedBytes(server, original.sopInstanceUid))?.equals(original.bytes)).toBe(true);
+    expect(await blobCount(server)).toBe(blobsBefore);
   });
 
   it('within one request, the first of two different objects under one UID is kept', async () => {
     const first = makeInstance();
-    const second = makeInstance({
-      sopInstanceUid: first.sopInstanceUid,
-      studyInstanceUid: first.studyInstanceUid,
-      seriesInstanceUid: first.seriesInstanceUid,
-    });
+    const second = makeSameUids(first);
     const response = await stow(`${server.base}/studies`, [
       { body: first.bytes },
       { body: second.bytes },
     ]);
     expect(response.status).toBe(202);
     expect(seq(response.json, '00081198')[0]['00081197']).toEqual({ vr: 'US', Value: [0x0111] });
-    expect((await storedBytes(first.sopInstanceUid))?.equals(first.bytes)).toBe(true);
+    expect((await storedBytes(server, first.sopInstanceUid))?.equals(first.bytes)).toBe(true);
   });
 
   it('answers problem+json 415 for a media type STOW does not take, and CORS headers on it', async () => {
@@ -235,6 +218,6 @@ describe(`STOW-RS of unusual but storable values (${testDb})`, () => {
     });
     const response = await stow(`${server.base}/studies`, [{ body: instance.bytes }]);
     expect(response.status).toBe(200);
-    expect((await storedBytes(instance.sopInstanceUid))?.equals(instance.bytes)).toBe(true);
+    expect((await storedBytes(server, instance.sopInstanceUid))?.equals(instance.bytes)).toBe(true);
   });
 });

@@ -129,3 +129,16 @@ function u32(n: number): Uint8Array {
   b.writeUInt32LE(n);
   return b;
 }
+
+/** A different object (new pixel bytes) under the same study, series and SOP Instance UIDs. */
+export function makeSameUids(
+  instance: GeneratedInstance,
+  spec: InstanceSpec = {},
+): GeneratedInstance {
+  return makeInstance({
+    ...spec,
+    sopInstanceUid: instance.sopInstanceUid,
+    studyInstanceUid: instance.studyInstanceUid,
+    seriesInstanceUid: instance.seriesInstanceUid,
+  });
+}

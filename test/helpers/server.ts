@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { startStrata, type Strata } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
+import { findInstance } from '../../src/index/instances.queries.js';
 
 /** Which database this vitest project runs against (see vitest.config.ts). */
 export const testDb = process.env['STRATA_TEST_DB'] === 'postgres' ? 'postgres' : 'pglite';
@@ -64,4 +65,27 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The whole blob under `key`, from the server's own store. */
+export async function readBlob(server: Pick<TestServer, 'store'>, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await server.store.get(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The stored bytes of the current version of an instance, or undefined when not indexed. */
+export async function storedBytes(
+  server: Pick<TestServer, 'store' | 'database'>,
+  sopInstanceUid: string,
+): Promise<Buffer | undefined> {
+  const row = await findInstance(server.database.db, sopInstanceUid);
+  return row ? readBlob(server, row.blobKey) : undefined;
+}
+
+/** How many blobs the store holds. */
+export async function blobCount(server: Pick<TestServer, 'store'>): Promise<number> {
+  let n = 0;
+  for await (const key of server.store.list()) if (key) n++;
+  return n;
 }

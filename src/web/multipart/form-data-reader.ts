@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { Busboy } from 'busboy';
 import { formatMediaType, MediaTypeError, parseMediaType } from '../media-type.js';
-import { PartSession } from './part-session.js';
+import { PartSession, partsOf } from './part-session.js';
 import type { MultipartPart, MultipartReadOptions } from './part.js';
 import {
   BadPartHeadersError,
@@ -24,16 +24,7 @@ export async function* readMultipartFormData(
   contentType: string,
   options: MultipartReadOptions = {},
 ): AsyncGenerator<MultipartPart> {
-  const session = new FormDataSession(body, contentType, options);
-  try {
-    for (;;) {
-      const part = await session.nextPart();
-      if (part === undefined) return;
-      yield part;
-    }
-  } finally {
-    session.close();
-  }
+  yield* partsOf(new FormDataSession(body, contentType, options));
 }
 
 /** Field values are dropped; keep busboy from buffering more than this of each. */

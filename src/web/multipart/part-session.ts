@@ -205,3 +205,16 @@ function toBuffer(chunk: unknown): Buffer {
     return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   throw new TypeError('request body must be a byte stream (no setEncoding, no object mode)');
 }
+
+/** The parts of a session, one at a time; leaving early closes the session (drains the body). */
+export async function* partsOf(session: PartSession): AsyncGenerator<MultipartPart> {
+  try {
+    for (;;) {
+      const part = await session.nextPart();
+      if (part === undefined) return;
+      yield part;
+    }
+  } finally {
+    session.close();
+  }
+}

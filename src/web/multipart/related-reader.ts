@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { MultipartRelatedParser } from './related-parser.js';
-import { PartSession } from './part-session.js';
+import { PartSession, partsOf } from './part-session.js';
 import { DEFAULT_MAX_PART_HEADER_BYTES } from './part.js';
 import type { MultipartPart, MultipartReadOptions } from './part.js';
 
@@ -24,16 +24,7 @@ export async function* readMultipartRelated(
   boundary: string,
   options: MultipartReadOptions = {},
 ): AsyncGenerator<MultipartPart> {
-  const session = new RelatedSession(body, boundary, options);
-  try {
-    for (;;) {
-      const part = await session.nextPart();
-      if (part === undefined) return;
-      yield part;
-    }
-  } finally {
-    session.close();
-  }
+  yield* partsOf(new RelatedSession(body, boundary, options));
 }
 
 class RelatedSession extends PartSession {
