@@ -26,8 +26,7 @@ export interface Strata {
 }
 
 export interface ComposeOverrides {
-  /** Test hook: kills the process at a named point of the write path. */
-  crashAt?: FaultPoint | undefined;
+  /** Where log lines go (tests capture them); default: JSON lines on stderr. */
   log?: Logger;
 }
 
@@ -50,8 +49,11 @@ export async function migrateIndex(config: Config): Promise<Database['driver']> 
   }
 }
 
-export async function openStrata(config: Config): Promise<Omit<Strata, 'url'>> {
-  const log = createLogger(config.logLevel);
+export async function openStrata(
+  config: Config,
+  overrides: ComposeOverrides = {},
+): Promise<Omit<Strata, 'url'>> {
+  const log = overrides.log ?? createLogger(config.logLevel);
   const database = await openIndex(config);
   try {
     await migrateDb(database);
@@ -91,8 +93,11 @@ export async function openStrata(config: Config): Promise<Omit<Strata, 'url'>> {
 }
 
 /** Starts the HTTP server and the sweeper; resolves once listening. */
-export async function startStrata(config: Config): Promise<Strata> {
-  const strata = await openStrata(config);
+export async function startStrata(
+  config: Config,
+  overrides: ComposeOverrides = {},
+): Promise<Strata> {
+  const strata = await openStrata(config, overrides);
   const app = createApp(strata.services, {
     dicomwebRoot: config.dicomwebRoot,
     publicBaseUrl: config.publicBaseUrl,
@@ -102,8 +107,14 @@ export async function startStrata(config: Config): Promise<Strata> {
     log: strata.log,
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () =>
-      resolve(s),
+    const s = serve(
+      {
+        fetch: app.fetch,
+        hostname: config.host,
+        port: config.port,
+        serverOptions: { requestTimeout: config.requestTimeoutSeconds * 1000 },
+      },
+      () => resolve(s),
     );
     s.once('error', reject);
   });

@@ -21,6 +21,11 @@ export interface Config {
   trustProxyHeaders: boolean;
   /** Allowed CORS origins; `['*']` allows any. Empty → CORS off. */
   corsOrigins: string[];
+  /**
+   * Longest time to receive one request, in seconds (0 = no limit). Node's default of 300 s
+   * would cut off a multi-gigabyte STOW over a slow link.
+   */
+  requestTimeoutSeconds: number;
   stow: {
     /** Largest accepted instance (part) in bytes. */
     maxInstanceBytes: number;
@@ -70,6 +75,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicBaseUrl: read.url('PUBLIC_BASE_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
     trustProxyHeaders: read.boolean('TRUST_PROXY_HEADERS', true),
     corsOrigins: read.list('CORS_ORIGINS', ['*']),
+    requestTimeoutSeconds: read.integer('HTTP_REQUEST_TIMEOUT_SECONDS', 3600, { min: 0 }),
     stow: {
       maxInstanceBytes: read.integer('STOW_MAX_INSTANCE_BYTES', 4 * GiB, { min: 1024 }),
       maxParts: read.integer('STOW_MAX_PARTS', 10_000, { min: 1 }),

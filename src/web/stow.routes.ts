@@ -1,4 +1,6 @@
 import type { Context } from 'hono';
+import type { Logger } from '../lib/log.js';
+import type { StoreOutcome } from '../services/outcomes.js';
 import { storeMany, type IncomingInstance } from '../services/store-many.js';
 import type { Services } from '../services/services.js';
 import { assertUid } from '../services/delete-instances.js';
@@ -13,6 +15,7 @@ import { stowResponse } from './stow-response.js';
 import type { Readable } from 'node:stream';
 
 export interface StowRouteOptions extends BaseUrlOptions {
+  log: Logger;
   dicomwebRoot: string;
   maxParts: number;
 }
@@ -37,6 +40,7 @@ export function stowHandler(services: Services, options: StowRouteOptions) {
       signal: c.req.raw.signal,
     });
     if (outcomes.length === 0) throw new BadRequestError('the request holds no DICOM parts');
+    logOutcomes(options.log, c, outcomes);
     const base = resolveBaseUrl(c.req.raw, options) + options.dicomwebRoot;
     const response = stowResponse(
       outcomes,
@@ -109,4 +113,23 @@ async function* incoming(
   for await (const part of parts) {
     yield { body: part.body, refusal: partMediaTypeProblem(part.contentType) };
   }
+}
+
+/** One line per request for operators: counts, and why each failure failed (PHI-free details). */
+function logOutcomes(log: Logger, c: Context, outcomes: StoreOutcome[]): void {
+  const failures = outcomes.flatMap((o) => (o.ok ? [] : [o]));
+  const fields = {
+    requestId: c.get('requestId' as never) as string | undefined,
+    stored: outcomes.filter((o) => o.ok && o.result !== 'duplicate').length,
+    duplicates: outcomes.filter((o) => o.ok && o.result === 'duplicate').length,
+    failed: failures.length,
+  };
+  if (failures.length === 0) {
+    log.info('stow', fields);
+    return;
+  }
+  log.warn('stow', {
+    ...fields,
+    failures: failures.map((f) => ({ reason: `0x${f.reason.toString(16)}`, detail: f.detail })),
+  });
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { startStrata, type Strata } from '../../src/compose.js';
+import { startStrata, type ComposeOverrides, type Strata } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { findInstance } from '../../src/index/instances.queries.js';
 
@@ -41,7 +41,10 @@ export async function freshDatabase(): Promise<{ url: string | undefined; drop()
 }
 
 /** Starts the real server on a random port with its own data dir and database. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  overrides: ComposeOverrides = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'strata-test-'));
   const database = await freshDatabase();
   const fullEnv: Record<string, string> = {
@@ -53,7 +56,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...env,
   };
-  const strata = await startStrata(loadConfig(fullEnv));
+  const strata = await startStrata(loadConfig(fullEnv), overrides);
   return {
     ...strata,
     base: `${strata.url}/dicom-web`,
