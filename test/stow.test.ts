@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { findInstance } from '../src/index/instances.queries.js';
+import { series, studies } from '../src/index/schema.js';
 import { makeInstance, makeSameUids, newUid } from './helpers/make-dicom.js';
 import { multipartRelated, stow } from './helpers/multipart.js';
 import { sample, sampleBytes } from './helpers/samples.js';
@@ -127,6 +129,49 @@ describe(`STOW-RS (${testDb})`, () => {
     expect(response.status).toBe(202);
     expect(seq(response.json, '00081198')[0]['00081197']).toEqual({ vr: 'US', Value: [0x0111] });
     expect((await storedBytes(server, first.sopInstanceUid))?.equals(first.bytes)).toBe(true);
+  });
+
+  it('refuses an instance whose series is already stored under another study (0xA900)', async () => {
+    const first = makeInstance();
+    expect((await stow(`${server.base}/studies`, [{ body: first.bytes }])).status).toBe(200);
+    const astray = makeInstance({ seriesInstanceUid: first.seriesInstanceUid });
+    const response = await stow(`${server.base}/studies`, [{ body: astray.bytes }]);
+    expect(response.status).toBe(409);
+    expect(seq(response.json, '00081198')[0]['00081197']).toEqual({ vr: 'US', Value: [0xa900] });
+    expect(await findInstance(server.database.db, astray.sopInstanceUid)).toBeUndefined();
+  });
+
+  it('keeps study and series attributes of the latest instance', async () => {
+    const first = makeInstance({ elements: { '00081030': { vr: 'LO', value: 'First look' } } });
+    const later = makeInstance({
+      studyInstanceUid: first.studyInstanceUid,
+      seriesInstanceUid: first.seriesInstanceUid,
+      elements: {
+        '00081030': { vr: 'LO', value: 'Corrected' },
+        '0008103E': { vr: 'LO', value: 'Axial' },
+      },
+    });
+    const same = makeInstance({
+      studyInstanceUid: first.studyInstanceUid,
+      seriesInstanceUid: first.seriesInstanceUid,
+      elements: {
+        '00081030': { vr: 'LO', value: 'Corrected' },
+        '0008103E': { vr: 'LO', value: 'Axial' },
+      },
+    });
+    for (const instance of [first, later, same]) {
+      expect((await stow(`${server.base}/studies`, [{ body: instance.bytes }])).status).toBe(200);
+    }
+    const [study] = await server.database.db
+      .select({ description: studies.studyDescription, attributes: studies.attributes })
+      .from(studies)
+      .where(eq(studies.studyInstanceUid, first.studyInstanceUid));
+    expect(study?.description).toBe('Corrected');
+    const [row] = await server.database.db
+      .select({ description: series.seriesDescription })
+      .from(series)
+      .where(eq(series.seriesInstanceUid, first.seriesInstanceUid));
+    expect(row?.description).toBe('Axial');
   });
 
   it('answers problem+json 415 for a media type STOW does not take, and CORS headers on it', async () => {

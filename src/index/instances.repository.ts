@@ -2,7 +2,7 @@ import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
 import type { DicomJsonDataset } from '../dicom/json/types.js';
 import { scheduleBlobDeletion, settlePendingBlob } from './blob-journal.repository.js';
 import type { Db, Tx } from './db.js';
-import { firstInteger, firstText, pickAttributes } from './dicom-json.js';
+import { canonicalJson, firstInteger, firstText, pickAttributes } from './dicom-json.js';
 import { SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS } from './levels.js';
 import { DEFAULT_PARTITION, instances, patients, series, studies } from './schema.js';
 
@@ -59,7 +59,9 @@ class Rollback extends Error {
  * upsert patient → study → series, insert or replace the instance row, and settle the pending
  * journal entry. Either all of it is visible or none of it is. Upserts take row locks in the same
  * order (patient, study, series, instance) in every transaction, so concurrent STOWs of
- * overlapping series serialise on the shared rows instead of deadlocking.
+ * overlapping series serialise on the shared rows instead of deadlocking. The usual case — one
+ * more instance of a known series whose study and series attributes are unchanged — writes no
+ * parent row at all, so instances of one series commit in parallel.
  */
 export async function commitInstance(
   db: Db,
@@ -92,7 +94,9 @@ export async function commitInstance(
         throw new Rollback({ kind: 'conflict' });
       }
 
-      const { studyId, seriesId } = await upsertHierarchy(tx, partitionKey, record.metadata);
+      const { studyId, seriesId } =
+        (await findUnchangedParents(tx, partitionKey, record)) ??
+        (await upsertHierarchy(tx, partitionKey, record.metadata));
       if (!(await settlePendingBlob(tx, record.blobKey))) throw new Rollback({ kind: 'expired' });
 
       const row = instanceRow(record, partitionKey, studyId, seriesId);
@@ -129,6 +133,43 @@ export async function commitInstance(
 }
 
 class Retry extends Error {}
+
+/**
+ * The study and series rows when they already hold exactly this instance's study- and
+ * series-level attributes, so nothing above the instance needs writing. FOR KEY SHARE keeps a
+ * concurrent delete from removing them before our instance row references them, without
+ * blocking other instances of the same series.
+ */
+async function findUnchangedParents(
+  tx: Tx,
+  partitionKey: string,
+  record: InstanceRecord,
+): Promise<{ studyId: number; seriesId: number } | undefined> {
+  const [parents] = await tx
+    .select({
+      seriesId: series.id,
+      studyId: studies.id,
+      studyInstanceUid: studies.studyInstanceUid,
+      seriesAttributes: series.attributes,
+      studyAttributes: studies.attributes,
+    })
+    .from(series)
+    .innerJoin(studies, eq(studies.id, series.studyFk))
+    .where(
+      and(
+        eq(series.partitionKey, partitionKey),
+        eq(series.seriesInstanceUid, record.seriesInstanceUid),
+      ),
+    )
+    .for('key share');
+  if (!parents || parents.studyInstanceUid !== record.studyInstanceUid) return undefined;
+  const same =
+    canonicalJson(parents.studyAttributes) ===
+      canonicalJson(pickAttributes(record.metadata, STUDY_LEVEL_TAGS)) &&
+    canonicalJson(parents.seriesAttributes) ===
+      canonicalJson(pickAttributes(record.metadata, SERIES_LEVEL_TAGS));
+  return same ? { studyId: parents.studyId, seriesId: parents.seriesId } : undefined;
+}
 
 async function upsertHierarchy(
   tx: Tx,
