@@ -1,6 +1,7 @@
 import { isValidUid } from '../dicom/uid.js';
 import type { Db } from '../index/db.js';
 import { deleteInstances, type DeleteScope } from '../index/delete.repository.js';
+import { rethrowIndexError } from '../index/errors.js';
 import { InvalidUidError, ResourceNotFoundError } from './errors.js';
 import type { SweepBlobs } from './sweep-blobs.js';
 
@@ -19,7 +20,7 @@ export class DeleteInstances {
       assertUid(scope.seriesInstanceUid, 'SeriesInstanceUID');
     }
     if (scope.sopInstanceUid !== undefined) assertUid(scope.sopInstanceUid, 'SOPInstanceUID');
-    const entries = await deleteInstances(this.deps.db, scope);
+    const entries = await deleteInstances(this.deps.db, scope).catch(rethrowIndexError);
     if (entries.length === 0) {
       throw new ResourceNotFoundError(
         scope.sopInstanceUid !== undefined
