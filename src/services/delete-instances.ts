@@ -1,8 +1,8 @@
-import { isValidUid } from '../dicom/uid.js';
 import type { Db } from '../index/db.js';
 import { deleteInstances, type DeleteScope } from '../index/delete.repository.js';
 import { rethrowIndexError } from '../index/errors.js';
-import { InvalidUidError, ResourceNotFoundError } from './errors.js';
+import { ResourceNotFoundError } from './errors.js';
+import { assertUid } from './uid-params.js';
 import type { SweepBlobs } from './sweep-blobs.js';
 
 /**
@@ -33,8 +33,4 @@ export class DeleteInstances {
     await this.deps.sweeper.deleteEntries(entries);
     return entries.length;
   }
-}
-
-export function assertUid(value: string, parameter: string): void {
-  if (!isValidUid(value)) throw new InvalidUidError(parameter);
 }

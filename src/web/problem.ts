@@ -13,7 +13,6 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   'web.bad_request': 400,
   'web.bad_media_type': 400,
   'web.unsupported_media_type': 415,
-  'web.not_acceptable': 406,
   'multipart.no_parts': 400,
   'multipart.truncated': 400,
   'multipart.bad_headers': 400,
@@ -30,7 +29,6 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
 const TITLES: Partial<Record<ContentfulStatusCode, string>> = {
   400: 'Bad Request',
   404: 'Not Found',
-  406: 'Not Acceptable',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',

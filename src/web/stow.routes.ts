@@ -3,7 +3,7 @@ import type { Logger } from '../lib/log.js';
 import type { StoreOutcome } from '../services/outcomes.js';
 import { storeMany, type IncomingInstance } from '../services/store-many.js';
 import type { Services } from '../services/services.js';
-import { assertUid } from '../services/delete-instances.js';
+import { assertUid } from '../services/uid-params.js';
 import { resolveBaseUrl, type BaseUrlOptions } from './base-url.js';
 import { BadRequestError, UnsupportedMediaTypeError } from './errors.js';
 import { parseMediaType } from './media-type.js';
@@ -21,14 +21,15 @@ export interface StowRouteOptions extends BaseUrlOptions {
 }
 
 const DICOM = 'application/dicom';
-export const DICOM_JSON = 'application/dicom+json';
+const DICOM_JSON = 'application/dicom+json';
 
 /**
  * STOW-RS (PS3.18 10.5): `POST /studies[/{study}]`. Accepts
  * - `multipart/related; type="application/dicom"` (the standard form; quoted or not),
  * - `multipart/form-data` with DICOM files (browser uploads),
  * - a bare `application/dicom` body holding one instance (a common convenience).
- * Parts are stored one after another as they stream in; nothing is buffered whole.
+ * Parts stream in one at a time (each one's fsync and commit overlap the next one's reading,
+ * services/store-many.ts); nothing is buffered whole.
  */
 export function stowHandler(services: Services, options: StowRouteOptions) {
   return async (c: Context): Promise<Response> => {
