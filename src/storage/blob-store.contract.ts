@@ -81,6 +81,14 @@ function expectBytes(actual: Buffer, expected: Buffer): void {
   expect(sha256(actual)).toBe(sha256(expected));
 }
 
+/** Sizes that make a backend take its large-object path (multipart, blocks, chunks). */
+export interface ContractOptions {
+  /** A body big enough for the multipart / block path; default 3 MiB + 5. */
+  largeObjectBytes?: number;
+  /** Where the backend cuts the body (part, block or chunk size); ranges straddle it. */
+  chunkBoundary?: number;
+}
+
 /**
  * The BlobStore contract (storage/blob-store.ts), run against one backend. Call it from the
  * backend's test file; `factory` gives a fresh, empty store per test.
@@ -88,7 +96,10 @@ function expectBytes(actual: Buffer, expected: Buffer): void {
 export function describeBlobStoreContract(
   name: string,
   factory: () => Promise<BlobStoreFixture>,
+  options: ContractOptions = {},
 ): void {
+  const largeSize = options.largeObjectBytes ?? 3 * 1024 * 1024 + 5;
+  const boundary = options.chunkBoundary ?? 1024 * 1024;
   describe(`BlobStore contract: ${name}`, () => {
     let fixture: BlobStoreFixture;
     let store: BlobStore;
@@ -198,6 +209,55 @@ export function describeBlobStoreContract(
         await expect(store.get('rr/empty', { range: { start: 0 } })).rejects.toBeInstanceOf(
           BlobRangeError,
         );
+      });
+    });
+
+    describe('large objects (multipart / block / chunked path)', () => {
+      const bytes = testBytes(largeSize, 99);
+
+      it('stores a large body of unknown length and one of known length byte-identical', async () => {
+        expect((await put('lg/unknown', bytes, ODD_CHUNKS)).size).toBe(largeSize);
+        await store.put('lg/known', bodyOf(bytes, [1 << 16]), { contentLength: largeSize });
+        expectBytes(await readAll(await store.get('lg/unknown')), bytes);
+        expectBytes(await readAll(await store.get('lg/known')), bytes);
+        expect((await store.stat('lg/known')).size).toBe(largeSize);
+      });
+
+      it('reads ranges that straddle, start at and end at a part boundary', async () => {
+        await put('lg/ranges', bytes, ODD_CHUNKS);
+        const cases: [number, number][] = [
+          [boundary - 100, boundary + 100],
+          [boundary, boundary],
+          [boundary - 1, boundary - 1],
+          [boundary - 1, boundary],
+          [1, 2 * boundary < largeSize ? 2 * boundary + 3 : largeSize - 2],
+          [largeSize - 10, largeSize + 10],
+        ];
+        for (const [start, end] of cases) {
+          const back = await readAll(await store.get('lg/ranges', { range: { start, end } }));
+          expectBytes(back, bytes.subarray(start, Math.min(end, largeSize - 1) + 1));
+        }
+      });
+
+      it('refuses a large body longer than its contentLength and stores nothing', async () => {
+        const error = await store
+          .put('lg/long', bodyOf(bytes, [1 << 16]), { contentLength: largeSize - 1 })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(BlobBodyError);
+        expect(await store.exists('lg/long')).toBe(false);
+      });
+
+      it('lets one of two concurrent large puts to one key win, intact', async () => {
+        const other = testBytes(largeSize, 100);
+        const results = await Promise.allSettled([
+          store.put('lg/race', bodyOf(bytes, [1 << 16])),
+          store.put('lg/race', bodyOf(other, [1 << 16])),
+        ]);
+        const won = results.findIndex((r) => r.status === 'fulfilled');
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const loser = results[1 - won]!;
+        expect(loser.status === 'rejected' && loser.reason).toBeInstanceOf(BlobExistsError);
+        expectBytes(await readAll(await store.get('lg/race')), won === 0 ? bytes : other);
       });
     });
 

@@ -92,3 +92,53 @@ export class BlobBodyError extends StorageError {
     super(`body of blob ${key} failed (${detail}); nothing was stored`, options);
   }
 }
+
+/**
+ * The blob exists but sits in an offline tier (S3 Glacier, Azure Archive) and must be restored
+ * before it can be read. `restoreStarted` says whether this call (or an earlier one) asked the
+ * backend to restore it; `retryAfterSeconds` is a hint for clients (HTTP Retry-After).
+ */
+export class BlobOfflineError extends StorageError {
+  override readonly name = 'BlobOfflineError';
+  readonly code = 'storage.offline';
+  constructor(
+    readonly key: string,
+    readonly retryAfterSeconds: number,
+    readonly restoreStarted: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `blob ${key} is in an offline tier and not yet available${restoreStarted ? '; a restore is in progress' : ''}`,
+      options,
+    );
+  }
+}
+
+/**
+ * A stored object failed its integrity check on read: an encrypted chunk's GCM tag did not
+ * verify (bit flip, swapped or reordered chunks, wrong key), or the object is truncated or has
+ * no valid header. No unverified byte is ever returned. `reason` is PHI-free.
+ */
+export class BlobIntegrityError extends StorageError {
+  override readonly name = 'BlobIntegrityError';
+  readonly code = 'storage.integrity';
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`blob ${key} failed its integrity check (${reason})`, options);
+  }
+}
+
+/** An encrypted object names a key id that is not configured (the key itself is never shown). */
+export class EncryptionKeyUnknownError extends StorageError {
+  override readonly name = 'EncryptionKeyUnknownError';
+  readonly code = 'storage.key_unknown';
+  constructor(
+    readonly key: string,
+    readonly keyId: string,
+  ) {
+    super(`blob ${key} is encrypted with key id "${keyId}", which is not configured`);
+  }
+}

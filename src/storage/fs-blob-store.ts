@@ -35,6 +35,8 @@ export interface FsBlobStoreOptions {
    * share a root, or one's open would delete another's in-flight writes (those puts then fail).
    */
   tempSweepGraceMs?: number;
+  /** The store's name (its tier name in the index); default `fs`. */
+  name?: string;
 }
 
 /** Large writes keep the disk busy with few syscalls (Node's default is 16 KiB). */
@@ -59,12 +61,13 @@ const DIR_MODE = 0o750;
  * Temp files left by a crash are never visible as keys and are swept at the next open.
  */
 export class FsBlobStore implements BlobStore {
-  readonly name = 'fs';
+  readonly name: string;
   readonly #root: string;
   readonly #tempDir: string;
   #closed = false;
 
-  private constructor(root: string) {
+  private constructor(root: string, name: string) {
+    this.name = name;
     this.#root = root;
     this.#tempDir = path.join(root, TEMP_DIR);
   }
@@ -72,7 +75,7 @@ export class FsBlobStore implements BlobStore {
   /** Creates `root` (and its temp directory) if needed and sweeps temp files of interrupted puts. */
   static async open(options: FsBlobStoreOptions): Promise<FsBlobStore> {
     const root = path.resolve(options.root);
-    const store = new FsBlobStore(root);
+    const store = new FsBlobStore(root, options.name ?? 'fs');
     try {
       const created = await fs.mkdir(store.#tempDir, { recursive: true, mode: DIR_MODE });
       for (const dir of directoriesToSync(store.#tempDir, created)) await syncDirectory(dir);

@@ -32,9 +32,11 @@ const CHUNK_SIZE = 64 * 1024;
  * nothing behind and concurrent puts to one key have exactly one winner.
  */
 export class MemoryBlobStore implements BlobStore {
-  readonly name = 'memory';
   readonly #blobs = new Map<BlobKey, StoredBlob>();
   #closed = false;
+
+  /** `name`: the store's tier name in the index. */
+  constructor(readonly name = 'memory') {}
 
   async put(key: BlobKey, body: Readable, options: PutOptions = {}): Promise<PutResult> {
     const { signal, contentLength } = options;

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AzureBlobStore, type AzureBlobStoreOptions } from './azure-blob-store.js';
+import { bodyOf, describeBlobStoreContract, readAll, testBytes } from './blob-store.contract.js';
+import { BlobOfflineError, StorageUnavailableError } from './errors.js';
+import {
+  startAzureEmulator,
+  uniqueContainerName,
+  type AzureEmulator,
+} from './testing/azure-emulator.js';
+
+const MiB = 1024 * 1024;
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+let emulator: AzureEmulator;
+
+beforeAll(async () => {
+  emulator = await startAzureEmulator();
+});
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+function newStore(extra: Partial<AzureBlobStoreOptions> = {}) {
+  const container = uniqueContainerName();
+  const store = new AzureBlobStore({
+    name: 'warm',
+    container,
+    connectionString: emulator.connectionString,
+    prefix: 'strata/',
+    // Small blocks, so the contract's multi-MiB bodies are staged as several blocks.
+    blockSizeBytes: 1 * MiB,
+    concurrency: 3,
+    maxRetries: 1,
+    ...extra,
+  });
+  return { store, container };
+}
+
+describeBlobStoreContract(
+  'azure (azurite)',
+  () => Promise.resolve({ store: newStore().store, cleanup: () => Promise.resolve() }),
+  { largeObjectBytes: 3 * MiB + 77, chunkBoundary: 1 * MiB },
+);
+
+describe('AzureBlobStore', () => {
+  it('stores under its prefix with the access tier, changes the tier', async () => {
+    const { store, container } = newStore({ accessTier: 'Cool' });
+    const bytes = testBytes(2 * MiB + 3);
+    await store.put('aa/one', bodyOf(bytes, [65_536]));
+    const blob = BlobServiceClient.fromConnectionString(emulator.connectionString)
+      .getContainerClient(container)
+      .getBlobClient('strata/aa/one');
+    const properties = await blob.getProperties();
+    expect(properties.contentLength).toBe(bytes.length);
+    expect(properties.accessTier).toBe('Cool');
+    await store.setAccessTier('aa/one', 'Hot');
+    expect((await blob.getProperties()).accessTier).toBe('Hot');
+    expect(sha256(await readAll(await store.get('aa/one')))).toBe(sha256(bytes));
+  });
+
+  it('answers a read of an archived blob with BlobOfflineError and starts rehydration', async () => {
+    const { store } = newStore();
+    await store.put('aa/cold', bodyOf(Buffer.from('archived bytes')));
+    await store.setAccessTier('aa/cold', 'Archive');
+    const error = await store.get('aa/cold').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BlobOfflineError);
+    expect(error).toMatchObject({ retryAfterSeconds: 15 * 3600, restoreStarted: true });
+    expect((await store.stat('aa/cold')).size).toBe(14);
+  });
+
+  it('signs with an account name and key as well as a connection string', async () => {
+    const { store } = newStore({
+      connectionString: undefined,
+      accountName: emulator.accountName,
+      accountKey: emulator.accountKey,
+      accountUrl: emulator.accountUrl,
+    });
+    await store.put('aa/key', bodyOf(Buffer.from('signed')));
+    expect((await readAll(await store.get('aa/key'))).toString()).toBe('signed');
+  });
+
+  it('maps an unreachable endpoint to StorageUnavailableError after its retries', async () => {
+    const store = new AzureBlobStore({
+      name: 'azure',
+      container: 'nowhere',
+      accountName: emulator.accountName,
+      accountKey: emulator.accountKey,
+      accountUrl: 'http://127.0.0.1:9/devstoreaccount1',
+      maxRetries: 0,
+    });
+    await expect(store.stat('aa/x')).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(store.put('aa/x', bodyOf(Buffer.from('x')))).rejects.toBeInstanceOf(
+      StorageUnavailableError,
+    );
+  });
+});
