@@ -1,14 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
+import { openStores } from './compose-storage.js';
 import type { Config } from './config.js';
 import { openDb, type Database } from './index/db.js';
 import { migrateDb } from './index/migrate.js';
+import type { Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/log.js';
-import type { FaultPoint } from './services/store-instances.js';
 import { createServices, type Services } from './services/services.js';
 import type { BlobStore } from './storage/blob-store.js';
-import { FsBlobStore } from './storage/fs-blob-store.js';
 import { createApp } from './web/app.js';
 
 /**
@@ -18,7 +18,10 @@ import { createApp } from './web/app.js';
 export interface Strata {
   services: Services;
   database: Database;
+  /** The landing tier (first of `stores`). */
   store: BlobStore;
+  /** Every tier by name. */
+  stores: ReadonlyMap<string, BlobStore>;
   log: Logger;
   /** Where the server listens (after `listen`). */
   url: string;
@@ -28,6 +31,8 @@ export interface Strata {
 export interface ComposeOverrides {
   /** Where log lines go (tests capture them); default: JSON lines on stderr. */
   log?: Logger;
+  /** Time for HSM policies and leases (tests pass a FakeClock). */
+  clock?: Clock;
 }
 
 function openIndex(config: Config): Promise<Database> {
@@ -58,13 +63,14 @@ export async function openStrata(
   try {
     await migrateDb(database);
     // Temp files younger than the pending grace may be another process's upload in flight.
-    const store = await FsBlobStore.open({
-      root: join(config.dataDir, 'blobs'),
+    const stores = await openStores(config.storage, {
       tempSweepGraceMs: config.sweeper.pendingGraceSeconds * 1000,
     });
+    const store = stores.values().next().value!;
     const services = createServices({
       db: database.db,
       store,
+      stores,
       log,
       storeOptions: {
         maxInstanceBytes: config.stow.maxInstanceBytes,
@@ -74,15 +80,21 @@ export async function openStrata(
         deleteGraceSeconds: config.sweeper.deleteGraceSeconds,
       },
       fault: faultHook(process.env['STRATA_TEST_CRASH_AT']),
+      migrationFault: faultHook(process.env['STRATA_TEST_CRASH_AT']),
+      hsm: config.hsm,
+      clock: overrides.clock,
+      searchOptions: config.qido,
     });
     return {
       services,
       database,
       store,
+      stores,
       log,
       close: async () => {
+        await services.hsm.stop();
         await services.sweeper.stop();
-        await store.close();
+        await Promise.all([...stores.values()].map((s) => s.close()));
         await database.close();
       },
     };
@@ -104,6 +116,7 @@ export async function startStrata(
     trustProxyHeaders: config.trustProxyHeaders,
     corsOrigins: config.corsOrigins,
     maxParts: config.stow.maxParts,
+    adminToken: config.adminToken,
     log: strata.log,
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
@@ -124,6 +137,7 @@ export async function startStrata(
     (error: unknown) => strata.log.error('start-up sweep failed', { error }),
   );
   strata.services.sweeper.start(config.sweeper.intervalSeconds);
+  strata.services.hsm.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -142,7 +156,7 @@ export async function startStrata(
  * STRATA_TEST_CRASH_AT names a write-path point where the process dies at once (SIGKILL: no
  * cleanup, like a power cut). Only the durability tests set it.
  */
-function faultHook(point: string | undefined): ((p: FaultPoint) => void) | undefined {
+function faultHook(point: string | undefined): ((p: string) => void) | undefined {
   if (!point) return undefined;
   return (reached) => {
     if (reached === point) process.kill(process.pid, 'SIGKILL');

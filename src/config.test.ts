@@ -22,9 +22,20 @@ describe('loadConfig', () => {
     ['TRUST_PROXY_HEADERS', 'maybe', /TRUST_PROXY_HEADERS: expected true or false/],
     ['DICOMWEB_ROOT', 'dicom-web', /DICOMWEB_ROOT: must be an absolute URL path/],
     ['PUBLIC_BASE_URL', 'ftp://x', /PUBLIC_BASE_URL: URL scheme/],
+    ['QIDO_MAX_LIMIT', '-5', /QIDO_MAX_LIMIT: expected a whole number/],
+    ['QIDO_DEFAULT_LIMIT', '0', /QIDO_DEFAULT_LIMIT: must be at least 1/],
+    ['QIDO_DEFAULT_LIMIT', '5000', /QIDO_DEFAULT_LIMIT: must be at most QIDO_MAX_LIMIT/],
   ])('refuses %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('reads the QIDO-RS paging limits', () => {
+    expect(loadConfig({}).qido).toEqual({ defaultLimit: 100, maxLimit: 1000 });
+    expect(loadConfig({ QIDO_DEFAULT_LIMIT: '20', QIDO_MAX_LIMIT: '50' }).qido).toEqual({
+      defaultLimit: 20,
+      maxLimit: 50,
+    });
   });
 
   it('never echoes a database URL, which may hold a password', () => {

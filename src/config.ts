@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { readConfigFile, type HsmConfig } from './config-file.js';
+import { storageConfigFromEnv, type StorageConfig } from './config-storage.js';
 
 /**
  * Configuration: environment variables → a typed, validated Config, read once at start-up.
@@ -36,6 +38,11 @@ export interface Config {
     /** What a different object under an existing SOP Instance UID does. */
     duplicatePolicy: 'reject' | 'replace';
   };
+  /** QIDO-RS paging (PS3.18 8.3.4.4): results per page by default, and the largest limit. */
+  qido: {
+    defaultLimit: number;
+    maxLimit: number;
+  };
   sweeper: {
     intervalSeconds: number;
     /** An upload with no commit after this long is considered dead and its blob swept. */
@@ -43,6 +50,12 @@ export interface Config {
     /** A replaced or deleted instance's blob stays this long for in-flight reads. */
     deleteGraceSeconds: number;
   };
+  /** Storage tiers (the first receives new instances) and encryption at rest. */
+  storage: StorageConfig;
+  /** Tiers, policies and recall from the STRATA_CONFIG file; undefined without one. */
+  hsm: HsmConfig | undefined;
+  /** Enables /admin/* (HSM run, stats, cycles) with `Authorization: Bearer <token>`. */
+  adminToken: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -82,14 +95,34 @@ export function loadConfig(env: Env = process.env): Config {
       maxHeaderBytes: read.integer('STOW_MAX_HEADER_BYTES', 64 * MiB, { min: 64 * 1024 }),
       duplicatePolicy: read.oneOf('STOW_DUPLICATE_POLICY', ['reject', 'replace'], 'reject'),
     },
+    qido: qidoConfig(read),
     sweeper: {
       intervalSeconds: read.integer('SWEEP_INTERVAL_SECONDS', 300, { min: 0 }),
       pendingGraceSeconds: read.integer('SWEEP_PENDING_GRACE_SECONDS', 6 * 3600, { min: 0 }),
       deleteGraceSeconds: read.integer('SWEEP_DELETE_GRACE_SECONDS', 600, { min: 0 }),
     },
+    storage: storageConfigFromEnv(env, dataDir),
+    hsm: undefined,
+    adminToken: read.secret('ADMIN_TOKEN', 16),
     logLevel: read.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'], 'info'),
   };
+  // A STRATA_CONFIG file's tiers replace the environment's single backend.
+  const configFile = read.string('STRATA_CONFIG', '');
+  if (configFile !== '') {
+    const file = readConfigFile(resolve(configFile));
+    config.storage = { ...config.storage, tiers: file.tiers };
+    config.hsm = file.hsm;
+  }
   return config;
+}
+
+function qidoConfig(read: EnvReader): Config['qido'] {
+  const maxLimit = read.integer('QIDO_MAX_LIMIT', 1000, { min: 1, max: 100_000 });
+  const defaultLimit = read.integer('QIDO_DEFAULT_LIMIT', Math.min(100, maxLimit), { min: 1 });
+  if (defaultLimit > maxLimit) {
+    throw new ConfigError('QIDO_DEFAULT_LIMIT', `must be at most QIDO_MAX_LIMIT (${maxLimit})`);
+  }
+  return { defaultLimit, maxLimit };
 }
 
 class EnvReader {
@@ -144,6 +177,15 @@ class EnvReader {
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '');
+  }
+
+  /** Never echoes the value. */
+  secret(name: string, minLength: number): string | undefined {
+    const value = this.raw(name);
+    if (value !== undefined && value.length < minLength) {
+      throw new ConfigError(name, `must be at least ${minLength} characters`);
+    }
+    return value;
   }
 
   /** Never echoes the value: URLs can hold credentials. */

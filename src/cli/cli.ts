@@ -1,18 +1,23 @@
 import { ConfigError, loadConfig } from '../config.js';
+import { hsmCommand } from './hsm.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
+import { verifyCommand } from './verify.js';
 
 const USAGE = `Usage: strata <command>
 
 Commands:
   serve      start the DICOMweb server (applies pending migrations first)
   migrate    apply pending index migrations and exit
+  hsm run    run one HSM migration cycle now and print its report
+  hsm stats  print per-tier statistics and cumulative migration totals
+  verify     check index against storage (--no-checksums, --remove-orphans)
 
 Configuration comes from environment variables; see README "Configuration".`;
 
 /** Runs one command; resolves to the process exit code. */
 export async function runCli(argv: string[]): Promise<number> {
-  const [command] = argv;
+  const [command, ...args] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
@@ -32,6 +37,10 @@ export async function runCli(argv: string[]): Promise<number> {
       return serveCommand(config);
     case 'migrate':
       return migrateCommand(config);
+    case 'hsm':
+      return hsmCommand(config, args);
+    case 'verify':
+      return verifyCommand(config, args);
     default:
       console.error(`strata: unknown command "${command}"\n\n${USAGE}`);
       return 2;

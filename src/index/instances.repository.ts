@@ -4,6 +4,7 @@ import { scheduleBlobDeletion, settlePendingBlob } from './blob-journal.reposito
 import type { Db, Tx } from './db.js';
 import { canonicalJson, firstInteger, firstText, pickAttributes } from './dicom-json.js';
 import { SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS } from './levels.js';
+import { fuzzyName } from './qido/fuzzy.js';
 import { DEFAULT_PARTITION, instances, patients, series, studies } from './schema.js';
 
 /** Everything the ingest path knows about one stored instance. */
@@ -202,7 +203,9 @@ async function upsertHierarchy(
     studyId: firstText(ds, '00200010'),
     studyDescription: firstText(ds, '00081030'),
     referringPhysicianName: firstText(ds, '00080090'),
+    referringPhysicianNameFuzzy: fuzzyName(firstText(ds, '00080090')),
     patientName: patient.patientName,
+    patientNameFuzzy: fuzzyName(patient.patientName),
     patientId: firstText(ds, '00100020'),
     patientBirthDate: patient.patientBirthDate,
     patientSex: patient.patientSex,

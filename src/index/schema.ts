@@ -10,6 +10,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 
 /**
  * The index. Every unique key starts with `partition_key`, so data partitions (tenants) can be
@@ -68,6 +69,12 @@ export const studies = pgTable(
     patientId: text('patient_id'),
     patientBirthDate: text('patient_birth_date'),
     patientSex: text('patient_sex'),
+    /**
+     * PatientName / ReferringPhysicianName folded for QIDO fuzzy matching (index/qido/fuzzy.ts):
+     * accents stripped, upper case, one word per name part, as ' DOE JOHN '. Filled at ingest.
+     */
+    patientNameFuzzy: text('patient_name_fuzzy'),
+    referringPhysicianNameFuzzy: text('referring_physician_name_fuzzy'),
     /** Study-level attributes of the latest stored instance, as DICOM JSON (QIDO returns these). */
     attributes: jsonb('attributes').notNull(),
     createdAt: createdAt(),
@@ -78,6 +85,20 @@ export const studies = pgTable(
     uniqueIndex('studies_uid_uq').on(t.partitionKey, t.studyInstanceUid),
     // Delete of a patient's last study; patient-level queries.
     index('studies_patient_idx').on(t.patientFk),
+    // QIDO study lists, newest first with limit/offset (the default order of compile.ts), and
+    // StudyDate ranges.
+    index('studies_date_idx').on(
+      t.partitionKey,
+      t.studyDate.desc().nullsLast(),
+      t.studyTime.desc().nullsLast(),
+      t.id.desc(),
+    ),
+    // QIDO PatientID / AccessionNumber: exact and prefix (`ABC*` → LIKE 'ABC%') matching.
+    index('studies_patient_id_idx').on(t.patientId.op('text_pattern_ops')),
+    index('studies_accession_idx').on(t.accessionNumber.op('text_pattern_ops')),
+    // QIDO PatientName: PN literal matching is case-insensitive (PS3.4 C.2.2.2.1), so the
+    // index is on upper(); prefix patterns use it too.
+    index('studies_patient_name_idx').using('btree', sql`upper(${t.patientName}) text_pattern_ops`),
   ],
 );
 
@@ -108,6 +129,8 @@ export const series = pgTable(
     uniqueIndex('series_uid_uq').on(t.partitionKey, t.seriesInstanceUid),
     // Series of a study (QIDO /studies/{study}/series, study deletes).
     index('series_study_idx').on(t.studyFk),
+    // QIDO ModalitiesInStudy (and Modality at study level): studies having a series of a modality.
+    index('series_modality_idx').on(t.modality, t.studyFk),
   ],
 );
 
@@ -149,6 +172,11 @@ export const instances = pgTable(
     metadata: jsonb('metadata').notNull(),
     storedAt: timestamp('stored_at', { withTimezone: true }).notNull().defaultNow(),
     lastAccessedAt: timestamp('last_accessed_at', { withTimezone: true }),
+    /**
+     * HSM claim: a migration worker that set this (to now + lease) owns the move of this
+     * instance until then; an expired lease may be claimed again (the worker died).
+     */
+    migrationLeaseUntil: timestamp('migration_lease_until', { withTimezone: true }),
   },
   (t) => [
     // Duplicate detection at ingest; instance retrieve.
@@ -157,6 +185,11 @@ export const instances = pgTable(
     index('instances_series_idx').on(t.seriesFk, t.instanceNumber),
     // Instances of a study (study retrieve and delete).
     index('instances_study_idx').on(t.studyFk),
+    // QIDO /instances?SOPClassUID=… across the archive.
+    index('instances_sop_class_idx').on(t.sopClassUid),
+    // HSM policy scans: the oldest-accessed / oldest-stored instances of a tier.
+    index('instances_tier_accessed_idx').on(t.storageTier, t.lastAccessedAt),
+    index('instances_tier_stored_idx').on(t.storageTier, t.storedAt),
   ],
 );
 
@@ -184,4 +217,28 @@ export const blobJournal = pgTable(
     index('blob_journal_due_idx').on(t.dueAt),
     uniqueIndex('blob_journal_key_kind_uq').on(t.blobKey, t.kind),
   ],
+);
+
+/**
+ * One row per HSM migration cycle of any worker (process): what it moved, so cumulative
+ * figures survive restarts and cover every process sharing the database.
+ */
+export const hsmCycles = pgTable(
+  'hsm_cycles',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** Which process ran it (host:pid), for operators. */
+    worker: text('worker').notNull(),
+    /** What started it: the interval timer, the CLI or the admin endpoint. */
+    trigger: text('trigger').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }).notNull(),
+    migrated: integer('migrated').notNull().default(0),
+    bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+    skipped: integer('skipped').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    /** Per-transition breakdown and failure reasons (PHI-free: keys and tiers only). */
+    details: jsonb('details').notNull(),
+  },
+  (t) => [index('hsm_cycles_started_idx').on(t.startedAt)],
 );

@@ -20,3 +20,69 @@ export class InvalidUidError extends ServiceError {
     super(`${parameter} is not a valid DICOM UID`);
   }
 }
+
+/** PS3.18 10.4.1.1.4: a frame list that is not 1-based positive integers without duplicates. */
+export class InvalidFrameListError extends ServiceError {
+  override readonly name = 'InvalidFrameListError';
+  readonly code = 'service.invalid_frame_list';
+}
+
+/** A requested frame number is beyond the instance's NumberOfFrames (PS3.18 10.4.1.1.4). */
+export class FrameNotFoundError extends ServiceError {
+  override readonly name = 'FrameNotFoundError';
+  readonly code = 'service.frame_not_found';
+  constructor(
+    readonly frame: number,
+    readonly numberOfFrames: number,
+  ) {
+    super(`frame ${frame} does not exist: the instance has ${numberOfFrames} frame(s)`);
+  }
+}
+
+/** Frames, pixel data or a bulk data path were asked of an instance that has none. */
+export class NoPixelDataError extends ServiceError {
+  override readonly name = 'NoPixelDataError';
+  readonly code = 'service.no_pixel_data';
+  constructor() {
+    super('the instance has no pixel data');
+  }
+}
+
+/** A BulkDataURI path that the instance does not have. */
+export class BulkDataNotFoundError extends ServiceError {
+  override readonly name = 'BulkDataNotFoundError';
+  readonly code = 'service.bulk_data_not_found';
+  constructor() {
+    super('the instance has no bulk data at this path');
+  }
+}
+
+/** The stored bytes disagree with the layout recorded at ingest (damaged blob or index). */
+export class StoredLayoutError extends ServiceError {
+  override readonly name = 'StoredLayoutError';
+  readonly code = 'service.stored_layout';
+}
+
+/**
+ * The server cannot produce any representation the client accepts (PS3.18 8.7.3, 406): e.g.
+ * a transfer syntax it cannot transcode to. `offered` lists what it could send instead.
+ */
+export class NotAcceptableError extends ServiceError {
+  override readonly name = 'NotAcceptableError';
+  readonly code = 'service.not_acceptable';
+  constructor(
+    message: string,
+    readonly offered: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** RFC 9110 §15.5.17: a Range request none of whose ranges overlap the bulk data. */
+export class RangeNotSatisfiableError extends ServiceError {
+  override readonly name = 'RangeNotSatisfiableError';
+  readonly code = 'service.range_not_satisfiable';
+  constructor(readonly size: number) {
+    super(`the requested range is outside the ${size} bytes of bulk data`);
+  }
+}

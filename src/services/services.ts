@@ -1,17 +1,44 @@
 import type { Db } from '../index/db.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { DeleteInstances } from './delete-instances.js';
+import { FrameSource } from './frame-source.js';
+import { InstanceLookup } from './instance-lookup.js';
+import type { MoveDeps } from './migrate-one.js';
+import { MigrateTiers, type MigrateTiersOptions } from './migrate-tiers.js';
+import { AccessRecorder } from './retrieve-access.js';
+import { RetrieveBulkData } from './retrieve-bulk-data.js';
+import { RetrieveFrames } from './retrieve-frames.js';
+import { RetrieveInstances } from './retrieve-instances.js';
+import { RetrieveMetadata } from './retrieve-metadata.js';
+import { RetrieveRendered } from './retrieve-rendered.js';
+import { ThumbnailCache } from '../imaging/thumbnail-cache.js';
+import { SearchService, type SearchOptions } from './search.js';
 import { StoreInstances, type StoreInstancesDeps } from './store-instances.js';
 import { SweepBlobs } from './sweep-blobs.js';
+import { VerifyStorage } from './verify.js';
 
 export interface ServicesDeps {
   db: Db;
-  /** Where new instances land (the first tier). */
+  /** Where new instances land (the first tier); also present in `stores`. */
   store: BlobStore;
+  /**
+   * Every storage tier by name (`BlobStore.name` = the `storage_tier` recorded on each
+   * instance). Reads go straight to the recorded tier; nothing probes tiers.
+   */
+  stores: ReadonlyMap<string, BlobStore>;
   log: Logger;
   storeOptions: StoreInstancesDeps['options'];
   fault?: StoreInstancesDeps['fault'];
+  /** HSM tiers, policies and recall (STRATA_CONFIG); undefined = no policies. */
+  hsm?: MigrateTiersOptions | undefined;
+  /** Time for HSM policies and leases; tests pass a FakeClock. */
+  clock?: Clock | undefined;
+  /** Test hook: HSM move fault points. */
+  migrationFault?: MoveDeps['fault'];
+  /** QIDO-RS paging limits; default 100 per page, at most 1000. */
+  searchOptions?: SearchOptions | undefined;
 }
 
 /** The one object web/ receives. */
@@ -19,16 +46,45 @@ export interface Services {
   store: StoreInstances;
   delete: DeleteInstances;
   sweeper: SweepBlobs;
+  /** WADO-RS: which instances a request names (PS3.18 10.4). */
+  lookup: InstanceLookup;
+  /** WADO-RS: stored frame bytes by byte range. */
+  frames: FrameSource;
+  /** Batched last_accessed_at for the HSM policy; flush() on shutdown. */
+  access: AccessRecorder;
+  /** WADO-RS Retrieve Instances / Metadata / Bulk Data (PS3.18 10.4.1.1). */
+  retrieve: RetrieveInstances;
+  metadata: RetrieveMetadata;
+  bulkData: RetrieveBulkData;
+  retrieveFrames: RetrieveFrames;
+  /** HSM: migration cycles, tier statistics, cycle history. */
+  hsm: MigrateTiers;
+  /** `strata verify`: index ↔ storage consistency. */
+  verify: VerifyStorage;
+  /** WADO-RS rendered and thumbnail resources (PS3.18 10.4.1.1.3, 10.4.1.1.5). */
+  rendered: RetrieveRendered;
+  /** QIDO-RS (PS3.18 10.6). */
+  search: SearchService;
 }
 
 export function createServices(deps: ServicesDeps): Services {
   const sweeper = new SweepBlobs({
     db: deps.db,
-    stores: new Map([[deps.store.name, deps.store]]),
+    stores: deps.stores,
     log: deps.log,
   });
+  const access = new AccessRecorder({ db: deps.db, log: deps.log });
+  const lookup = new InstanceLookup({ db: deps.db });
+  const frames = new FrameSource({ stores: deps.stores, access });
   return {
     sweeper,
+    access,
+    lookup,
+    frames,
+    retrieve: new RetrieveInstances({ lookup, frames, stores: deps.stores, access }),
+    metadata: new RetrieveMetadata({ lookup }),
+    bulkData: new RetrieveBulkData({ lookup, stores: deps.stores, access }),
+    retrieveFrames: new RetrieveFrames({ frames }),
     store: new StoreInstances({
       db: deps.db,
       store: deps.store,
@@ -37,5 +93,41 @@ export function createServices(deps: ServicesDeps): Services {
       fault: deps.fault,
     }),
     delete: new DeleteInstances({ db: deps.db, sweeper }),
+    hsm: new MigrateTiers({
+      db: deps.db,
+      stores: deps.stores,
+      sweeper,
+      log: deps.log,
+      clock: deps.clock ?? systemClock,
+      options: deps.hsm ?? NO_HSM,
+      pendingGraceSeconds: deps.storeOptions.pendingGraceSeconds,
+      deleteGraceSeconds: deps.storeOptions.deleteGraceSeconds,
+      fault: deps.migrationFault,
+    }),
+    verify: new VerifyStorage({
+      db: deps.db,
+      stores: deps.stores,
+      log: deps.log,
+      offlineTiers: new Set(deps.hsm?.tiers.filter((t) => t.offline).map((t) => t.name)),
+    }),
+    // Thumbnails: 32 MiB of encoded images in memory (~10k 128-px JPEGs), LRU.
+    rendered: new RetrieveRendered({
+      lookup,
+      frames,
+      stores: deps.stores,
+      thumbnails: new ThumbnailCache(32 << 20),
+    }),
+    search: new SearchService({
+      db: deps.db,
+      options: deps.searchOptions ?? { defaultLimit: 100, maxLimit: 1000 },
+    }),
   };
 }
+
+/** Without STRATA_CONFIG: no policies, no recall; cycles only record that nothing moved. */
+const NO_HSM: MigrateTiersOptions = {
+  tiers: [],
+  policies: [],
+  migration: { intervalSeconds: 0, leaseSeconds: 600 },
+  recall: undefined,
+};

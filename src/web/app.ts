@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Logger } from '../lib/log.js';
 import type { Services } from '../services/services.js';
+import { adminRoutes } from './admin.routes.js';
 import { corsMiddleware } from './cors.js';
 import { problemResponse, PROBLEM_JSON } from './problem.js';
 import { registerRoutes } from './routes.js';
@@ -12,6 +13,8 @@ export interface AppOptions {
   trustProxyHeaders: boolean;
   corsOrigins: string[];
   maxParts: number;
+  /** Enables /admin/* behind `Authorization: Bearer`; undefined → those paths are 404. */
+  adminToken?: string | undefined;
   log: Logger;
 }
 
@@ -43,6 +46,7 @@ export function createApp(services: Services, options: AppOptions): Hono {
   const dicomweb = new Hono();
   registerRoutes(dicomweb, services, options);
   app.route(options.dicomwebRoot || '/', dicomweb);
+  if (options.adminToken) app.route('/admin', adminRoutes(services, options.adminToken));
 
   app.notFound((c) =>
     c.body(

@@ -20,17 +20,39 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   'multipart.too_many_parts': 413,
   'lib.size_limit_exceeded': 413,
   'service.invalid_uid': 400,
+  'qido.bad_parameter': 400,
+  'qido.unknown_attribute': 400,
   'service.not_found': 404,
+  'service.invalid_frame_list': 400,
+  'service.frame_not_found': 404,
+  'service.no_pixel_data': 404,
+  'service.bulk_data_not_found': 404,
+  'service.not_acceptable': 406,
+  'service.range_not_satisfiable': 416,
+  'web.not_acceptable': 406,
+  'web.unauthorized': 401,
+  'imaging.unsupported_transfer_syntax': 406,
+  'imaging.not_an_image': 406,
+  'imaging.too_large': 406,
+  'imaging.bad_parameter': 400,
   'storage.unavailable': 503,
+  'storage.offline': 503,
   'storage.full': 507,
+  // Tampering or corruption detected on read (GCM tag, truncation): a server-side failure, not
+  // the client's; 500 with the code, rather than 502, because the store is ours, not a gateway's.
+  'storage.integrity': 500,
+  'storage.key_unknown': 500,
   'index.unavailable': 503,
 };
 
 const TITLES: Partial<Record<ContentfulStatusCode, string>> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
   404: 'Not Found',
+  406: 'Not Acceptable',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
   507: 'Insufficient Storage',
@@ -78,9 +100,16 @@ export function problemResponse(error: unknown, c: Context, log: Logger): Respon
   const problem = problemOf(error);
   const requestId = c.get('requestId' as never) as string | undefined;
   if (requestId) problem.requestId = requestId;
-  if (problem.status >= 500) log.error('request failed', { requestId, error });
-  else log.info('request refused', { requestId, status: problem.status, code: problem.code });
-  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
-    'Content-Type': PROBLEM_JSON,
-  });
+  if (problem.status >= 500 && problem.code !== 'storage.offline') {
+    log.error('request failed', { requestId, error });
+  } else {
+    log.info('request refused', { requestId, status: problem.status, code: problem.code });
+  }
+  const headers: Record<string, string> = { 'Content-Type': PROBLEM_JSON };
+  // Errors that know when to come back (offline tier restores) say so (RFC 9110 10.2.3).
+  const retryAfter = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  if (typeof retryAfter === 'number' && Number.isFinite(retryAfter)) {
+    headers['Retry-After'] = String(Math.max(0, Math.ceil(retryAfter)));
+  }
+  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, headers);
 }

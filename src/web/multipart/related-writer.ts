@@ -20,6 +20,7 @@ export interface OutgoingPart {
 export function writeMultipartRelated(
   parts: AsyncIterable<OutgoingPart> | Iterable<OutgoingPart>,
   boundary: string,
+  options: { highWaterMark?: number } = {},
 ): Readable {
   if (!/^[\x20-\x7e]{1,200}$/.test(boundary)) {
     throw new TypeError('boundary must be 1 to 200 printable ASCII characters');
@@ -35,7 +36,13 @@ export function writeMultipartRelated(
     return: (value?: unknown) => (release(), generator.return(value)),
     throw: (err?: unknown) => (release(), generator.throw(err)),
   };
-  return Readable.from({ [Symbol.asyncIterator]: () => iterator }, { objectMode: false });
+  return Readable.from(
+    { [Symbol.asyncIterator]: () => iterator },
+    {
+      objectMode: false,
+      ...(options.highWaterMark ? { highWaterMark: options.highWaterMark } : {}),
+    },
+  );
 }
 
 /** A boundary that will not occur in any body: 24 random bytes, hex (RFC 2046 bchars, no quoting). */

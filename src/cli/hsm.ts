@@ -1,0 +1,39 @@
+import type { Config } from '../config.js';
+import { openStrata } from '../compose.js';
+
+export const HSM_USAGE = `Usage: strata hsm <run|stats>
+
+  run     run one migration cycle now (every policy, then recall) and print its report (JSON);
+          exit 1 when any instance failed to move
+  stats   print instances, bytes, studies, series and patients per tier, and cumulative
+          migration totals (JSON)`;
+
+/**
+ * `strata hsm run` / `strata hsm stats`. Opens index and tiers like the server (without HTTP);
+ * safe beside running servers on PostgreSQL (claims are row locks), while PGlite allows one
+ * process: stop the server or use POST /admin/hsm/run instead.
+ */
+export async function hsmCommand(config: Config, args: string[]): Promise<number> {
+  const [sub] = args;
+  if (sub !== 'run' && sub !== 'stats') {
+    console.error(HSM_USAGE);
+    return 2;
+  }
+  const strata = await openStrata(config);
+  try {
+    if (sub === 'run') {
+      if (!config.hsm) console.error('strata: no STRATA_CONFIG: no policies to apply');
+      const report = await strata.services.hsm.runCycle('cli');
+      console.log(JSON.stringify(report, null, 2));
+      return report.failed > 0 ? 1 : 0;
+    }
+    const [tiers, totals] = [
+      await strata.services.hsm.statistics(),
+      await strata.services.hsm.totals(),
+    ];
+    console.log(JSON.stringify({ tiers, totals }, null, 2));
+    return 0;
+  } finally {
+    await strata.close();
+  }
+}

@@ -1,0 +1,35 @@
+import type { Config } from '../config.js';
+import { openStrata } from '../compose.js';
+
+export const VERIFY_USAGE = `Usage: strata verify [--no-checksums] [--remove-orphans] [--concurrency N]
+
+  Checks every instance's blob in its recorded tier (exists, size, SHA-256) and every tier for
+  orphan blobs no instance or journal row references. Prints counts and problems (JSON);
+  exits 0 when all is well, 1 when anything is missing, damaged, orphaned or unchecked.
+
+  --no-checksums     existence and size only (fast; no blob is read)
+  --remove-orphans   delete orphan blobs (only orphans; referenced blobs are never touched)
+  --concurrency N    blobs checked at once (default 8)`;
+
+export async function verifyCommand(config: Config, args: string[]): Promise<number> {
+  const options = { checksums: true, removeOrphans: false, concurrency: 8 };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--no-checksums') options.checksums = false;
+    else if (arg === '--remove-orphans') options.removeOrphans = true;
+    else if (arg === '--concurrency' && /^\d+$/.test(args[i + 1] ?? '')) {
+      options.concurrency = Math.min(Math.max(Number(args[++i]), 1), 256);
+    } else {
+      console.error(`strata verify: unknown option "${arg}"\n\n${VERIFY_USAGE}`);
+      return 2;
+    }
+  }
+  const strata = await openStrata(config);
+  try {
+    const report = await strata.services.verify.run(options);
+    console.log(JSON.stringify(report, null, 2));
+    return report.ok ? 0 : 1;
+  } finally {
+    await strata.close();
+  }
+}

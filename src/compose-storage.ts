@@ -1,0 +1,59 @@
+import type { BackendConfig, StorageConfig } from './config-storage.js';
+import { AzureBlobStore } from './storage/azure-blob-store.js';
+import type { BlobStore } from './storage/blob-store.js';
+import { EncryptedBlobStore } from './storage/encrypted-blob-store.js';
+import { FsBlobStore } from './storage/fs-blob-store.js';
+import { MemoryBlobStore } from './storage/memory-blob-store.js';
+import { S3BlobStore } from './storage/s3-blob-store.js';
+
+export interface OpenStoresOptions {
+  /** Temp files younger than this may be another process's upload in flight. */
+  tempSweepGraceMs: number;
+}
+
+/**
+ * Opens one BlobStore per tier, in tier order; the first is where new instances land. With
+ * encryption configured every tier is wrapped, so bytes at rest are ciphertext wherever they
+ * move; the store's name stays the tier name.
+ */
+export async function openStores(
+  config: StorageConfig,
+  options: OpenStoresOptions,
+): Promise<Map<string, BlobStore>> {
+  const stores = new Map<string, BlobStore>();
+  try {
+    for (const tier of config.tiers) {
+      const store = await openBackend(tier.name, tier.backend, options);
+      stores.set(
+        tier.name,
+        config.encryption ? new EncryptedBlobStore(store, config.encryption) : store,
+      );
+    }
+    return stores;
+  } catch (error) {
+    await Promise.allSettled([...stores.values()].map((s) => s.close()));
+    throw error;
+  }
+}
+
+async function openBackend(
+  name: string,
+  backend: BackendConfig,
+  options: OpenStoresOptions,
+): Promise<BlobStore> {
+  switch (backend.kind) {
+    case 'fs':
+      return FsBlobStore.open({
+        root: backend.root,
+        name,
+        tempSweepGraceMs: options.tempSweepGraceMs,
+      });
+    case 'memory':
+      return new MemoryBlobStore(name);
+    // The config's field names are the stores' option names (config-storage.ts).
+    case 's3':
+      return new S3BlobStore({ ...backend, name });
+    case 'azure':
+      return new AzureBlobStore({ ...backend, name });
+  }
+}

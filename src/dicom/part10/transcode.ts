@@ -1,0 +1,450 @@
+/**
+ * Streaming rewrite of a Part 10 instance into Explicit VR Little Endian (PS3.5 §A.2), the
+ * default transfer syntax of `application/dicom` on the web (PS3.18 8.7.3.5.2: Implicit VR LE
+ * and Explicit VR BE are not used in web services). Sources: Implicit VR LE (VRs from the
+ * dictionary, PS3.5 §A.1), Explicit VR BE (values byte-swapped by VR, PS3.5 §7.3), Deflated
+ * Explicit VR LE (inflated, PS3.5 §A.5) and any Explicit VR LE syntax (encapsulated ones too,
+ * used with `pixelData` to put decoded native frames in place of the fragments).
+ *
+ * One pass, bounded memory: values are copied chunk by chunk, never held whole. Because element
+ * headers change size between syntaxes, every sequence and item is written with undefined length
+ * and delimiters (PS3.5 §7.5.1), and dataset group lengths (gggg,0000, retired) are dropped. A
+ * new File Meta group is written with the new TransferSyntaxUID and a correct group length.
+ */
+import { DicomParseError } from '../errors.js';
+import { findTransferSyntax } from '../transfer-syntax.js';
+import { implicitVrOf, tagOf, type Tag } from '../tag.js';
+import { TransferSyntax } from '../uid.js';
+import { hasLongLength, isKnownVr } from '../vr.js';
+import { ByteReader } from './byte-reader.js';
+import { inflateChunks } from './inflate.js';
+
+const UNDEFINED = 0xffffffff;
+const FLUSH_BYTES = 64 * 1024;
+const PIXEL_DATA = '7FE00010';
+
+/** A top-level element to write instead of (or in addition to) the source's. */
+export interface ReplacementElement {
+  vr: string;
+  /** Little-endian value bytes, already padded to even length. */
+  value: Uint8Array;
+}
+
+export interface NativePixelDataReplacement {
+  vr: 'OB' | 'OW';
+  /** Total value length in bytes (even). */
+  length: number;
+  /** The value, in order; exactly `length` bytes. */
+  chunks: () => AsyncIterable<Uint8Array>;
+}
+
+export interface TranscodeOptions {
+  /** Top-level elements to replace or insert (in tag order); `null` removes the element. */
+  replace?: ReadonlyMap<Tag, ReplacementElement | null>;
+  /** Replaces top-level Pixel Data (native or encapsulated) with native bytes. */
+  pixelData?: NativePixelDataReplacement;
+}
+
+interface SourceSyntax {
+  explicit: boolean;
+  little: boolean;
+}
+
+/** Transfer syntaxes `transcodeToExplicitLittle` reads. */
+export function canTranscodeToExplicitLittle(transferSyntaxUid: string): boolean {
+  const info = findTransferSyntax(transferSyntaxUid);
+  if (!info) return false;
+  if (info.uid === TransferSyntax.ImplicitVRLittleEndian) return true;
+  if (info.uid === TransferSyntax.ExplicitVRBigEndian) return true;
+  // Explicit LE syntaxes; only the dataset-level deflate of 1.2.840.10008.1.2.1.99 is undone.
+  return (
+    info.explicitVr &&
+    info.littleEndian &&
+    (!info.deflated || info.uid === TransferSyntax.DeflatedExplicitVRLittleEndian)
+  );
+}
+
+/** Output buffer: small writes are gathered and handed out in chunks of about FLUSH_BYTES. */
+class Out {
+  private parts: Uint8Array[] = [];
+  size = 0;
+  push(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.parts.push(bytes);
+    this.size += bytes.length;
+  }
+  take(): Uint8Array {
+    const all = this.parts.length === 1 ? (this.parts[0] as Uint8Array) : Buffer.concat(this.parts);
+    this.parts = [];
+    this.size = 0;
+    return all;
+  }
+}
+
+/**
+ * The instance in Explicit VR Little Endian, as chunks. `source` is the whole Part 10 file.
+ *
+ * @throws DicomParseError on truncated or inconsistent input (offsets in the message).
+ */
+export async function* transcodeToExplicitLittle(
+  source: AsyncIterable<Uint8Array>,
+  options: TranscodeOptions = {},
+): AsyncGenerator<Uint8Array> {
+  const reader = new ByteReader(source);
+  if (!(await reader.ensure(132)))
+    throw new DicomParseError('file shorter than a Part 10 header', 0);
+  reader.readView(128);
+  const magic = reader.readView(4);
+  if (String.fromCharCode(...magic) !== 'DICM') throw new DicomParseError("no 'DICM' prefix", 128);
+  const meta = await readMeta(reader);
+  const sourceUid = textOf(meta.get('00020010')?.value);
+  const info = findTransferSyntax(sourceUid);
+  if (!info || !canTranscodeToExplicitLittle(sourceUid))
+    throw new DicomParseError('transfer syntax cannot be transcoded here', 128);
+  const out = new Out();
+  out.push(new Uint8Array(128));
+  out.push(Buffer.from('DICM', 'latin1'));
+  out.push(writeMeta(meta, TransferSyntax.ExplicitVRLittleEndian));
+  let dataset = reader;
+  if (info.deflated) dataset = await inflated(reader);
+  const state: State = {
+    reader: dataset,
+    syntax: { explicit: info.explicitVr, little: info.littleEndian },
+    out,
+    pixelRepresentation: undefined,
+    options,
+    pending: [...(options.replace ?? new Map<Tag, ReplacementElement | null>()).entries()].sort(
+      ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
+    ),
+  };
+  yield* readDataset(state, undefined, true);
+  for (const [tag, element] of state.pending)
+    if (element) writeElement(out, tag, element.vr, element.value);
+  if (out.size > 0) yield out.take();
+}
+
+interface MetaElement {
+  vr: string;
+  value: Uint8Array;
+}
+
+async function readMeta(reader: ByteReader): Promise<Map<Tag, MetaElement>> {
+  const meta = new Map<Tag, MetaElement>();
+  for (;;) {
+    if (!(await reader.ensure(8))) break;
+    if (reader.peekUint16(0, true) !== 0x0002) break;
+    const group = reader.uint16(true);
+    const element = reader.uint16(true);
+    const vr = String.fromCharCode(reader.uint8(), reader.uint8());
+    let length: number;
+    if (hasLongLength(vr)) {
+      if (!(await reader.ensure(6)))
+        throw new DicomParseError('truncated file meta', reader.position);
+      reader.readView(2);
+      length = reader.uint32(true);
+    } else {
+      length = reader.uint16(true);
+    }
+    if (!(await reader.ensure(length)))
+      throw new DicomParseError('truncated file meta', reader.position);
+    const value = reader.take(length);
+    const tag = tagOf(group, element);
+    if (tag !== '00020000') meta.set(tag, { vr, value });
+  }
+  return meta;
+}
+
+/** PS3.10 §7.1: the File Meta group with its group length, TransferSyntaxUID replaced. */
+function writeMeta(meta: Map<Tag, MetaElement>, transferSyntaxUid: string): Uint8Array {
+  const elements = new Map(meta);
+  elements.set('00020010', { vr: 'UI', value: uidBytes(transferSyntaxUid) });
+  const body = new Out();
+  for (const [tag, { vr, value }] of [...elements.entries()].sort(([a], [b]) => (a < b ? -1 : 1)))
+    writeElement(body, tag, vr, value);
+  const content = body.take();
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, content.length, true);
+  const head = new Out();
+  writeElement(head, '00020000', 'UL', length);
+  head.push(content);
+  return head.take();
+}
+
+/** A UI value padded with NUL to even length (PS3.5 §9.1). */
+export function uidBytes(uid: string): Uint8Array {
+  const text = uid.length % 2 === 1 ? `${uid}\0` : uid;
+  return Buffer.from(text, 'latin1');
+}
+
+/** A text value padded with a space to even length (PS3.5 §6.2). */
+export function textBytes(text: string): Uint8Array {
+  return Buffer.from(text.length % 2 === 1 ? `${text} ` : text, 'latin1');
+}
+
+/** A US value, little endian. */
+export function usBytes(value: number): Uint8Array {
+  const bytes = new Uint8Array(2);
+  new DataView(bytes.buffer).setUint16(0, value, true);
+  return bytes;
+}
+
+function textOf(value: Uint8Array | undefined): string {
+  return value
+    ? Buffer.from(value)
+        .toString('latin1')
+        .replace(/[\0 ]+$/, '')
+    : '';
+}
+
+async function inflated(reader: ByteReader): Promise<ByteReader> {
+  const start = reader.position;
+  let zlibWrapped = false;
+  if (await reader.ensure(2)) {
+    const cmf = reader.peekUint8(0);
+    const flg = reader.peekUint8(1);
+    zlibWrapped = (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0;
+  }
+  return new ByteReader(inflateChunks(reader.rest(), zlibWrapped), start);
+}
+
+interface State {
+  reader: ByteReader;
+  syntax: SourceSyntax;
+  out: Out;
+  pixelRepresentation: number | undefined;
+  options: TranscodeOptions;
+  /** Replacements not yet written, by ascending tag (top level only). */
+  pending: [Tag, ReplacementElement | null][];
+}
+
+function writeHeader(out: Out, tag: Tag, vr: string, length: number): void {
+  const long = hasLongLength(vr) || vr === 'SQ' || !isKnownVr(vr);
+  const header = new Uint8Array(long ? 12 : 8);
+  const view = new DataView(header.buffer);
+  view.setUint16(0, parseInt(tag.slice(0, 4), 16), true);
+  view.setUint16(2, parseInt(tag.slice(4), 16), true);
+  header[4] = vr.charCodeAt(0);
+  header[5] = vr.charCodeAt(1);
+  if (long) view.setUint32(8, length, true);
+  else view.setUint16(6, length, true);
+  out.push(header);
+}
+
+function writeElement(out: Out, tag: Tag, vr: string, value: Uint8Array): void {
+  writeHeader(out, tag, vr, value.length);
+  out.push(value);
+}
+
+function writeDelimiter(out: Out, element: number, length = 0): void {
+  const bytes = new Uint8Array(8);
+  const view = new DataView(bytes.buffer);
+  view.setUint16(0, 0xfffe, true);
+  view.setUint16(2, element, true);
+  view.setUint32(4, length, true);
+  out.push(bytes);
+}
+
+async function need(reader: ByteReader, n: number, what: string): Promise<void> {
+  if (reader.available < n && !(await reader.ensure(n)))
+    throw new DicomParseError(`truncated ${what}`, reader.position);
+}
+
+/**
+ * Elements until `end` (absolute position) or, when undefined, until an item delimiter or the
+ * end of the stream. Returns when the item delimiter was consumed.
+ */
+async function* readDataset(
+  state: State,
+  end: number | undefined,
+  top: boolean,
+): AsyncGenerator<Uint8Array> {
+  const { reader, syntax, out } = state;
+  const le = syntax.little;
+  for (;;) {
+    if (end !== undefined && reader.position >= end) return;
+    if (end === undefined && top && (await reader.atEnd())) return;
+    await need(reader, 8, 'element header');
+    const group = reader.uint16(le);
+    const element = reader.uint16(le);
+    if (group === 0xfffe) {
+      reader.uint32(le);
+      if (element === 0xe00d) return; // end of an undefined-length item
+      throw new DicomParseError('unexpected item tag in a dataset', reader.position - 8);
+    }
+    const tag = tagOf(group, element);
+    let vr: string;
+    let length: number;
+    if (syntax.explicit) {
+      vr = String.fromCharCode(reader.uint8(), reader.uint8());
+      if (hasLongLength(vr) || vr === 'SQ' || !isKnownVr(vr)) {
+        await need(reader, 6, 'element header');
+        reader.readView(2);
+        length = reader.uint32(le);
+      } else {
+        length = reader.uint16(le);
+      }
+    } else {
+      vr = implicitVrOf(tag, state.pixelRepresentation);
+      length = reader.uint32(le);
+    }
+
+    let emit = true;
+    if (top) {
+      while (state.pending.length > 0 && (state.pending[0]?.[0] ?? '') < tag) {
+        const [pendingTag, replacement] = state.pending.shift() as [Tag, ReplacementElement | null];
+        if (replacement) writeElement(out, pendingTag, replacement.vr, replacement.value);
+      }
+      if (state.pending[0]?.[0] === tag) {
+        const [, replacement] = state.pending.shift() as [Tag, ReplacementElement | null];
+        if (replacement) writeElement(out, tag, replacement.vr, replacement.value);
+        emit = false;
+      } else if (tag === PIXEL_DATA && state.options.pixelData) {
+        const pixels = state.options.pixelData;
+        writeHeader(out, tag, pixels.vr, pixels.length);
+        for await (const chunk of pixels.chunks()) {
+          out.push(chunk);
+          if (out.size >= FLUSH_BYTES) yield out.take();
+        }
+        emit = false;
+      }
+    }
+    // Dataset group lengths (retired) would be wrong once headers change size.
+    if (element === 0x0000) emit = false;
+
+    const chunks =
+      vr === 'SQ' || (length === UNDEFINED && vr !== 'OB' && vr !== 'OW')
+        ? copySequence(state, tag, vr, length, emit)
+        : length === UNDEFINED
+          ? copyEncapsulated(state, tag, vr, emit)
+          : copyValue(state, tag, vr, length, emit);
+    for await (const chunk of chunks) if (emit) yield chunk;
+    if (out.size >= FLUSH_BYTES) yield out.take();
+  }
+}
+
+async function* copySequence(
+  state: State,
+  tag: Tag,
+  vr: string,
+  length: number,
+  emit: boolean,
+): AsyncGenerator<Uint8Array> {
+  const { reader, out } = state;
+  // PS3.5 §6.2.2: an undefined-length UN holds its items in Implicit VR Little Endian; they
+  // are written out as an SQ in Explicit VR.
+  const saved = state.syntax;
+  if (vr === 'UN' && length === UNDEFINED) state.syntax = { explicit: false, little: true };
+  const le = state.syntax.little;
+  if (emit) writeHeader(out, tag, 'SQ', UNDEFINED);
+  const end = length === UNDEFINED ? undefined : reader.position + length;
+  for (;;) {
+    if (end !== undefined && reader.position >= end) break;
+    await need(reader, 8, 'item header');
+    const group = reader.uint16(le);
+    const element = reader.uint16(le);
+    const itemLength = reader.uint32(le);
+    if (group !== 0xfffe)
+      throw new DicomParseError('expected an item in a sequence', reader.position - 8);
+    if (element === 0xe0dd) break;
+    if (element !== 0xe000)
+      throw new DicomParseError('unexpected delimiter in a sequence', reader.position - 8);
+    if (emit) writeDelimiter(out, 0xe000, UNDEFINED);
+    const itemEnd = itemLength === UNDEFINED ? undefined : reader.position + itemLength;
+    for await (const chunk of readDataset(state, itemEnd, false)) if (emit) yield chunk;
+    if (emit) writeDelimiter(out, 0xe00d);
+    if (emit && out.size >= FLUSH_BYTES) yield out.take();
+  }
+  if (emit) writeDelimiter(out, 0xe0dd);
+  state.syntax = saved;
+}
+
+/** Encapsulated pixel data (PS3.5 §A.4): items copied as they are (they are little endian). */
+async function* copyEncapsulated(
+  state: State,
+  tag: Tag,
+  vr: string,
+  emit: boolean,
+): AsyncGenerator<Uint8Array> {
+  const { reader, out } = state;
+  const le = state.syntax.little;
+  if (emit) writeHeader(out, tag, vr, UNDEFINED);
+  for (;;) {
+    await need(reader, 8, 'fragment header');
+    const group = reader.uint16(le);
+    const element = reader.uint16(le);
+    const length = reader.uint32(le);
+    if (group !== 0xfffe)
+      throw new DicomParseError('expected a fragment item', reader.position - 8);
+    if (emit) writeDelimiter(out, element, length);
+    if (element === 0xe0dd) return;
+    for await (const chunk of copyValue(state, '', 'OB', length, emit, false)) yield chunk;
+  }
+}
+
+/** Byte size of the words a VR's value is swapped by (PS3.5 §7.3); 1 = bytes, no swap. */
+const WORD_SIZE: Record<string, number> = {
+  US: 2,
+  SS: 2,
+  OW: 2,
+  AT: 2,
+  UL: 4,
+  SL: 4,
+  FL: 4,
+  OF: 4,
+  OL: 4,
+  FD: 8,
+  OD: 8,
+  OV: 8,
+  SV: 8,
+  UV: 8,
+};
+
+async function* copyValue(
+  state: State,
+  tag: Tag,
+  vr: string,
+  length: number,
+  emit: boolean,
+  withHeader = true,
+): AsyncGenerator<Uint8Array> {
+  const { reader, out } = state;
+  // PS3.5 §6.2: a value too long for a 16-bit length cannot keep its VR in Explicit VR: UN.
+  const outVr = !hasLongLength(vr) && isKnownVr(vr) && length > 0xffff ? 'UN' : vr;
+  if (emit && withHeader) writeHeader(out, tag, outVr, length);
+  const word = state.syntax.little ? 1 : (WORD_SIZE[vr] ?? 1);
+  if (tag === '00280103' && length >= 2) {
+    await need(reader, 2, 'Pixel Representation');
+    state.pixelRepresentation = reader.peekUint16(0, state.syntax.little);
+  }
+  if (!emit) {
+    if ((await reader.skip(length)) < length)
+      throw new DicomParseError('truncated value', reader.position);
+    return;
+  }
+  let remaining = length;
+  while (remaining > 0) {
+    if (reader.available === 0) await need(reader, 1, 'value');
+    let n = Math.min(remaining, reader.available);
+    if (word > 1 && remaining >= word) {
+      if (n < word) {
+        await need(reader, word, 'value');
+        n = word;
+      } else {
+        n -= n % word;
+      }
+    }
+    const view = reader.readView(n);
+    remaining -= n;
+    if (word > 1) {
+      const copy = Buffer.from(view);
+      const whole = copy.subarray(0, copy.length - (copy.length % word));
+      if (word === 2) whole.swap16();
+      else if (word === 4) whole.swap32();
+      else whole.swap64();
+      out.push(copy);
+    } else {
+      out.push(view);
+    }
+    if (out.size >= FLUSH_BYTES) yield out.take();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Which stored instances a WADO-RS request names (PS3.18 10.4.1: study, series or instance
+ * scope), with everything needed to read them.
+ */
+import type { Db } from '../index/db.js';
+import {
+  findInstanceRows,
+  findInstancesWithMetadata,
+  findMetadata,
+  findMetadataText,
+  type InstanceRow,
+} from '../index/retrieve.queries.js';
+import { ResourceNotFoundError } from './errors.js';
+import type { StoredInstance } from './stored-instance.js';
+import { assertUid } from './uid-params.js';
+
+export interface RetrieveScope {
+  study: string;
+  series?: string | undefined;
+  instance?: string | undefined;
+}
+
+export interface InstanceLookupDeps {
+  db: Db;
+}
+
+/** Metadata is fetched in batches of this many rows (bounded memory per query). */
+export const METADATA_BATCH = 100;
+
+export class InstanceLookup {
+  constructor(private readonly deps: InstanceLookupDeps) {}
+
+  /**
+   * Instances in scope, ordered (series number, instance number, uid); throws
+   * ResourceNotFoundError (404) when none. Validates UIDs (InvalidUidError 400).
+   */
+  async find(scope: RetrieveScope): Promise<StoredInstance[]> {
+    if (scope.instance !== undefined) {
+      // One instance: rows and metadata in one round trip (frames, bulk data, rendered).
+      assertScope(scope);
+      const found = await findInstancesWithMetadata(this.deps.db, scope);
+      if (found.length === 0) throw new ResourceNotFoundError('instance');
+      return found;
+    }
+    const rows = await this.findRows(scope);
+    const out: StoredInstance[] = [];
+    for await (const batch of this.withMetadata(rows)) out.push(...batch);
+    return out;
+  }
+
+  /** Like `find` without the DICOM JSON: instance retrieve needs only where the bytes are. */
+  async findRows(scope: RetrieveScope): Promise<InstanceRow[]> {
+    assertScope(scope);
+    const rows = await findInstanceRows(this.deps.db, scope);
+    if (rows.length === 0) throw new ResourceNotFoundError(levelOf(scope));
+    return rows;
+  }
+
+  /** The metadata of rows as JSON text, in batches (see metadataTextOf). */
+  metadataText(rows: readonly InstanceRow[]): AsyncGenerator<{ row: InstanceRow; json: string }[]> {
+    return metadataTextOf(this.deps.db, rows);
+  }
+
+  /** Adds the DICOM JSON to rows, `METADATA_BATCH` at a time, in the rows' order. */
+  async *withMetadata(
+    rows: readonly InstanceRow[],
+    batchSize = METADATA_BATCH,
+  ): AsyncGenerator<StoredInstance[]> {
+    for (let i = 0; i < rows.length; i += batchSize) {
+      const batch = rows.slice(i, i + batchSize);
+      const metadata = await findMetadata(
+        this.deps.db,
+        batch.map((r) => r.id),
+      );
+      // An instance deleted between the two queries is skipped, as if listed a moment later.
+      const present = batch.filter((r) => metadata.has(r.id));
+      yield present.map((r) => ({ ...r, metadata: metadata.get(r.id) ?? {} }));
+    }
+  }
+}
+
+/**
+ * The DICOM JSON text (tags in ascending order) of `rows`, batch by batch, in the rows' order;
+ * an instance deleted meanwhile is skipped.
+ */
+export async function* metadataTextOf(
+  db: Db,
+  rows: readonly InstanceRow[],
+  batchSize = METADATA_BATCH,
+): AsyncGenerator<{ row: InstanceRow; json: string }[]> {
+  for (let i = 0; i < rows.length; i += batchSize) {
+    const batch = rows.slice(i, i + batchSize);
+    const texts = await findMetadataText(
+      db,
+      batch.map((r) => r.id),
+    );
+    yield batch.flatMap((row) => {
+      const json = texts.get(row.id);
+      return json === undefined ? [] : [{ row, json }];
+    });
+  }
+}
+
+export function assertScope(scope: RetrieveScope): void {
+  assertUid(scope.study, 'StudyInstanceUID');
+  if (scope.series !== undefined) assertUid(scope.series, 'SeriesInstanceUID');
+  if (scope.instance !== undefined) assertUid(scope.instance, 'SOPInstanceUID');
+}
+
+function levelOf(scope: RetrieveScope): 'study' | 'series' | 'instance' {
+  if (scope.instance !== undefined) return 'instance';
+  if (scope.series !== undefined) return 'series';
+  return 'study';
+}

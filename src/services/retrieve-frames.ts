@@ -1,0 +1,48 @@
+/**
+ * WADO-RS Retrieve Frames (PS3.18 10.4.1.1.4): one frame at a time, as stored (FrameSource) or
+ * decoded to native little-endian samples (imaging/decode) when Explicit VR LE is asked of
+ * encapsulated pixel data.
+ */
+import { canDecode, decodeFrame } from '../imaging/decode.js';
+import { pixelDescriptionOf, type PixelDescription } from '../imaging/pixel-description.js';
+import type { FrameSource } from './frame-source.js';
+import type { StoredInstance } from './stored-instance.js';
+
+export interface RetrieveFramesDeps {
+  frames: FrameSource;
+}
+
+export class RetrieveFrames {
+  constructor(private readonly deps: RetrieveFramesDeps) {}
+
+  /** True when frames of this syntax can be decoded to native pixels. */
+  canDecode(transferSyntaxUid: string): boolean {
+    return canDecode(transferSyntaxUid);
+  }
+
+  /** A reader of frame n (1-based); `decode` turns encapsulated frames into native bytes. */
+  reader(
+    instance: StoredInstance,
+    decode: boolean,
+    signal?: AbortSignal,
+  ): (n: number) => Promise<Uint8Array> {
+    let description: PixelDescription | undefined;
+    return async (n) => {
+      const [bytes] = await this.deps.frames.readFrames(instance, [n], signal);
+      const stored = bytes ?? new Uint8Array(0);
+      if (!decode) return stored;
+      description ??= pixelDescriptionOf(instance.metadata);
+      return asBytes((await decodeFrame(stored, instance.transferSyntaxUid, description)).data);
+    };
+  }
+}
+
+/**
+ * Decoded data as a plain Uint8Array view: WASM codecs may hand back a Uint8ClampedArray, which
+ * Buffer.concat and stream writers refuse.
+ */
+export function asBytes(data: Uint8Array): Uint8Array {
+  return data instanceof Uint8Array && data.constructor === Uint8Array
+    ? data
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -1,0 +1,134 @@
+/**
+ * WADO-RS Retrieve Instances (PS3.18 10.4.1.1.1): the instances of a study, series or one
+ * instance, each as its Part 10 bytes in the negotiated transfer syntax, opened one at a time
+ * as the response reaches them (bounded memory: never a whole study, never a whole instance).
+ */
+import type { Readable } from 'node:stream';
+import { Readable as NodeReadable } from 'node:stream';
+import {
+  textBytes,
+  transcodeToExplicitLittle,
+  usBytes,
+  type ReplacementElement,
+} from '../dicom/part10/transcode.js';
+import { decodeFrame } from '../imaging/decode.js';
+import { pixelDescriptionOf } from '../imaging/pixel-description.js';
+import type { InstanceRow } from '../index/retrieve.queries.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { numberOfFramesOf, storeOf, type FrameSource } from './frame-source.js';
+import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
+import type { AccessRecorder } from './retrieve-access.js';
+import { asBytes } from './retrieve-frames.js';
+import { planInstance, type ServePlan } from './retrieve-syntax.js';
+import type { StoredInstance } from './stored-instance.js';
+
+export interface RetrieveInstancesDeps {
+  lookup: InstanceLookup;
+  frames: FrameSource;
+  stores: ReadonlyMap<string, BlobStore>;
+  access?: AccessRecorder | undefined;
+}
+
+export interface PlannedInstance extends ServePlan {
+  row: InstanceRow;
+}
+
+export class RetrieveInstances {
+  constructor(private readonly deps: RetrieveInstancesDeps) {}
+
+  /** The instances in scope (404 when none; 400 for bad UIDs), ordered. */
+  find(scope: RetrieveScope): Promise<InstanceRow[]> {
+    return this.deps.lookup.findRows(scope);
+  }
+
+  /**
+   * How each instance is served for the requested transfer syntax (`undefined` = no parameter).
+   * Decided for every instance before any byte is sent, so a 406 is a clean answer.
+   */
+  plan(rows: readonly InstanceRow[], requested: string | undefined): PlannedInstance[] {
+    return rows.map((row) => ({
+      row,
+      ...planInstance(row.transferSyntaxUid, requested, row.pixelData !== null),
+    }));
+  }
+
+  /**
+   * The bytes of one planned instance. The blob is opened before this resolves, so an offline
+   * tier (BlobOfflineError) or a missing blob fails here, before the caller sends anything.
+   */
+  async open(planned: PlannedInstance, signal?: AbortSignal): Promise<Readable> {
+    const { row } = planned;
+    const store = storeOf(this.deps.stores, row.storageTier);
+    this.deps.access?.record([row.id]);
+    const source = await store.get(row.blobKey, signal ? { signal } : {});
+    switch (planned.mode) {
+      case 'stored':
+        return source;
+      case 'transcode':
+        return fromGenerator(transcodeToExplicitLittle(source), source);
+      case 'decode': {
+        const instance = await this.withMetadata(row);
+        return fromGenerator(await this.decoded(instance, source, signal), source);
+      }
+    }
+  }
+
+  private async withMetadata(row: InstanceRow): Promise<StoredInstance> {
+    for await (const [instance] of this.deps.lookup.withMetadata([row]))
+      if (instance) return instance;
+    return { ...row, metadata: {} };
+  }
+
+  /**
+   * Encapsulated pixel data replaced by decoded native frames (one frame in memory at a time),
+   * the header rewritten with the decoded PhotometricInterpretation / PlanarConfiguration and
+   * without the Extended Offset Table, which described the fragments (PS3.3 C.7.6.3.1.8).
+   */
+  private async decoded(
+    instance: StoredInstance,
+    source: Readable,
+    signal?: AbortSignal,
+  ): Promise<AsyncGenerator<Uint8Array>> {
+    const description = pixelDescriptionOf(instance.metadata);
+    const count = numberOfFramesOf(instance);
+    const ts = instance.transferSyntaxUid;
+    const frames = this.deps.frames;
+    const [firstBytes] = await frames.readFrames(instance, [1], signal);
+    const first = await decodeFrame(firstBytes ?? new Uint8Array(0), ts, description);
+    const decoded = first.description;
+    const frameLength = first.data.length;
+    const total = frameLength * count;
+    const replace = new Map<string, ReplacementElement | null>([
+      ['00280004', { vr: 'CS', value: textBytes(decoded.photometricInterpretation) }],
+      ['7FE00001', null],
+      ['7FE00002', null],
+    ]);
+    if (decoded.samplesPerPixel > 1)
+      replace.set('00280006', { vr: 'US', value: usBytes(decoded.planarConfiguration) });
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      yield asBytes(first.data);
+      for (let n = 2; n <= count; n++) {
+        const [bytes] = await frames.readFrames(instance, [n], signal);
+        const frame = await decodeFrame(bytes ?? new Uint8Array(0), ts, description);
+        yield asBytes(frame.data);
+      }
+      if (total % 2 === 1) yield new Uint8Array(1); // PS3.5 §7.1.1: even value length
+    }
+    return transcodeToExplicitLittle(source, {
+      replace,
+      pixelData: {
+        vr: decoded.bitsAllocated > 8 ? 'OW' : 'OB',
+        length: total + (total % 2),
+        chunks,
+      },
+    });
+  }
+}
+
+/** A Readable over `generator` that destroys `source` however it ends (client hang-up too). */
+function fromGenerator(generator: AsyncGenerator<Uint8Array>, source: Readable): Readable {
+  const out = NodeReadable.from(generator, { objectMode: false });
+  const release = (): void => void source.destroy();
+  out.once('close', release);
+  return out;
+}

@@ -1,0 +1,218 @@
+/**
+ * WADO-RS Retrieve Rendered and Retrieve Thumbnail (PS3.18 §10.4.1.1.3 and §10.4.1.1.5 /
+ * Table 10.4.1-x; rendering rules §8.3.5): one stored frame is read by byte range, decoded
+ * (imaging/decode.ts) and rendered (imaging/render.ts) to JPEG, PNG or WebP.
+ *
+ * Study and series resources are represented by one image: the middle instance (by the
+ * lookup's order: series number, instance number) of the first series that has pixel data,
+ * frame 1. Instance resources render frame 1; frame resources render the one frame named.
+ */
+import { createHash } from 'node:crypto';
+import { assertDecodable, decodeFrame } from '../imaging/decode.js';
+import { frameView } from '../imaging/functional-groups.js';
+import { pixelDescriptionOf } from '../imaging/pixel-description.js';
+import { PALETTE_DATA_TAGS } from '../imaging/photometric.js';
+import { assertRenderableSize, renderFrame, type RenderedMediaType } from '../imaging/render.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { findTransferSyntax } from '../dicom/transfer-syntax.js';
+import type { RenderParams } from '../imaging/render-params.js';
+import type { ThumbnailCache } from '../imaging/thumbnail-cache.js';
+import { TransferSyntax } from '../dicom/uid.js';
+import type { InstanceRow } from '../index/retrieve.queries.js';
+import { InvalidFrameListError, NoPixelDataError } from './errors.js';
+import { storeOf, swapByVr, type FrameSource } from './frame-source.js';
+import { readSpans } from './retrieve-bytes.js';
+import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
+import type { StoredInstance } from './stored-instance.js';
+
+// web/ may not import imaging/ (house style §3): what the routes need is re-exported here.
+export { parseRenderParams } from '../imaging/render-params.js';
+export type { RenderedMediaType } from '../imaging/render.js';
+
+/**
+ * Renders in progress at once; further requests wait their turn. Each holds a decoded frame
+ * and its 8-bit copy in memory, and decoding is CPU-bound, so a burst (a viewer opening a
+ * study list) queues instead of multiplying memory.
+ */
+export const MAX_CONCURRENT_RENDERS = 4;
+
+/** Thumbnails fit in this box unless the request's viewport says otherwise. */
+export const THUMBNAIL_SIDE = 128;
+/** Thumbnails are small and many: a lower default quality than full renders. */
+export const THUMBNAIL_QUALITY = 75;
+
+export type RenderKind = 'rendered' | 'thumbnail';
+
+export interface RenderRequest {
+  scope: RetrieveScope;
+  /** The `{frames}` path segment of a frame-level resource, unparsed. */
+  frameList?: string | undefined;
+  mediaType: RenderedMediaType;
+  params: RenderParams;
+  signal?: AbortSignal | undefined;
+}
+
+/** What the resource resolves to, before any pixel is read: enough to answer If-None-Match. */
+export interface PreparedImage {
+  /** Strong validator: content hash + version of the stored object, frame, parameters, type. */
+  etag: string;
+  mediaType: RenderedMediaType;
+  render(): Promise<Buffer>;
+}
+
+export interface RetrieveRenderedDeps {
+  lookup: InstanceLookup;
+  frames: FrameSource;
+  /** Every tier by name: palette LUT data stored as bulk data is read from the instance's tier. */
+  stores: ReadonlyMap<string, BlobStore>;
+  thumbnails: ThumbnailCache;
+}
+
+export class RetrieveRendered {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly deps: RetrieveRenderedDeps) {}
+
+  /** Runs `work` once fewer than MAX_CONCURRENT_RENDERS are running. */
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= MAX_CONCURRENT_RENDERS)
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await work();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /**
+   * Resolves the resource to one frame of one stored instance.
+   *
+   * @throws ResourceNotFoundError / InvalidUidError from the lookup; InvalidFrameListError
+   *   (400) for a bad or multi-frame list; FrameNotFoundError (404) beyond the frame count;
+   *   NoPixelDataError (404) when nothing in scope has pixel data.
+   */
+  async prepare(kind: RenderKind, request: RenderRequest): Promise<PreparedImage> {
+    const frame = request.frameList === undefined ? 1 : singleFrame(request.frameList);
+    const row = await this.representative(request.scope);
+    const params = kind === 'thumbnail' ? thumbnailParams(request.params) : request.params;
+    const key = cacheKey(row, frame, request.mediaType, params);
+    const etag = `"${createHash('sha256').update(key).digest('base64url').slice(0, 32)}"`;
+    return {
+      etag,
+      mediaType: request.mediaType,
+      render: async () => {
+        if (kind === 'thumbnail') {
+          const hit = this.deps.thumbnails.get(key);
+          if (hit) return hit.body;
+        }
+        const body = await this.limited(() => this.renderRow(row, frame, params, request));
+        if (kind === 'thumbnail')
+          this.deps.thumbnails.set(key, { body, mediaType: request.mediaType });
+        return body;
+      },
+    };
+  }
+
+  /** The instance a resource stands for (see the file comment), without its metadata. */
+  private async representative(scope: RetrieveScope): Promise<InstanceRow> {
+    const rows = await this.deps.lookup.findRows(scope);
+    const images = rows.filter((r) => r.pixelData !== null);
+    const first = images[0];
+    if (!first) throw new NoPixelDataError();
+    if (scope.instance !== undefined) return first;
+    const series = images.filter((r) => r.seriesInstanceUid === first.seriesInstanceUid);
+    return series[Math.floor((series.length - 1) / 2)] ?? first;
+  }
+
+  private async renderRow(
+    row: InstanceRow,
+    frame: number,
+    params: RenderParams,
+    request: RenderRequest,
+  ): Promise<Buffer> {
+    let instance: StoredInstance | undefined;
+    for await (const batch of this.deps.lookup.withMetadata([row])) instance = batch[0];
+    if (!instance) throw new NoPixelDataError();
+    const description = pixelDescriptionOf(instance.metadata);
+    assertRenderableSize(description);
+    const syntax = frameSyntaxOf(instance);
+    assertDecodable(syntax); // before any byte is read
+    const [bytes] = await this.deps.frames.readFrames(instance, [frame], request.signal);
+    if (!bytes) throw new NoPixelDataError();
+    const decoded = await decodeFrame(bytes, syntax, description);
+    const lutData =
+      description.photometricInterpretation === 'PALETTE COLOR'
+        ? await this.paletteLutData(instance, request.signal)
+        : undefined;
+    // Enhanced multi-frame objects carry window and rescale per frame (PS3.3 C.7.6.16).
+    const dataset = frameView(instance.metadata, frame);
+    return renderFrame(decoded, dataset, params, request.mediaType, lutData);
+  }
+
+  /**
+   * PS3.3 C.7.6.3.1.6: Palette Color LUT Data longer than the inline limit is recorded as bulk
+   * data at ingest; read those values by their recorded byte ranges (little-endian on return).
+   */
+  private async paletteLutData(
+    instance: StoredInstance,
+    signal: AbortSignal | undefined,
+  ): Promise<Map<string, Uint8Array>> {
+    const refs = instance.bulkData.filter((ref) => PALETTE_DATA_TAGS.includes(ref.path));
+    const out = new Map<string, Uint8Array>();
+    if (refs.length === 0) return out;
+    const store = storeOf(this.deps.stores, instance.storageTier);
+    const values = await readSpans(store, instance, refs, signal);
+    const bigEndian = findTransferSyntax(instance.transferSyntaxUid)?.littleEndian === false;
+    refs.forEach((ref, i) => {
+      const bytes = values[i] ?? new Uint8Array(0);
+      out.set(ref.path, bigEndian ? swapByVr(bytes, ref) : bytes);
+    });
+    return out;
+  }
+}
+
+/**
+ * FrameSource hands out native frames already little-endian and inflated (PS3.18 8.7.3), so
+ * frames of Big Endian and Deflated files decode as Explicit VR Little Endian.
+ */
+function frameSyntaxOf(instance: StoredInstance): string {
+  const ts = instance.transferSyntaxUid;
+  if (
+    ts === TransferSyntax.ExplicitVRBigEndian ||
+    ts === TransferSyntax.DeflatedExplicitVRLittleEndian
+  )
+    return TransferSyntax.ExplicitVRLittleEndian;
+  return ts;
+}
+
+/** PS3.18 §8.3.5 (rendered frames): one frame, a positive integer. */
+function singleFrame(list: string): number {
+  const parts = list.split(',');
+  if (parts.length !== 1)
+    throw new InvalidFrameListError('a rendered or thumbnail frame resource renders one frame');
+  const n = Number(parts[0]);
+  if (!/^\d+$/.test(parts[0] ?? '') || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidFrameListError('frame numbers are integers from 1');
+  return n;
+}
+
+function thumbnailParams(params: RenderParams): RenderParams {
+  return {
+    ...params,
+    viewport: params.viewport ?? { width: THUMBNAIL_SIDE, height: THUMBNAIL_SIDE },
+    quality: params.quality ?? THUMBNAIL_QUALITY,
+  };
+}
+
+/** Content hash and version: a replaced instance never matches an old key. */
+function cacheKey(
+  row: InstanceRow,
+  frame: number,
+  mediaType: string,
+  params: RenderParams,
+): string {
+  return [row.sha256, row.version, row.blobKey, frame, mediaType, JSON.stringify(params)].join('|');
+}

@@ -1,0 +1,209 @@
+import type { Db } from '../index/db.js';
+import { rethrowIndexError } from '../index/errors.js';
+import {
+  findIndexedBlob,
+  pageIndexedBlobs,
+  referencedKeys,
+  type IndexedBlob,
+} from '../index/hsm.repository.js';
+import { forEachLimited } from '../lib/for-each-limited.js';
+import type { Logger } from '../lib/log.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { BlobNotFoundError, BlobOfflineError } from '../storage/errors.js';
+import { hashStream } from './migrate-one.js';
+
+export interface VerifyOptions {
+  /** Re-hash every blob (default); false = existence and size only (stat), much faster. */
+  checksums: boolean;
+  /** Delete blobs no instance row or journal row references. */
+  removeOrphans: boolean;
+  /** Blobs checked at once. */
+  concurrency: number;
+}
+
+export type ProblemKind = 'missing' | 'size-mismatch' | 'checksum-mismatch' | 'orphan' | 'error';
+
+export interface VerifyReport {
+  instances: number;
+  blobsListed: number;
+  missing: number;
+  sizeMismatches: number;
+  checksumMismatches: number;
+  /** Blobs in an offline tier, not readable without a restore: existence checked only. */
+  offline: number;
+  orphans: number;
+  orphansRemoved: number;
+  /** Blobs that could not be checked (store errors). */
+  errors: number;
+  /** PHI-free: tier and key (and the error code). The first 1000. */
+  problems: { kind: ProblemKind; tier: string; key: string; code?: string }[];
+  /** True when nothing is missing, damaged, orphaned (and not removed) or unchecked. */
+  ok: boolean;
+}
+
+const PAGE = 500;
+const MAX_PROBLEMS = 1000;
+
+/**
+ * `strata verify`: walks the index (every instance's blob must exist in its recorded tier with
+ * the recorded size and SHA-256) and every tier (every blob must be referenced by an instance
+ * row or a journal row; others are orphans). Memory is bounded: the index is read in pages by
+ * id, tiers are listed as streams and looked up in batches, blobs are re-hashed as streams.
+ * A problem is re-checked against the current row before it is reported, so a concurrent
+ * migration or replace is not mistaken for damage.
+ */
+export class VerifyStorage {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      stores: ReadonlyMap<string, BlobStore>;
+      log: Logger;
+      /** Glacier/Archive tiers: checked by size only, since a read would start a restore. */
+      offlineTiers?: ReadonlySet<string>;
+    },
+  ) {}
+
+  async run(options: VerifyOptions): Promise<VerifyReport> {
+    const report: VerifyReport = {
+      instances: 0,
+      blobsListed: 0,
+      missing: 0,
+      sizeMismatches: 0,
+      checksumMismatches: 0,
+      offline: 0,
+      orphans: 0,
+      orphansRemoved: 0,
+      errors: 0,
+      problems: [],
+      ok: false,
+    };
+    await this.checkIndex(report, options);
+    for (const [tier, store] of this.deps.stores)
+      await this.checkTier(report, tier, store, options);
+    report.ok =
+      report.missing +
+        report.sizeMismatches +
+        report.checksumMismatches +
+        report.errors +
+        (report.orphans - report.orphansRemoved) ===
+      0;
+    this.deps.log.info('verify finished', { ...report, problems: report.problems.length });
+    return report;
+  }
+
+  private problem(
+    report: VerifyReport,
+    kind: ProblemKind,
+    tier: string,
+    key: string,
+    code?: string,
+  ) {
+    if (report.problems.length < MAX_PROBLEMS) {
+      report.problems.push({ kind, tier, key, ...(code ? { code } : {}) });
+    }
+  }
+
+  private async checkIndex(report: VerifyReport, options: VerifyOptions): Promise<void> {
+    for (let after = 0; ;) {
+      const page = await pageIndexedBlobs(this.deps.db, after, PAGE).catch(rethrowIndexError);
+      if (page.length === 0) return;
+      after = page[page.length - 1]!.id;
+      report.instances += page.length;
+      await forEachLimited(page, options.concurrency, async (row) => {
+        const found = await this.checkBlob(row, options.checksums);
+        if (found === 'ok') return;
+        // A concurrent move or replace changes the row: only damage of the current blob counts.
+        const now = await findIndexedBlob(this.deps.db, row.id);
+        if (!now || now.blobKey !== row.blobKey || now.storageTier !== row.storageTier) return;
+        this.count(report, found, row);
+      });
+    }
+  }
+
+  private count(report: VerifyReport, found: CheckResult, row: IndexedBlob): void {
+    switch (found) {
+      case 'ok':
+        return;
+      case 'offline':
+        report.offline++;
+        return;
+      case 'missing':
+        report.missing++;
+        break;
+      case 'size-mismatch':
+        report.sizeMismatches++;
+        break;
+      case 'checksum-mismatch':
+        report.checksumMismatches++;
+        break;
+      default:
+        report.errors++;
+        this.problem(report, 'error', row.storageTier, row.blobKey, found.code);
+        return;
+    }
+    this.problem(report, found, row.storageTier, row.blobKey);
+  }
+
+  private async checkBlob(row: IndexedBlob, checksums: boolean): Promise<CheckResult> {
+    const store = this.deps.stores.get(row.storageTier);
+    if (!store) return { code: 'verify.unknown_tier' };
+    try {
+      if (!checksums || this.deps.offlineTiers?.has(row.storageTier)) {
+        const stat = await store.stat(row.blobKey);
+        return stat.size === row.size ? 'ok' : 'size-mismatch';
+      }
+      const { size, sha256 } = await hashStream(await store.get(row.blobKey));
+      if (size !== row.size) return 'size-mismatch';
+      return sha256 === row.sha256 ? 'ok' : 'checksum-mismatch';
+    } catch (error) {
+      if (error instanceof BlobNotFoundError) return 'missing';
+      if (error instanceof BlobOfflineError) return 'offline';
+      const code = (error as { code?: unknown }).code;
+      return { code: typeof code === 'string' ? code : 'unknown' };
+    }
+  }
+
+  private async checkTier(
+    report: VerifyReport,
+    tier: string,
+    store: BlobStore,
+    options: VerifyOptions,
+  ): Promise<void> {
+    let batch: string[] = [];
+    const flush = async () => {
+      const keys = batch;
+      batch = [];
+      const referenced = await referencedKeys(this.deps.db, tier, keys).catch(rethrowIndexError);
+      for (const key of keys) {
+        if (referenced.has(key)) continue;
+        report.orphans++;
+        this.problem(report, 'orphan', tier, key);
+        if (options.removeOrphans && (await this.removeOrphan(tier, store, key))) {
+          report.orphansRemoved++;
+        }
+      }
+    };
+    for await (const key of store.list()) {
+      report.blobsListed++;
+      batch.push(key);
+      if (batch.length >= PAGE) await flush();
+    }
+    await flush();
+  }
+
+  /** Looks once more right before deleting: a STOW or move may have started since the listing. */
+  private async removeOrphan(tier: string, store: BlobStore, key: string): Promise<boolean> {
+    const referenced = await referencedKeys(this.deps.db, tier, [key]);
+    if (referenced.has(key)) return false;
+    try {
+      await store.delete(key);
+      return true;
+    } catch (error) {
+      this.deps.log.warn('verify: orphan delete failed', { tier, key, error });
+      return false;
+    }
+  }
+}
+
+type CheckResult =
+  'ok' | 'missing' | 'size-mismatch' | 'checksum-mismatch' | 'offline' | { code: string };

@@ -1,0 +1,103 @@
+import type { Context } from 'hono';
+import { stringifyDicomJson } from '../dicom/json/dicom-json.js';
+import type { Services } from '../services/services.js';
+import type { SearchResult } from '../services/search.js';
+import { resolveBaseUrl, type BaseUrlOptions } from './base-url.js';
+import { QidoNotAcceptableError } from './qido-errors.js';
+import { parseMediaType } from './media-type.js';
+import { newBoundary } from './multipart/related-writer.js';
+import { toNativeDicomModel } from './qido-xml.js';
+
+export interface QidoRouteOptions extends BaseUrlOptions {
+  dicomwebRoot: string;
+}
+
+type Level = 'study' | 'series' | 'instance';
+
+const DICOM_JSON = 'application/dicom+json';
+const DICOM_XML = 'application/dicom+xml';
+
+/**
+ * QIDO-RS (PS3.18 10.6): the six GET search resources. The answer is `application/dicom+json`
+ * (also for `Accept: application/json` or `*\/*`, and without Accept). No match is `200 []`:
+ * PS3.18 8.3.4.4 allows 204, but 200 with an empty array is what dcm4chee and Google answer and
+ * every client (OHIF, dicomweb-client) reads — one shape for every outcome.
+ */
+export function qidoHandler(services: Services, level: Level, options: QidoRouteOptions) {
+  return async (c: Context): Promise<Response> => {
+    const format = negotiate(c.req.header('accept'));
+    const base = resolveBaseUrl(c.req.raw, options);
+    const result = await services.search.search({
+      resource: {
+        level,
+        ...(c.req.param('study') !== undefined ? { studyInstanceUid: c.req.param('study') } : {}),
+        ...(c.req.param('series') !== undefined
+          ? { seriesInstanceUid: c.req.param('series') }
+          : {}),
+      },
+      params: new URL(c.req.url).searchParams.entries(),
+      retrieveBase: base + options.dicomwebRoot,
+    });
+    const warnings = warningsOf(result, new URL(base).host);
+    const headers: Record<string, string> = {};
+    if (warnings.length > 0) headers['Warning'] = warnings.join(', ');
+    if (format === 'json') {
+      const body = `[${result.datasets.map(stringifyDicomJson).join(',')}]`;
+      return c.body(body, 200, { ...headers, 'Content-Type': DICOM_JSON });
+    }
+    // PS3.18 8.7.3.2: one application/dicom+xml part per match. A multipart body needs at least
+    // one part (RFC 2046), so no match is 204 here.
+    if (result.datasets.length === 0) return c.body(null, 204, headers);
+    // A page is bounded by the limit, so it is built in memory like the JSON answer.
+    const boundary = newBoundary();
+    const parts = result.datasets.map(
+      (ds) => `--${boundary}\r\nContent-Type: ${DICOM_XML}\r\n\r\n${toNativeDicomModel(ds)}\r\n`,
+    );
+    return c.body(`${parts.join('')}--${boundary}--\r\n`, 200, {
+      ...headers,
+      'Content-Type': `multipart/related; type="${DICOM_XML}"; boundary=${boundary}`,
+    });
+  };
+}
+
+/**
+ * PS3.18 8.3.4.4.1: when more matches remain than were returned, a Warning says so; the other
+ * texts come from the query (fuzzy matching not performed). RFC 9111 5.5 form:
+ * `299 <agent> "<text>"`.
+ */
+export function warningsOf(result: SearchResult, agent: string): string[] {
+  const texts = [...result.warnings];
+  if (result.remaining > 0) {
+    const n = result.remainingCapped ? `at least ${result.remaining}` : String(result.remaining);
+    texts.push(
+      `There are ${n} additional results that can be requested with offset=${result.nextOffset}`,
+    );
+  }
+  return texts.map((text) => `299 ${agent} "${text.replace(/["\\]/g, '')}"`);
+}
+
+/**
+ * PS3.18 8.7.3 / 10.6.1.3: DICOM JSON (also for the generic JSON and wildcard ranges a browser
+ * or fetch sends), or `multipart/related; type="application/dicom+xml"`. The first acceptable
+ * range in the header wins; q-values of 0 refuse.
+ */
+export function negotiate(accept: string | undefined): 'json' | 'xml' {
+  if (accept === undefined || accept.trim() === '') return 'json';
+  for (const range of accept.split(',')) {
+    let media: ReturnType<typeof parseMediaType>;
+    try {
+      media = parseMediaType(range);
+    } catch {
+      continue;
+    }
+    if (media.params['q'] !== undefined && Number(media.params['q']) === 0) continue;
+    if ([DICOM_JSON, 'application/json', 'application/*', '*/*'].includes(media.type))
+      return 'json';
+    if (media.type === 'multipart/related' && media.params['type']?.toLowerCase() === DICOM_XML) {
+      return 'xml';
+    }
+  }
+  throw new QidoNotAcceptableError(
+    'QIDO-RS answers application/dicom+json or multipart/related; type="application/dicom+xml"',
+  );
+}

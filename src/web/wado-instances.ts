@@ -1,0 +1,92 @@
+/**
+ * GET /studies/{s}[/series/{se}[/instances/{i}]] — Retrieve Instances (PS3.18 10.4.1.1.1):
+ * `multipart/related; type="application/dicom"` streamed part by part from storage, or a single
+ * `application/dicom` body for one instance (widely used, reference §2.2).
+ *
+ * Offline tiers: the first instance is opened before the status line, so a study whose first
+ * instance is offline answers 503 + Retry-After; a later offline instance can only abort the
+ * stream (the status is sent) — the client sees a truncated multipart body, never a silent gap.
+ */
+import type { Context } from 'hono';
+import type { Services } from '../services/services.js';
+import { TransferSyntax } from '../dicom/uid.js';
+import {
+  newBoundary,
+  writeMultipartRelated,
+  type OutgoingPart,
+} from './multipart/related-writer.js';
+import { acceptOf, negotiateOrThrow, type Offer } from './negotiate.js';
+import {
+  cacheHeaders,
+  etagOf,
+  notModified,
+  scopeOf,
+  streamResponse,
+  STREAM_AHEAD,
+} from './wado-http.js';
+
+const DICOM = 'application/dicom';
+
+export function instancesHandler(services: Services) {
+  return async (c: Context): Promise<Response> => {
+    const scope = scopeOf(c);
+    const rows = await services.retrieve.find(scope);
+    const stored = [...new Set(rows.map((r) => r.transferSyntaxUid))];
+    const syntaxes = [
+      ...new Set([
+        TransferSyntax.ExplicitVRLittleEndian,
+        '*',
+        ...(stored.length === 1 ? stored : []),
+      ]),
+    ];
+    const offers: Offer[] = [
+      { type: 'multipart/related', params: { type: DICOM }, transferSyntaxes: syntaxes },
+    ];
+    if (scope.instance !== undefined) offers.push({ type: DICOM, transferSyntaxes: syntaxes });
+    const negotiated = negotiateOrThrow(acceptOf(c.req), offers);
+    const plans = services.retrieve.plan(rows, negotiated.range.params['transfer-syntax']);
+
+    const etag = etagOf([
+      'instances',
+      negotiated.offer.type,
+      ...plans.map(
+        (p) => `${p.row.id}:${p.row.version}:${p.row.sha256}:${p.mode}:${p.transferSyntaxUid}`,
+      ),
+    ]);
+    const headers = cacheHeaders(etag, scope.instance !== undefined);
+    const unchanged = notModified(c, etag, headers);
+    if (unchanged) return unchanged;
+
+    const signal = c.req.raw.signal;
+    const [firstPlan, ...restPlans] = plans;
+    if (!firstPlan) throw new Error('lookup returned no instance');
+    const first = await services.retrieve.open(firstPlan, signal);
+    const partType = (ts: string): string => `${DICOM}; transfer-syntax=${ts}`;
+    if (negotiated.offer.type === DICOM) {
+      const single: Record<string, string> = {
+        ...headers,
+        'Content-Type': partType(firstPlan.transferSyntaxUid),
+      };
+      if (firstPlan.mode === 'stored') single['Content-Length'] = String(firstPlan.row.size);
+      return streamResponse(first, 200, single);
+    }
+    async function* parts(): AsyncGenerator<OutgoingPart> {
+      yield { headers: { 'Content-Type': partType(firstPlan!.transferSyntaxUid) }, body: first };
+      for (const plan of restPlans) {
+        yield {
+          headers: { 'Content-Type': partType(plan.transferSyntaxUid) },
+          body: await services.retrieve.open(plan, signal),
+        };
+      }
+    }
+    const boundary = newBoundary();
+    return streamResponse(
+      writeMultipartRelated(parts(), boundary, { highWaterMark: STREAM_AHEAD }),
+      200,
+      {
+        ...headers,
+        'Content-Type': `multipart/related; type="${DICOM}"; boundary=${boundary}`,
+      },
+    );
+  };
+}

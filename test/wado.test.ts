@@ -1,0 +1,265 @@
+/**
+ * WADO-RS retrieve over real HTTP (PS3.18 10.4): every storable sample of the shared set comes
+ * back byte-identical with transfer-syntax=*, converted to Explicit VR LE by default, with
+ * metadata equal to what was stored, BulkDataURIs that resolve, and frames of the right size or
+ * codestream. Runs on PGlite and PostgreSQL (vitest projects).
+ */
+import { inflateRawSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringifyDicomJson } from '../src/dicom/json/dicom-json.js';
+import type { DicomJsonDataset } from '../src/dicom/json/types.js';
+import { scanPart10, type ScanResult } from '../src/dicom/part10/scan.js';
+import {
+  chunked,
+  loadManifest,
+  readSample,
+  type SampleFacts,
+} from '../src/dicom/testing/samples.js';
+import { findTransferSyntax } from '../src/dicom/transfer-syntax.js';
+import { TransferSyntax } from '../src/dicom/uid.js';
+import { stow } from './helpers/multipart.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { get, splitMultipart } from './helpers/wado-multipart.js';
+
+const ELE = TransferSyntax.ExplicitVRLittleEndian;
+const stored = loadManifest().filter((f) => f.expect === 'store' && f.has_meta);
+
+let server: TestServer;
+const scans = new Map<string, ScanResult>();
+
+function instanceUrl(f: SampleFacts): string {
+  return `${server.base}/studies/${f.study_instance}/series/${f.series_instance}/instances/${f.sop_instance}`;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const response = await stow(
+    `${server.base}/studies`,
+    stored.map((f) => ({ body: readSample(f.file) })),
+  );
+  expect(response.status).toBe(200);
+  for (const f of stored) scans.set(f.file, await scanPart10(chunked(readSample(f.file))));
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+});
+
+/** STOW zeroes the preamble (CVE-2019-11687); every other byte is kept. */
+function zeroed(file: string): Buffer {
+  const bytes = Buffer.from(readSample(file));
+  bytes.fill(0, 0, 128);
+  return bytes;
+}
+
+describe('Retrieve Instance', () => {
+  it.each(stored.map((f) => [f.file, f] as const))(
+    '%s comes back byte-identical with transfer-syntax=*',
+    async (_, f) => {
+      const r = await get(instanceUrl(f), {
+        Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*',
+      });
+      expect(r.status).toBe(200);
+      const parts = splitMultipart(r.body, r.contentType);
+      expect(parts).toHaveLength(1);
+      expect(parts[0]?.headers['content-type']).toBe(`application/dicom; transfer-syntax=${f.ts}`);
+      expect(parts[0]?.body.equals(zeroed(f.file))).toBe(true);
+    },
+  );
+
+  const converted = stored.filter((f) =>
+    [
+      TransferSyntax.ImplicitVRLittleEndian,
+      TransferSyntax.ExplicitVRBigEndian,
+      TransferSyntax.DeflatedExplicitVRLittleEndian,
+    ].includes(f.ts as never),
+  );
+  it.each(converted.map((f) => [f.file, f] as const))(
+    '%s is served as Explicit VR LE by default, with equal attributes',
+    async (_, f) => {
+      const r = await get(instanceUrl(f), {
+        Accept: 'multipart/related; type="application/dicom"',
+      });
+      expect(r.status).toBe(200);
+      const [part] = splitMultipart(r.body, r.contentType);
+      expect(part?.headers['content-type']).toBe(`application/dicom; transfer-syntax=${ELE}`);
+      const again = await scanPart10(chunked(part!.body));
+      expect(again.transferSyntaxUid).toBe(ELE);
+      expect(stringifyDicomJson(again.dataset)).toBe(
+        stringifyDicomJson(scans.get(f.file)!.dataset),
+      );
+    },
+  );
+
+  const lossless = stored.filter(
+    (f) =>
+      f.ts === TransferSyntax.RLELossless ||
+      f.ts === TransferSyntax.JPEGLSLossless ||
+      f.ts === TransferSyntax.JPEG2000Lossless ||
+      f.ts === TransferSyntax.JPEGLosslessSV1,
+  );
+  it.each(lossless.map((f) => [f.file, f] as const))(
+    '%s (lossless compressed) is decoded to Explicit VR LE when no syntax is asked',
+    async (_, f) => {
+      const r = await get(instanceUrl(f), { Accept: 'application/dicom' });
+      expect(r.status).toBe(200);
+      expect(r.contentType).toBe(`application/dicom; transfer-syntax=${ELE}`);
+      const again = await scanPart10(chunked(r.body));
+      expect(again.transferSyntaxUid).toBe(ELE);
+      expect(again.pixelData?.kind).toBe('native');
+      const samples = f.photometric === 'PALETTE COLOR' ? 1 : (f.spp ?? 1);
+      const expected =
+        (f.rows ?? 0) * (f.cols ?? 0) * (f.frames ?? 1) * samples * ((f.bits_alloc ?? 8) / 8);
+      expect(again.pixelData?.length).toBe(expected + (expected % 2));
+      expect(again.dataset['00280004']?.Value?.[0]).not.toMatch(/^YBR_(ICT|RCT)$/);
+    },
+  );
+
+  it('serves lossy JPEG as stored when no syntax is asked (decoding would not restore it)', async () => {
+    const f = stored.find((s) => s.file === 'ts-jpeg-baseline_SC_ybr_full.dcm')!;
+    const r = await get(instanceUrl(f), { Accept: 'application/dicom' });
+    expect(r.status).toBe(200);
+    expect(r.contentType).toBe(`application/dicom; transfer-syntax=${f.ts}`);
+    expect(r.body.equals(zeroed(f.file))).toBe(true);
+  });
+
+  it('decodes lossy JPEG to Explicit VR LE when asked for explicitly', async () => {
+    const f = stored.find((s) => s.file === 'ts-jpeg-baseline_SC_ybr_full.dcm')!;
+    const r = await get(instanceUrl(f), { Accept: `application/dicom; transfer-syntax=${ELE}` });
+    expect(r.status).toBe(200);
+    const again = await scanPart10(chunked(r.body));
+    expect(again.transferSyntaxUid).toBe(ELE);
+    expect(again.dataset['00280004']?.Value).toEqual(['RGB']);
+    expect(again.pixelData?.length).toBe(100 * 100 * 3);
+  });
+
+  it('answers 406 naming the offers for a syntax it cannot produce', async () => {
+    const f = stored.find((s) => s.ts === ELE)!;
+    const r = await get(instanceUrl(f), {
+      Accept: 'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.4.50',
+    });
+    expect(r.status).toBe(406);
+    expect(r.contentType).toBe('application/problem+json');
+    expect(JSON.parse(r.body.toString()).detail).toMatch(
+      /transfer-syntax=1\.2\.840\.10008\.1\.2\.1\|\*/,
+    );
+    const png = await get(instanceUrl(f), { Accept: 'image/png' });
+    expect(png.status).toBe(406);
+  });
+
+  it('retrieves a whole study as one part per instance, ETag and 304', async () => {
+    const f = stored.find((s) => s.file === 'obj-GSPS_utf8.dcm')!;
+    const sameStudy = stored.filter((s) => s.study_instance === f.study_instance);
+    const url = `${server.base}/studies/${f.study_instance}`;
+    const r = await get(url, {
+      Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*',
+    });
+    expect(r.status).toBe(200);
+    const parts = splitMultipart(r.body, r.contentType);
+    expect(parts).toHaveLength(sameStudy.length);
+    const etag = r.headers.get('etag')!;
+    expect(r.headers.get('cache-control')).toBe('private, no-cache');
+    const again = await get(url, {
+      Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*',
+      'If-None-Match': etag,
+    });
+    expect(again.status).toBe(304);
+  });
+
+  it('gives 404 for an unknown study and 400 for a malformed UID', async () => {
+    expect((await get(`${server.base}/studies/1.2.3.4.5.6.7`)).status).toBe(404);
+    const bad = await get(`${server.base}/studies/not-a-uid`);
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body.toString()).code).toBe('service.invalid_uid');
+  });
+});
+
+/** The value bytes of a bulk element as the standard sends them (little endian, inflated). */
+function expectedBulk(f: SampleFacts, scan: ScanResult, path: string): Buffer {
+  const ref = scan.bulk.find((b) => b.path === path)!;
+  const file = Buffer.from(readSample(f.file));
+  const source = scan.deflated ? inflateRawSync(file.subarray(scan.datasetOffset)) : file;
+  const offset = scan.deflated ? ref.offset - scan.datasetOffset : ref.offset;
+  const value = Buffer.from(source.subarray(offset, offset + ref.length));
+  if (f.ts === TransferSyntax.ExplicitVRBigEndian && ref.vr === 'OW') value.swap16();
+  return value;
+}
+
+function absolutise(ds: DicomJsonDataset, prefix: string): DicomJsonDataset {
+  return JSON.parse(
+    stringifyDicomJson(ds).replace(
+      /"BulkDataURI":"bulkdata\//g,
+      `"BulkDataURI":"${prefix}/bulkdata/`,
+    ),
+  ) as DicomJsonDataset;
+}
+
+describe('Retrieve Metadata and Bulk Data', () => {
+  it.each(stored.map((f) => [f.file, f] as const))(
+    '%s: metadata equals what was stored and every BulkDataURI resolves to its bytes',
+    async (_, f) => {
+      const r = await get(`${instanceUrl(f)}/metadata`, { Accept: 'application/dicom+json' });
+      expect(r.status).toBe(200);
+      expect(r.contentType).toBe('application/dicom+json');
+      const [metadata] = JSON.parse(r.body.toString()) as DicomJsonDataset[];
+      const scan = scans.get(f.file)!;
+      const expected = absolutise(scan.dataset, instanceUrl(f));
+      for (const tag of new Set([...Object.keys(expected), ...Object.keys(metadata!)]))
+        expect({ tag, value: metadata![tag] }).toEqual({ tag, value: expected[tag] });
+
+      const encapsulated = findTransferSyntax(f.ts!)?.encapsulated ?? false;
+      for (const ref of scan.bulk) {
+        const uri = `${instanceUrl(f)}/bulkdata/${ref.path}`;
+        const bulk = await get(uri, { Accept: 'application/octet-stream' });
+        if (encapsulated && ref.path === scan.pixelData?.tag) {
+          // Compressed pixel data comes frame by frame (PS3.18 8.7.3.3.2).
+          const frames = await get(uri);
+          expect(frames.status).toBe(200);
+          expect(splitMultipart(frames.body, frames.contentType)).toHaveLength(f.frames ?? 1);
+          continue;
+        }
+        expect(bulk.status, ref.path).toBe(200);
+        expect(bulk.body.equals(expectedBulk(f, scan, ref.path)), ref.path).toBe(true);
+      }
+    },
+  );
+
+  it('serves a Range of bulk data as 206 and refuses one past the end with 416', async () => {
+    const f = stored.find((s) => s.file === 'ts-explicit-le_CT_small.dcm')!;
+    const uri = `${instanceUrl(f)}/bulkdata/7FE00010`;
+    const whole = expectedBulk(f, scans.get(f.file)!, '7FE00010');
+    const part = await get(uri, { Range: 'bytes=10-99' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 10-99/${whole.length}`);
+    expect(part.body.equals(whole.subarray(10, 100))).toBe(true);
+    const tail = await get(uri, { Range: 'bytes=-4' });
+    expect(tail.body.equals(whole.subarray(whole.length - 4))).toBe(true);
+    const beyond = await get(uri, { Range: `bytes=${whole.length}-` });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${whole.length}`);
+  });
+
+  it('makes BulkDataURIs absolute under the public base URL behind a proxy', async () => {
+    const proxied = await startTestServer({ PUBLIC_BASE_URL: 'https://pacs.example.org/strata' });
+    try {
+      const f = stored.find((s) => s.file === 'ts-explicit-le_CT_small.dcm')!;
+      await stow(`${proxied.base}/studies`, [{ body: readSample(f.file) }]);
+      const url = `${proxied.base}/studies/${f.study_instance}/series/${f.series_instance}/metadata`;
+      const r = await get(url);
+      const [ds] = JSON.parse(r.body.toString()) as DicomJsonDataset[];
+      expect(ds!['7FE00010']?.BulkDataURI).toBe(
+        `https://pacs.example.org/strata/dicom-web/studies/${f.study_instance}/series/${f.series_instance}/instances/${f.sop_instance}/bulkdata/7FE00010`,
+      );
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('refuses metadata as XML with 406', async () => {
+    const f = stored[0]!;
+    const r = await get(`${instanceUrl(f)}/metadata`, {
+      Accept: 'multipart/related; type="application/dicom+xml"',
+    });
+    expect(r.status).toBe(406);
+  });
+});
