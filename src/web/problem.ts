@@ -35,6 +35,9 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   'imaging.not_an_image': 406,
   'imaging.too_large': 406,
   'imaging.bad_parameter': 400,
+  // Stored pixel data the codec rejects (a damaged codestream): the request is fine, the stored
+  // object is not; 500 naming the cause rather than the anonymous internal error.
+  'imaging.decode_failed': 500,
   'storage.unavailable': 503,
   'storage.offline': 503,
   'storage.full': 507,
