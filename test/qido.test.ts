@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stow } from './helpers/multipart.js';
-import { qidoFixture, type Fixture } from './helpers/qido-fixtures.js';
+import { PET_IMAGE_STORAGE, qidoFixture, type Fixture } from './helpers/qido-fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-/** QIDO-RS (PS3.18 10.6) over real HTTP against the index STOW filled. */
+/**
+ * QIDO-RS (PS3.18 10.6) over real HTTP against the index STOW filled. The server's maxResults
+ * (QIDO_MAX_LIMIT) is 4, below the 5 instances of the fixture, so the cap can be seen.
+ */
 let server: TestServer;
 let f: Fixture;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ QIDO_MAX_LIMIT: '4' });
   f = qidoFixture();
   const stored = await stow(
     `${server.base}/studies`,
@@ -36,8 +39,19 @@ async function qido(path: string, init?: RequestInit) {
 }
 
 const first = (ds: Ds, tag: string) => ds[tag]?.Value?.[0];
-const studies = async (query: string) =>
-  (await qido(`/studies?${query}`)).json!.map((ds) => first(ds, '0020000D'));
+
+/** The values of `tag` in a search's results: 200 with them, or 204 (PS3.18 8.3.4.4.1) for none. */
+async function found(path: string, tag: string): Promise<unknown[]> {
+  const r = await qido(path);
+  if (r.status === 204) {
+    expect(r.text).toBe('');
+    return [];
+  }
+  expect(r.status, r.text).toBe(200);
+  expect(r.json!.length).toBeGreaterThan(0);
+  return r.json!.map((ds) => first(ds, tag));
+}
+const studies = (query: string) => found(`/studies?${query}`, '0020000D');
 
 describe('Search for Studies (PS3.18 10.6.1, Table 10.6.3-3)', () => {
   it('lists every study newest first with the required and computed attributes', async () => {
@@ -119,10 +133,16 @@ describe('Search for Studies (PS3.18 10.6.1, Table 10.6.3-3)', () => {
 
   it('returns includefield attributes, all of them with all, and ignores lower levels', async () => {
     const one = (
-      await qido(`/studies?StudyInstanceUID=${f.studyA}&includefield=PatientAge,00080060`)
+      await qido(
+        `/studies?StudyInstanceUID=${f.studyA}&includefield=PatientAge,00080060&includefield=00080062`,
+      )
     ).json![0]!;
     expect(one['00101010']).toEqual({ vr: 'AS', Value: ['050Y'] });
     expect(one['00080060']).toBeUndefined();
+    expect(one['00080062']).toEqual({ vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.2'] });
+    const c = (await qido(`/studies?StudyInstanceUID=${f.studyC}&includefield=SOPClassesInStudy`))
+      .json![0]!;
+    expect(c['00080062']).toEqual({ vr: 'UI', Value: [PET_IMAGE_STORAGE] });
     const all = (await qido(`/studies?StudyInstanceUID=${f.studyA}&includefield=all`)).json![0]!;
     expect(all['00101010']).toEqual({ vr: 'AS', Value: ['050Y'] });
     expect(all['00080062']).toEqual({ vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.2'] });
@@ -144,6 +164,20 @@ describe('Search for Studies (PS3.18 10.6.1, Table 10.6.3-3)', () => {
     expect(pages).toEqual([f.studyC, f.studyB, f.studyA]);
   });
 
+  it('caps a limit above the maximum (QIDO_MAX_LIMIT) and says what remains', async () => {
+    const r = await qido('/instances?limit=1000000000');
+    expect(r.status).toBe(200);
+    expect(r.json).toHaveLength(4);
+    expect(r.warning).toMatch(
+      /^299 \S+ "There are 1 additional results that can be requested with offset=4"$/,
+    );
+    const rest = await qido('/instances?limit=1000000000&offset=4');
+    expect(rest.json).toHaveLength(1);
+    expect(rest.warning).toBeNull();
+    const all = [...r.json!, ...rest.json!].map((ds) => first(ds, '00080018'));
+    expect(new Set(all).size).toBe(5);
+  });
+
   it('builds RetrieveURL and the Warning agent from the public base URL rule', async () => {
     const r = await qido(`/studies?limit=1&offset=1`, {
       headers: {
@@ -158,20 +192,74 @@ describe('Search for Studies (PS3.18 10.6.1, Table 10.6.3-3)', () => {
     expect(r.warning).toMatch(/^299 pacs\.example "There are 1 additional results/);
   });
 
-  it('answers 200 with [] when nothing matches', async () => {
-    const r = await qido('/studies?PatientID=nobody');
+  it('answers 204 with no body when nothing matches or the offset is past the end', async () => {
+    for (const query of ['PatientID=nobody', 'offset=3', 'PatientID=PID-A&offset=1']) {
+      const r = await qido(`/studies?${query}`);
+      expect(r.status, query).toBe(204);
+      expect(r.text).toBe('');
+      expect(r.warning).toBeNull();
+    }
+  });
+
+  it("answers OHIF's study list query exactly", async () => {
+    const r = await qido(
+      '/studies?PatientName=*oe*&00100020=*PID*&StudyDescription=*CT*&StudyDate=20200101-20201231' +
+        '&Modality=CT&limit=101&offset=0&fuzzymatching=false' +
+        '&includefield=00081030%2C00080060%2C00080090%2C00100030',
+    );
     expect(r.status).toBe(200);
-    expect(r.json).toEqual([]);
+    expect(r.json).toHaveLength(1);
+    const ds = r.json![0]!;
+    expect(first(ds, '0020000D')).toBe(f.studyA);
+    expect(first(ds, '00081030')).toBe('Chest CT');
+    expect(first(ds, '00080090')).toEqual({ Alphabetic: 'Smith^Anna' });
+    expect(first(ds, '00100030')).toBe('19700101');
+    expect(ds['00080061']).toEqual({ vr: 'CS', Value: ['CT', 'MR'] });
+    // Modality is a series attribute: not returned at the study level (PS3.18 10.6.3.3).
+    expect(ds['00080060']).toBeUndefined();
+  });
+
+  it('matches the other study keys of Table 10.6.1-5 and the common extras', async () => {
+    expect(await studies('StudyID=S1')).toEqual([f.studyA]);
+    expect(await studies('ReferringPhysicianName=smith%5Eanna')).toEqual([f.studyA]);
+    // A name matches on its first component group, literally and with wildcards.
+    expect(await studies('ReferringPhysicianName=yamada%5Etaro')).toEqual([f.studyC]);
+    expect(await studies('ReferringPhysicianName=*taro')).toEqual([f.studyC]);
+    expect(await studies('PatientBirthDate=19600101-19751231')).toEqual([f.studyA]);
+    expect(await studies('00100040=F')).toEqual([f.studyC]);
+    // Only PN is case-insensitive (PS3.4 C.2.2.2.1); other text is matched exactly.
+    expect(await studies('StudyDescription=chest*')).toEqual([]);
+    expect(await studies('StudyDescription=Chest*')).toEqual([f.studyA]);
+    expect(await studies('PatientSex=f')).toEqual([]);
+  });
+
+  it('ignores match keys of a lower level in a study search', async () => {
+    const ignored = `SOPClassUID=${PET_IMAGE_STORAGE}&SeriesDescription=nothing&InstanceNumber=99`;
+    expect(await studies(ignored)).toEqual([f.studyC, f.studyB, f.studyA]);
+  });
+
+  it('warns when fuzzy matching is asked for a name it cannot fold, and matches literally', async () => {
+    const r = await qido('/series?PerformingPhysicianName=x*&fuzzymatching=true');
+    expect(r.status).toBe(204);
+    expect(r.warning).toMatch(
+      /^299 \S+ "The fuzzymatching parameter is not supported\. Only literal matching has been performed\."$/,
+    );
+    expect((await qido('/studies?PatientName=doe&fuzzymatching=true')).warning).toBeNull();
   });
 
   it.each([
     ['limit=-1', 'qido.bad_parameter', /limit/],
     ['limit=abc', 'qido.bad_parameter', /limit/],
-    ['limit=1000000000', 'qido.bad_parameter', /limit: must be between 1 and 1000/],
+    ['limit=0', 'qido.bad_parameter', /limit: must be at least 1/],
+    ['limit=1.5', 'qido.bad_parameter', /limit/],
+    ['offset=-1', 'qido.bad_parameter', /offset/],
     ['offset=x', 'qido.bad_parameter', /offset/],
     ['StudyDate=2020-01-01', 'qido.bad_parameter', /StudyDate: expected a date/],
     ['StudyDate=20201301', 'qido.bad_parameter', /StudyDate/],
     ['StudyTime=2561', 'qido.bad_parameter', /StudyTime/],
+    ['StudyDate=20200101-20200201-20200301', 'qido.bad_parameter', /StudyDate/],
+    ['PatientBirthDate=1970', 'qido.bad_parameter', /PatientBirthDate/],
+    ['ModalitiesInStudy=CT&includefield=0008', 'qido.unknown_attribute', /includefield/],
     ['PatientNam=x', 'qido.unknown_attribute', /PatientNam/],
     ['0010001=x', 'qido.unknown_attribute', /0010001/],
     ['00091001=x', 'qido.unknown_attribute', /00091001/],
@@ -259,9 +347,27 @@ describe('Search for Series (PS3.18 10.6.1, Table 10.6.3-4)', () => {
     expect(first(r.json![0]!, '00100020')).toBe('PID-B');
   });
 
+  it('matches the series keys of Table 10.6.1-5 and the common extras', async () => {
+    const ids = async (q: string) => (await found(`/series?${q}`, '0020000E')).sort();
+    expect(await ids(`SeriesInstanceUID=${f.seriesA2}`)).toEqual([f.seriesA2]);
+    expect(await ids(`0020000E=${f.seriesA1}%5C${f.seriesB1}`)).toEqual(
+      [f.seriesA1, f.seriesB1].sort(),
+    );
+    expect(await ids('PerformedProcedureStepStartDate=20200101-20200131')).toEqual([f.seriesA1]);
+    expect(await ids('PerformedProcedureStepStartDate=20200106-')).toEqual([]);
+    expect(await ids('PerformedProcedureStepStartTime=10-1015')).toEqual([f.seriesA1]);
+    expect(await ids('PerformedProcedureStepStartTime=1011-')).toEqual([]);
+    expect(await ids('SeriesDescription=Axial*')).toEqual([f.seriesA1]);
+    expect(await ids('BodyPartExamined=HEAD')).toEqual([f.seriesA2]);
+    expect(await ids('InstitutionName=Clinic?B')).toEqual([f.seriesA2]);
+    expect(await ids('InstitutionName=Clinic%25B')).toEqual([]);
+    expect(await ids('InstitutionName=*Hospital&Modality=CT')).toEqual([f.seriesA1]);
+    // Study keys in a series search narrow by the series' study.
+    expect(await ids(`StudyInstanceUID=${f.studyA}&Modality=MR`)).toEqual([f.seriesA2]);
+  });
+
   it('matches inside RequestAttributesSequence items (sequence matching)', async () => {
-    const ids = async (q: string) =>
-      (await qido(`/series?${q}`)).json!.map((d) => first(d, '0020000E'));
+    const ids = (q: string) => found(`/series?${q}`, '0020000E');
     expect(await ids('RequestAttributesSequence.ScheduledProcedureStepID=SPS1')).toEqual([
       f.seriesA1,
     ]);
@@ -293,6 +399,28 @@ describe('Search for Instances (PS3.18 10.6.1, Table 10.6.3-5)', () => {
     const sop = first(r.json![0]!, '00080018') as string;
     expect((await qido(`/instances?SOPInstanceUID=${sop}`)).json).toHaveLength(1);
     expect((await qido(`/studies/${f.studyA}/instances?InstanceNumber=2`)).json).toHaveLength(1);
+  });
+
+  it('matches SOPClassUID, each value of a multi-valued attribute, and DT ranges', async () => {
+    const sops = async (path: string) => (await found(path, '00080018')).length;
+    expect(await sops(`/instances?SOPClassUID=${PET_IMAGE_STORAGE}`)).toBe(1);
+    const inA = `/studies/${f.studyA}/instances`;
+    expect(await sops(`${inA}?00080016=${PET_IMAGE_STORAGE},1.2.840.10008.5.1.4.1.1.2`)).toBe(3);
+    expect(await sops(`${inA}?SOPClassUID=${PET_IMAGE_STORAGE}`)).toBe(0);
+    // ImageType ORIGINAL\PRIMARY\AXIAL and DERIVED\SECONDARY: any stored value may match.
+    expect(await sops(`${inA}?ImageType=AXIAL`)).toBe(1);
+    expect(await sops(`${inA}?ImageType=ORIGINAL%5CSECONDARY`)).toBe(2);
+    // Multiple Value Matching (PS3.4 C.2.2.2.8): every key value must be among the stored ones.
+    expect(await sops(`${inA}?ImageType=AXIAL%5CORIGINAL&multiplevaluematching=true`)).toBe(1);
+    expect(await sops(`${inA}?ImageType=ORIGINAL%5CSECONDARY&multiplevaluematching=true`)).toBe(0);
+    // AcquisitionDateTime 20200105101200.5 and 20200105103000.
+    expect(await sops(`${inA}?AcquisitionDateTime=20200105101000-20200105102000`)).toBe(1);
+    expect(await sops(`${inA}?AcquisitionDateTime=202001051030-`)).toBe(1);
+    expect(await sops(`${inA}?AcquisitionDateTime=-20200105`)).toBe(2);
+    expect(await sops(`${inA}?AcquisitionDateTime=20200105101200.5`)).toBe(1);
+    expect(await sops(`${inA}?ImageType=%22%22&emptyvaluematching=true`)).toBe(1);
+    const bad = await qido(`${inA}?AcquisitionDateTime=2020-01-05`);
+    expect(bad.status).toBe(400);
   });
 
   it('returns higher-level attributes in a series instance search only when asked', async () => {

@@ -15,7 +15,10 @@ import { assertUid } from './uid-params.js';
 export interface SearchOptions {
   /** Results per page when the request names no limit. */
   defaultLimit: number;
-  /** The largest limit a request may ask for; more is a 400 (page with offset instead). */
+  /**
+   * maxResults of PS3.18 8.3.4.4.1: the most matches one response holds. A larger limit is
+   * reduced to it, and the paging Warning tells the client how many remain.
+   */
   maxLimit: number;
 }
 

@@ -19,9 +19,11 @@ const DICOM_XML = 'application/dicom+xml';
 
 /**
  * QIDO-RS (PS3.18 10.6): the six GET search resources. The answer is `application/dicom+json`
- * (also for `Accept: application/json` or `*\/*`, and without Accept). No match is `200 []`:
- * PS3.18 8.3.4.4 allows 204, but 200 with an empty array is what dcm4chee and Google answer and
- * every client (OHIF, dicomweb-client) reads — one shape for every outcome.
+ * (also for `Accept: application/json` or `*\/*`, and without Accept), or multipart XML.
+ * No result is `204 No Content` with an empty body, in either format: PS3.18 8.3.4.4.1 says
+ * "If (results <= 0) … a 204 (No Content) response shall be returned" (an offset past the last
+ * match included), dcm4chee and the Microsoft server answer so, and dicomweb-client (OHIF)
+ * turns a 204 into an empty list.
  */
 export function qidoHandler(services: Services, level: Level, options: QidoRouteOptions) {
   return async (c: Context): Promise<Response> => {
@@ -41,13 +43,12 @@ export function qidoHandler(services: Services, level: Level, options: QidoRoute
     const warnings = warningsOf(result, new URL(base).host);
     const headers: Record<string, string> = {};
     if (warnings.length > 0) headers['Warning'] = warnings.join(', ');
+    if (result.datasets.length === 0) return c.body(null, 204, headers);
     if (format === 'json') {
       const body = `[${result.datasets.map(stringifyDicomJson).join(',')}]`;
       return c.body(body, 200, { ...headers, 'Content-Type': DICOM_JSON });
     }
-    // PS3.18 8.7.3.2: one application/dicom+xml part per match. A multipart body needs at least
-    // one part (RFC 2046), so no match is 204 here.
-    if (result.datasets.length === 0) return c.body(null, 204, headers);
+    // PS3.18 8.7.3.2: one application/dicom+xml part per match.
     // A page is bounded by the limit, so it is built in memory like the JSON answer.
     const boundary = newBoundary();
     const parts = result.datasets.map(

@@ -30,6 +30,9 @@ export function sequenceOf(elements: Record<string, { vr: string; value: string 
   return Buffer.concat([item, body]);
 }
 
+/** PS3.4 B.5: Positron Emission Tomography Image Storage. */
+export const PET_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.128';
+
 export interface Fixture {
   studyA: string;
   studyB: string;
@@ -76,8 +79,20 @@ export function qidoFixture(): Fixture {
         ...extra,
       },
     });
+  // Series A1 carries the series-level keys of Table 10.6.1-5 and the common extras; its two
+  // instances differ in ImageType (multi-valued) and AcquisitionDateTime (DT).
+  const seriesA1: Elements = {
+    '0008103E': { vr: 'LO', value: 'Axial 5mm' },
+    '00180015': { vr: 'CS', value: 'CHEST' },
+    '00080080': { vr: 'LO', value: 'General Hospital' },
+    '00400244': { vr: 'DA', value: '20200105' },
+    '00400245': { vr: 'TM', value: '101000' },
+  };
   const instances = [
     a(f.seriesA1, 'CT', 2, {
+      ...seriesA1,
+      '00080008': { vr: 'CS', value: 'DERIVED\\SECONDARY' },
+      '0008002A': { vr: 'DT', value: '20200105103000' },
       '00400275': {
         vr: 'SQ',
         value: sequenceOf({
@@ -87,6 +102,9 @@ export function qidoFixture(): Fixture {
       },
     }),
     a(f.seriesA1, 'CT', 1, {
+      ...seriesA1,
+      '00080008': { vr: 'CS', value: 'ORIGINAL\\PRIMARY\\AXIAL' },
+      '0008002A': { vr: 'DT', value: '20200105101200.5' },
       '00400275': {
         vr: 'SQ',
         value: sequenceOf({
@@ -95,7 +113,11 @@ export function qidoFixture(): Fixture {
         }),
       },
     }),
-    a(f.seriesA2, 'MR', 1),
+    a(f.seriesA2, 'MR', 1, {
+      '0008103E': { vr: 'LO', value: 'T2 sag' },
+      '00180015': { vr: 'CS', value: 'HEAD' },
+      '00080080': { vr: 'LO', value: 'Clinic_B' },
+    }),
     makeInstance({
       studyInstanceUid: f.studyB,
       seriesInstanceUid: f.seriesB1,
@@ -117,8 +139,12 @@ export function qidoFixture(): Fixture {
       patientId: 'PID_C',
       patientName: "O'Brien^Pat",
       modality: 'PT',
+      sopClassUid: PET_IMAGE_STORAGE,
       elements: {
         '00080020': { vr: 'DA', value: '20220101' },
+        // Alphabetic and phonetic groups: a name matches on its first group.
+        '00080090': { vr: 'PN', value: 'Yamada^Taro==Yamada^Tarou' },
+        '00100040': { vr: 'CS', value: 'F' },
         '00200011': { vr: 'IS', value: '7' },
       },
     }),

@@ -47,6 +47,11 @@ describe('compileWhere (PS3.4 C.2.2.2 matching as parameterised SQL)', () => {
       sql: `upper("studies"."patient_name") LIKE $2 ESCAPE '\\'`,
       params: ['DOE%'],
     });
+    // A pattern anchored at its end must also match the first group of `A=I=P`.
+    expect(where('PatientName=*john')).toEqual({
+      sql: `(upper("studies"."patient_name") LIKE $2 ESCAPE '\\' OR upper("studies"."patient_name") LIKE $3 ESCAPE '\\')`,
+      params: ['%JOHN', '%JOHN=%'],
+    });
   });
 
   it('hostile values stay parameters: quotes and statements never reach the SQL text', () => {

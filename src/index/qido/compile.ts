@@ -98,7 +98,11 @@ function columnValue(attribute: Attribute, column: AnyPgColumn, value: ValueMatc
       return sql`${target} = ${value.value}`;
     case 'wildcard': {
       const pattern = likePattern(pn ? value.pattern.toUpperCase() : value.pattern);
-      return sql`${target} LIKE ${pattern} ESCAPE '\\'`;
+      const like = sql`${target} LIKE ${pattern} ESCAPE '\\'`;
+      // As for literals, a name matches its first component group: `*JOHN` must match
+      // `DOE^JOHN=…` too. A pattern ending in `*` already covers the other groups.
+      if (!pn || value.pattern.endsWith('*')) return like;
+      return sql`(${like} OR ${target} LIKE ${pattern + '=%'} ESCAPE '\\')`;
     }
     case 'range':
       return rangeClause(

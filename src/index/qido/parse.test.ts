@@ -14,7 +14,13 @@ describe('parseQido (PS3.18 8.3.4)', () => {
     expect(parse('limit=5&limit=7&offset=3')).toMatchObject({ limit: 7, offset: 3 });
   });
 
-  it.each(['limit=-1', 'limit=0', 'limit=1001', 'limit=1e3', 'offset=-2', 'offset=99999999999'])(
+  it('caps a limit above maxResults to it (PS3.18 8.3.4.4.1: min(…, maxResults, limit))', () => {
+    expect(parse('limit=1001').limit).toBe(1000);
+    expect(parse('limit=1000000000').limit).toBe(1000);
+    expect(parse('limit=1000').limit).toBe(1000);
+  });
+
+  it.each(['limit=-1', 'limit=0', 'limit=1e3', 'offset=-2', 'offset=99999999999'])(
     'refuses %s naming the parameter',
     (query) => {
       expect(() => parse(query)).toThrow(QidoBadParameterError);
@@ -65,6 +71,13 @@ describe('parseQido (PS3.18 8.3.4)', () => {
     expect(
       parse('PerformingPhysicianName=x&fuzzymatching=true', { level: 'series' }).warnings,
     ).toEqual([FUZZY_NOT_PERFORMED]);
+    // A person name inside a sequence item is matched literally too, and said so once.
+    const inItem = parse(
+      'RequestAttributesSequence.RequestingPhysician=x&PerformingPhysicianName=y&fuzzymatching=true',
+      { level: 'series' },
+    );
+    expect(inItem.warnings).toEqual([FUZZY_NOT_PERFORMED]);
+    expect(parse('PerformingPhysicianName=x', { level: 'series' }).warnings).toEqual([]);
   });
 
   it.each([

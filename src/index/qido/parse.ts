@@ -130,6 +130,7 @@ export function parseQido(
       const sub = attributeOf(path[1]!, key);
       const condition = attributeCondition(sub, value, key, flags);
       if (!condition) continue;
+      if (flags.fuzzy && sub.matching === 'pn') fuzzyMissed = true;
       let sequence = sequences.get(top.tag);
       if (!sequence) {
         sequence = { kind: 'sequence', sequence: top, items: [] };
@@ -165,7 +166,11 @@ function booleanFlag(pairs: [string, string][], name: string): boolean {
   return values.includes('true');
 }
 
-/** PS3.18 8.3.4.4: limit is a positive integer; above the configured maximum is refused. */
+/**
+ * PS3.18 8.3.4.4.1: results = min(matches - offset, maxResults, limit). A limit above the
+ * configured maximum is therefore not an error: the page holds maxResults matches and the paging
+ * Warning tells how many remain. Zero is refused: a page of nothing is never what a client means.
+ */
 function limitOf(pairs: [string, string][], options: ParseOptions): number {
   const raw = lastValue(pairs, 'limit');
   if (raw === undefined || raw === '') return options.defaultLimit;
@@ -173,13 +178,8 @@ function limitOf(pairs: [string, string][], options: ParseOptions): number {
     throw new QidoBadParameterError('limit', 'expected a whole number of results');
   }
   const n = Number(raw);
-  if (n < 1 || n > options.maxLimit) {
-    throw new QidoBadParameterError(
-      'limit',
-      `must be between 1 and ${options.maxLimit}; page with offset for more`,
-    );
-  }
-  return n;
+  if (n < 1) throw new QidoBadParameterError('limit', 'must be at least 1');
+  return Math.min(n, options.maxLimit);
 }
 
 function offsetOf(pairs: [string, string][]): number {
