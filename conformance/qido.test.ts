@@ -89,6 +89,9 @@ async function search(path: string): Promise<{ status: number; json: Ds[]; respo
 }
 
 const value = (ds: Ds | undefined, tag: string): unknown => ds?.[tag]?.Value?.[0];
+const vr = (ds: Ds | undefined, tag: string): string | undefined => ds?.[tag]?.vr;
+/** RetrieveURL (0008,1190) is absolute and names the resource; only its end is portable. */
+const retrieveUrl = (ds: Ds | undefined): string => String(value(ds, '00081190'));
 const uids = (results: Ds[], tag: string) => results.map((ds) => value(ds, tag)).sort();
 
 describe('PS3.18 10.6 Search Transaction', () => {
@@ -106,6 +109,10 @@ describe('PS3.18 10.6 Search Transaction', () => {
     expect([...(ds['00080061']?.Value ?? [])].sort()).toEqual(['CT', 'MR']);
     expect(Number(value(ds, '00201206'))).toBe(2);
     expect(Number(value(ds, '00201208'))).toBe(3);
+    // The VR of each attribute, as the DICOM JSON model requires (PS3.18 F.2.3).
+    const vrs = ['0020000D', '00100020', '00100010', '00080020', '00201206', '00201208'];
+    expect(vrs.map((tag) => vr(ds, tag))).toEqual(['UI', 'LO', 'PN', 'DA', 'IS', 'IS']);
+    expect(retrieveUrl(ds)).toMatch(new RegExp(`^https?://.+/studies/${study1}$`));
   });
 
   it('10.6.1.2: PatientID single value and wildcard matching', async () => {
@@ -179,14 +186,50 @@ describe('PS3.18 10.6 Search Transaction', () => {
     expect(value(ct, '00080060')).toBe('CT');
     expect(Number(value(ct, '00200011'))).toBe(1);
     expect(Number(value(ct, '00201209'))).toBe(2);
+    expect(['0020000E', '00080060', '00200011', '00201209'].map((tag) => vr(ct, tag))).toEqual([
+      'UI',
+      'CS',
+      'IS',
+      'IS',
+    ]);
+    expect(retrieveUrl(ct)).toMatch(
+      new RegExp(`^https?://.+/studies/${study1}/series/${series1}$`),
+    );
     const mr = await search(`/studies/${study1}/series?Modality=MR`);
     expect(uids(mr.json, '0020000E')).toEqual([series2]);
+  });
+
+  it('10.6.1.2: all series, matched on study and series attributes', async () => {
+    const mr = await search(`/series?PatientID=${patientId}&Modality=MR`);
+    expect(uids(mr.json, '0020000E')).toEqual([series2, series3].sort());
+    const one = await search(`/studies/${study1}/series?SeriesInstanceUID=${series2}`);
+    expect(uids(one.json, '0020000E')).toEqual([series2]);
+    expect(value(one.json[0], '00080060')).toBe('MR');
+  });
+
+  it('8.3.4.3: includefield takes a comma list and repeats', async () => {
+    const { json } = await search(
+      `/studies?StudyInstanceUID=${study1}&includefield=00081030,PatientID&includefield=00100010`,
+    );
+    expect(value(json[0], '00081030')).toBe('Conformance study one');
+    expect(value(json[0], '00100020')).toBe(patientId);
+    expect(value(json[0], '00100010')).toEqual({ Alphabetic: `Conformance^${run}` });
   });
 
   it('10.6.3.3.3: instances of a series, of a study, and by SOP Instance UID', async () => {
     const inSeries = await search(`/studies/${study1}/series/${series1}/instances`);
     expect(uids(inSeries.json, '00080018')).toEqual([sops[0], sops[1]].sort());
     expect(value(inSeries.json[0], '00080016')).toBe('1.2.840.10008.5.1.4.1.1.2');
+    const second = inSeries.json.find((ds) => value(ds, '00080018') === sops[1])!;
+    expect(Number(value(second, '00200013'))).toBe(2);
+    expect(['00080016', '00080018', '00200013'].map((tag) => vr(second, tag))).toEqual([
+      'UI',
+      'UI',
+      'IS',
+    ]);
+    expect(retrieveUrl(second)).toMatch(
+      new RegExp(`^https?://.+/studies/${study1}/series/${series1}/instances/${sops[1]}$`),
+    );
     const inStudy = await search(`/studies/${study1}/instances`);
     expect(inStudy.json).toHaveLength(3);
     const one = await search(`/instances?SOPInstanceUID=${sops[3]}`);
