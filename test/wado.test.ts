@@ -19,7 +19,8 @@ import { findTransferSyntax } from '../src/dicom/transfer-syntax.js';
 import { TransferSyntax } from '../src/dicom/uid.js';
 import { stow } from './helpers/multipart.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { get, splitMultipart } from './helpers/wado-multipart.js';
+import { crc32 } from 'node:zlib';
+import { get, readZip, splitMultipart } from './helpers/wado-multipart.js';
 
 const ELE = TransferSyntax.ExplicitVRLittleEndian;
 const stored = loadManifest().filter((f) => f.expect === 'store' && f.has_meta);
@@ -164,6 +165,33 @@ describe('Retrieve Instance', () => {
       'If-None-Match': etag,
     });
     expect(again.status).toBe(304);
+  });
+
+  it('downloads a study as application/zip, one stored Part 10 file per instance', async () => {
+    const f = stored.find((s) => s.file === 'obj-GSPS_utf8.dcm')!;
+    const sameStudy = stored.filter((s) => s.study_instance === f.study_instance);
+    const r = await get(`${server.base}/studies/${f.study_instance}`, {
+      Accept: 'application/zip; transfer-syntax=*',
+    });
+    expect(r.status).toBe(200);
+    expect(r.contentType).toBe('application/zip');
+    expect(r.headers.get('content-disposition')).toBe(
+      `attachment; filename="${f.study_instance}.zip"`,
+    );
+    const entries = readZip(r.body);
+    expect(entries.map((e) => e.name).sort()).toEqual(
+      sameStudy.map((s) => `${s.study_instance}/${s.series_instance}/${s.sop_instance}.dcm`).sort(),
+    );
+    for (const entry of entries) {
+      const sample = sameStudy.find((s) => entry.name.endsWith(`/${s.sop_instance}.dcm`))!;
+      expect(entry.data.equals(zeroed(sample.file)), entry.name).toBe(true);
+      expect(entry.crc).toBe(crc32(entry.data));
+    }
+    // Without a transfer-syntax parameter, as with multipart: Implicit VR LE comes converted.
+    const implicit = stored.find((s) => s.ts === TransferSyntax.ImplicitVRLittleEndian)!;
+    const converted = await get(instanceUrl(implicit), { Accept: 'application/zip' });
+    const [entry] = readZip(converted.body);
+    expect((await scanPart10(chunked(entry!.data))).transferSyntaxUid).toBe(ELE);
   });
 
   it('gives 404 for an unknown study and 400 for a malformed UID', async () => {

@@ -1,7 +1,8 @@
 /**
  * GET /studies/{s}[/series/{se}[/instances/{i}]] — Retrieve Instances (PS3.18 10.4.1.1.1):
- * `multipart/related; type="application/dicom"` streamed part by part from storage, or a single
- * `application/dicom` body for one instance (widely used, reference §2.2).
+ * `multipart/related; type="application/dicom"` streamed part by part from storage, a single
+ * `application/dicom` body for one instance (widely used, reference §2.2), or `application/zip`
+ * (PS3.18 Supplement 211) with one `{study}/{series}/{instance}.dcm` entry per instance.
  *
  * Offline tiers: the first instance is opened before the status line, so a study whose first
  * instance is offline answers 503 + Retry-After; a later offline instance can only abort the
@@ -16,6 +17,7 @@ import {
   type OutgoingPart,
 } from './multipart/related-writer.js';
 import { acceptOf, negotiateOrThrow, type Offer } from './negotiate.js';
+import { writeZip, type ZipEntry } from './wado-zip.js';
 import {
   cacheHeaders,
   etagOf,
@@ -26,6 +28,7 @@ import {
 } from './wado-http.js';
 
 const DICOM = 'application/dicom';
+const ZIP = 'application/zip';
 
 export function instancesHandler(services: Services) {
   return async (c: Context): Promise<Response> => {
@@ -43,6 +46,7 @@ export function instancesHandler(services: Services) {
       { type: 'multipart/related', params: { type: DICOM }, transferSyntaxes: syntaxes },
     ];
     if (scope.instance !== undefined) offers.push({ type: DICOM, transferSyntaxes: syntaxes });
+    offers.push({ type: ZIP, transferSyntaxes: syntaxes });
     const negotiated = negotiateOrThrow(acceptOf(c.req), offers);
     const plans = services.retrieve.plan(rows, negotiated.range.params['transfer-syntax']);
 
@@ -69,6 +73,27 @@ export function instancesHandler(services: Services) {
       };
       if (firstPlan.mode === 'stored') single['Content-Length'] = String(firstPlan.row.size);
       return streamResponse(first, 200, single);
+    }
+    if (negotiated.offer.type === ZIP) {
+      async function* entries(): AsyncGenerator<ZipEntry> {
+        for (const [plan, body] of [
+          [firstPlan!, first] as const,
+          ...restPlans.map((p) => [p] as const),
+        ]) {
+          const { row } = plan;
+          yield {
+            name: `${row.studyInstanceUid}/${row.seriesInstanceUid}/${row.sopInstanceUid}.dcm`,
+            body: body ?? (await services.retrieve.open(plan, signal)),
+          };
+        }
+      }
+      const name = scope.instance ?? scope.series ?? scope.study;
+      return streamResponse(writeZip(entries(), STREAM_AHEAD), 200, {
+        ...headers,
+        'Content-Type': ZIP,
+        // UIDs are digits and dots: nothing to quote or escape (RFC 6266).
+        'Content-Disposition': `attachment; filename="${name}.zip"`,
+      });
     }
     async function* parts(): AsyncGenerator<OutgoingPart> {
       yield { headers: { 'Content-Type': partType(firstPlan!.transferSyntaxUid) }, body: first };
