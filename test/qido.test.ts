@@ -315,6 +315,13 @@ describe('Search for Studies (PS3.18 10.6.1, Table 10.6.3-3)', () => {
     expect(body.endsWith(`--${boundary}--\r\n`)).toBe(true);
     const none = await fetch(`${server.base}/studies?PatientID=nobody`, { headers: accept });
     expect(none.status).toBe(204);
+    // PS3.18 8.3.3.1: the accept query parameter stands in for the header (hyperlinks).
+    const linked = await fetch(
+      `${server.base}/studies?PatientID=PID-A&accept=${encodeURIComponent(accept.Accept)}`,
+    );
+    expect(linked.headers.get('content-type')).toMatch(
+      /^multipart\/related; type="application\/dicom\+xml"/,
+    );
   });
 });
 

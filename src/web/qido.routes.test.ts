@@ -22,6 +22,8 @@ describe('QIDO-RS negotiation (PS3.18 8.7.3)', () => {
     ['multipart/related; type="application/dicom+xml"', 'xml'],
     ['multipart/related; type=application/dicom+xml, application/dicom+json', 'xml'],
     ['application/dicom+json;q=0, multipart/related; type="application/dicom+xml"', 'xml'],
+    ['multipart/related; type="application/dicom+xml"; q=0.5, application/dicom+json', 'json'],
+    ['*/*;q=0.1, multipart/related; type="application/dicom+xml"; q=0.9', 'xml'],
   ] as const)('Accept %s → %s', (accept, expected) => {
     expect(negotiate(accept)).toBe(expected);
   });

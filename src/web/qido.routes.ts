@@ -5,6 +5,7 @@ import type { SearchResult } from '../services/search.js';
 import { resolveBaseUrl, type BaseUrlOptions } from './base-url.js';
 import { QidoNotAcceptableError } from './qido-errors.js';
 import { parseMediaType } from './media-type.js';
+import { acceptOf } from './negotiate.js';
 import { newBoundary } from './multipart/related-writer.js';
 import { toNativeDicomModel } from './qido-xml.js';
 
@@ -27,7 +28,7 @@ const DICOM_XML = 'application/dicom+xml';
  */
 export function qidoHandler(services: Services, level: Level, options: QidoRouteOptions) {
   return async (c: Context): Promise<Response> => {
-    const format = negotiate(c.req.header('accept'));
+    const format = negotiate(acceptOf(c.req));
     const base = resolveBaseUrl(c.req.raw, options);
     const result = await services.search.search({
       resource: {
@@ -79,11 +80,13 @@ export function warningsOf(result: SearchResult, agent: string): string[] {
 
 /**
  * PS3.18 8.7.3 / 10.6.1.3: DICOM JSON (also for the generic JSON and wildcard ranges a browser
- * or fetch sends), or `multipart/related; type="application/dicom+xml"`. The first acceptable
- * range in the header wins; q-values of 0 refuse.
+ * or fetch sends), or `multipart/related; type="application/dicom+xml"`. The acceptable range
+ * with the highest q-value wins (RFC 9110 12.5.1), the first of equals; q=0 refuses; ranges
+ * that do not parse are ignored (PS3.18 8.4.3).
  */
 export function negotiate(accept: string | undefined): 'json' | 'xml' {
   if (accept === undefined || accept.trim() === '') return 'json';
+  let best: { format: 'json' | 'xml'; q: number } | undefined;
   for (const range of accept.split(',')) {
     let media: ReturnType<typeof parseMediaType>;
     try {
@@ -91,13 +94,20 @@ export function negotiate(accept: string | undefined): 'json' | 'xml' {
     } catch {
       continue;
     }
-    if (media.params['q'] !== undefined && Number(media.params['q']) === 0) continue;
-    if ([DICOM_JSON, 'application/json', 'application/*', '*/*'].includes(media.type))
-      return 'json';
-    if (media.type === 'multipart/related' && media.params['type']?.toLowerCase() === DICOM_XML) {
-      return 'xml';
+    const q = media.params['q'] === undefined ? 1 : Number(media.params['q']);
+    if (!(q > 0)) continue;
+    let format: 'json' | 'xml' | undefined;
+    if ([DICOM_JSON, 'application/json', 'application/*', '*/*'].includes(media.type)) {
+      format = 'json';
+    } else if (
+      media.type === 'multipart/related' &&
+      media.params['type']?.toLowerCase() === DICOM_XML
+    ) {
+      format = 'xml';
     }
+    if (format && (!best || q > best.q)) best = { format, q };
   }
+  if (best) return best.format;
   throw new QidoNotAcceptableError(
     'QIDO-RS answers application/dicom+json or multipart/related; type="application/dicom+xml"',
   );
