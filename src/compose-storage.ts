@@ -1,9 +1,16 @@
-import type { BackendConfig, StorageConfig } from './config-storage.js';
+import { ConfigError } from './config.js';
+import {
+  settingName,
+  type BackendConfig,
+  type StorageConfig,
+  type TierConfig,
+} from './config-storage.js';
 import { AzureBlobStore } from './storage/azure-blob-store.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { EncryptedBlobStore } from './storage/encrypted-blob-store.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { MemoryBlobStore } from './storage/memory-blob-store.js';
+import { StorageSettingError } from './storage/errors.js';
 import { S3BlobStore } from './storage/s3-blob-store.js';
 
 export interface OpenStoresOptions {
@@ -14,7 +21,8 @@ export interface OpenStoresOptions {
 /**
  * Opens one BlobStore per tier, in tier order; the first is where new instances land. With
  * encryption configured every tier is wrapped, so bytes at rest are ciphertext wherever they
- * move; the store's name stays the tier name.
+ * move; the store's name stays the tier name. Remote backends are probed first, so a bad
+ * setting stops start-up with a ConfigError naming the variable or JSON path to fix.
  */
 export async function openStores(
   config: StorageConfig,
@@ -24,6 +32,8 @@ export async function openStores(
   try {
     for (const tier of config.tiers) {
       const store = await openBackend(tier.name, tier.backend, options);
+      stores.set(tier.name, store);
+      await probe(tier, store);
       stores.set(
         tier.name,
         config.encryption ? new EncryptedBlobStore(store, config.encryption) : store,
@@ -55,5 +65,17 @@ async function openBackend(
       return new S3BlobStore({ ...backend, name });
     case 'azure':
       return new AzureBlobStore({ ...backend, name });
+  }
+}
+
+async function probe(tier: TierConfig, store: BlobStore): Promise<void> {
+  try {
+    await store.probe?.();
+  } catch (error) {
+    if (!(error instanceof StorageSettingError)) throw error;
+    throw new ConfigError(
+      settingName(tier, error.setting),
+      `tier "${tier.name}" (${tier.backend.kind}): ${error.message}`,
+    );
   }
 }

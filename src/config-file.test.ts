@@ -42,10 +42,11 @@ describe('STRATA_CONFIG file', () => {
       },
       '/base',
     );
+    const at = (i: number) => `STRATA_CONFIG: config: $.tiers[${i}].backend`;
     expect(file.tiers).toEqual([
-      { name: 'hot', backend: { kind: 'fs', root: '/base/hot' } },
-      { name: 'warm', backend: { kind: 'fs', root: '/abs/warm' } },
-      { name: 'cold', backend: { kind: 'memory' } },
+      { name: 'hot', backend: { kind: 'fs', root: '/base/hot' }, source: at(0) },
+      { name: 'warm', backend: { kind: 'fs', root: '/abs/warm' }, source: at(1) },
+      { name: 'cold', backend: { kind: 'memory' }, source: at(2) },
     ]);
     expect(file.hsm.tiers.map((t) => t.offline)).toEqual([false, false, true]);
     expect(file.hsm.policies[0]).toEqual({

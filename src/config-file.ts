@@ -102,7 +102,7 @@ export function parseConfigFile(json: unknown, baseDir: string, source = 'config
     if (!TIER_NAME.test(name)) fail(`${at}.name`, 'must match [a-z][a-z0-9_-]{0,31}');
     if (tiers.some((t) => t.name === name)) fail(`${at}.name`, `duplicate tier name "${name}"`);
     const where = `${VARIABLE}: ${source}: ${at}.backend`;
-    tiers.push({ name, backend: parseBackend(tier['backend'], where, baseDir) });
+    tiers.push({ name, backend: parseBackend(tier['backend'], where, baseDir), source: where });
     hsmTiers.push({
       name,
       offline: optionalBoolean(tier['offline'], `${at}.offline`, fail) ?? false,

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config.js';
-import { parseBackendJson, parseKeyFile, storageConfigFromEnv } from './config-storage.js';
+import {
+  parseBackendJson,
+  parseKeyFile,
+  settingName,
+  storageConfigFromEnv,
+} from './config-storage.js';
 
 const key32 = () => randomBytes(32).toString('base64');
 const fromEnv = (env: Record<string, string>) => storageConfigFromEnv(env, '/data');
@@ -236,5 +241,43 @@ describe('parseBackendJson', () => {
     [{ kind: 'azure', container: 'c-c' }, '.connectionString'],
   ])('refuses %j naming the JSON path', (value, suffix) => {
     expect(configError(() => parseBackendJson(value, where)).variable).toBe(`${where}${suffix}`);
+  });
+});
+
+describe('settingName (what a failed start-up probe tells the operator to fix)', () => {
+  it('names the environment variable of an environment tier', () => {
+    const s3 = fromEnv(S3_ENV).tiers[0]!;
+    expect(settingName(s3, 'bucket')).toBe('S3_BUCKET');
+    expect(settingName(s3, 'region')).toBe('S3_REGION');
+    expect(settingName(s3, 'credentials')).toBe('AWS_ACCESS_KEY_ID');
+    // Without S3_ENDPOINT the AWS endpoint follows from the region.
+    expect(settingName(s3, 'endpoint')).toBe('S3_REGION');
+    const minio = fromEnv({ ...S3_ENV, S3_ENDPOINT: 'http://minio:9000' }).tiers[0]!;
+    expect(settingName(minio, 'endpoint')).toBe('S3_ENDPOINT');
+
+    const azure = fromEnv(AZ_ENV).tiers[0]!;
+    expect(settingName(azure, 'container')).toBe('AZURE_CONTAINER');
+    expect(settingName(azure, 'credentials')).toBe('AZURE_STORAGE_CONNECTION_STRING');
+    expect(settingName(azure, 'connection')).toBe('AZURE_STORAGE_CONNECTION_STRING');
+    const sas = fromEnv({
+      STORAGE_BACKEND: 'azure',
+      AZURE_CONTAINER: 'dicom',
+      AZURE_STORAGE_ACCOUNT_URL: 'https://acct.blob.core.windows.net',
+      AZURE_STORAGE_SAS_TOKEN: '?sv=2024&sig=x',
+    }).tiers[0]!;
+    expect(settingName(sas, 'credentials')).toBe('AZURE_STORAGE_SAS_TOKEN');
+    expect(settingName(sas, 'connection')).toBe('AZURE_STORAGE_ACCOUNT_URL');
+  });
+
+  it('names the JSON path of a STRATA_CONFIG tier', () => {
+    const source = 'STRATA_CONFIG: strata.json: $.tiers[2].backend';
+    const backend = parseBackendJson(
+      { kind: 's3', bucket: 'archive', region: 'eu-west-1' },
+      source,
+    );
+    expect(settingName({ name: 'cold', backend, source }, 'bucket')).toBe(`${source}.bucket`);
+    expect(settingName({ name: 'cold', backend, source }, 'credentials')).toBe(
+      `${source}.credentials`,
+    );
   });
 });

@@ -79,6 +79,11 @@ export interface TierConfig {
   /** The name recorded in `instances.storage_tier`. */
   name: string;
   backend: BackendConfig;
+  /**
+   * Where a STRATA_CONFIG tier's backend was written (`STRATA_CONFIG: strata.json:
+   * $.tiers[1].backend`), for errors found after parsing; unset → the environment.
+   */
+  source?: string;
 }
 
 export interface EncryptionConfig {
@@ -472,6 +477,36 @@ function azureBackend(f: Fields, n: Record<AzureField, string>): AzureBackendCon
     concurrency: f.integer(n.concurrency, AZURE_DEFAULTS.concurrency, 1, 64),
     maxRetries: f.integer(n.maxRetries, AZURE_DEFAULTS.maxRetries, 0, 20),
   };
+}
+
+/**
+ * The variable (environment tier) or JSON path (STRATA_CONFIG tier) an operator must fix when
+ * a start-up probe of the tier's backend blames `setting` (storage/errors.ts StorageSetting).
+ */
+export function settingName(tier: TierConfig, setting: string): string {
+  const b = tier.backend;
+  let field: string;
+  if (b.kind === 's3') {
+    if (setting === 'endpoint') field = b.endpoint !== undefined ? 'endpoint' : 'region';
+    else if (setting === 'credentials') field = 'credentials';
+    else field = setting === 'region' ? 'region' : 'bucket';
+    if (tier.source !== undefined) return `${tier.source}.${field}`;
+    return field === 'credentials' ? 'AWS_ACCESS_KEY_ID' : ENV_S3_NAMES[field as S3Field];
+  }
+  if (b.kind === 'azure') {
+    const auth: AzureField =
+      b.connectionString !== undefined
+        ? 'connectionString'
+        : b.accountKey !== undefined
+          ? 'accountKey'
+          : 'sasToken';
+    if (setting === 'container') field = 'container';
+    else if (setting === 'credentials' || b.connectionString !== undefined) field = auth;
+    else field = b.accountUrl !== undefined ? 'accountUrl' : 'accountName';
+    if (tier.source !== undefined) return `${tier.source}.${field}`;
+    return ENV_AZURE_NAMES[field as AzureField];
+  }
+  return tier.source ?? 'STORAGE_BACKEND';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,9 +1,14 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStrata } from '../src/compose.js';
+import { loadConfig } from '../src/config.js';
 import { findInstance } from '../src/index/instances.queries.js';
 import {
   startAzureEmulator,
@@ -17,7 +22,7 @@ import {
 } from '../src/storage/testing/s3-emulator.js';
 import { stow } from './helpers/multipart.js';
 import { sampleBytes, samples, type Sample } from './helpers/samples.js';
-import { startTestServer, testDb, type TestServer } from './helpers/server.js';
+import { freshDatabase, startTestServer, testDb, type TestServer } from './helpers/server.js';
 import { get, splitMultipart } from './helpers/wado-multipart.js';
 
 /**
@@ -190,3 +195,138 @@ describeRoundTrip(
   's3',
   true,
 );
+
+/** Runs the CLI in a child process without blocking this one; resolves on exit. */
+function runStrata(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+      cwd: fileURLToPath(new URL('../', import.meta.url)),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+    child.once('error', reject);
+    child.once('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stderr });
+    });
+  });
+}
+
+/**
+ * Settings that parse but cannot work (a bucket that does not exist, a refused key, a missing
+ * container) stop start-up: each remote tier is probed before the server listens, and the
+ * message names the variable or STRATA_CONFIG path to fix, never a secret.
+ */
+describe(`a backend that cannot work stops start-up (${testDb})`, () => {
+  /** loadConfig + startStrata as `strata serve` does; the start-up error's message. */
+  async function startError(env: Record<string, string>): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-bad-backend-'));
+    const database = await freshDatabase();
+    try {
+      const config = loadConfig({
+        DATA_DIR: dir,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        SWEEP_INTERVAL_SECONDS: '0',
+        ...(database.url ? { DATABASE_URL: database.url } : {}),
+        ...env,
+      });
+      const started = await startStrata(config).then(
+        async (strata) => {
+          await strata.close();
+          return undefined;
+        },
+        (error: unknown) => error,
+      );
+      expect(started, 'start-up should have failed').toBeInstanceOf(Error);
+      return (started as Error).message;
+    } finally {
+      await database.drop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('`strata serve` with STORAGE_BACKEND=s3 and a bucket that does not exist exits naming S3_BUCKET', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-bad-bucket-'));
+    try {
+      // Asynchronous: s3rver runs in this process and must answer the child's probe.
+      const run = await runStrata(['serve'], {
+        ...(await s3Env(uniqueBucketName('made'))),
+        S3_BUCKET: uniqueBucketName('never-made'),
+        DATA_DIR: dir,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain('S3_BUCKET: tier "s3" (s3): the bucket does not exist');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an unknown S3 access key names AWS_ACCESS_KEY_ID and never echoes the secret', async () => {
+    const message = await startError({
+      ...(await s3Env(uniqueBucketName('keyed'))),
+      AWS_ACCESS_KEY_ID: 'NOBODY',
+      AWS_SECRET_ACCESS_KEY: 'secret-never-shown',
+    });
+    expect(message).toMatch(
+      /^AWS_ACCESS_KEY_ID: tier "s3" \(s3\): access to the bucket was refused/,
+    );
+    expect(message).not.toContain('secret-never-shown');
+  });
+
+  it('a wrong Azure account key names AZURE_STORAGE_CONNECTION_STRING', async () => {
+    const wrongKey = Buffer.alloc(64, 9).toString('base64');
+    const message = await startError({
+      STORAGE_BACKEND: 'azure',
+      AZURE_STORAGE_CONNECTION_STRING: azure.connectionString.replace(azure.accountKey, wrongKey),
+      AZURE_CONTAINER: uniqueContainerName('refused'),
+      AZURE_MAX_RETRIES: '0',
+    });
+    expect(message).toMatch(
+      /^AZURE_STORAGE_CONNECTION_STRING: tier "azure" \(azure\): the account refused/,
+    );
+    expect(message).not.toContain(wrongKey);
+  });
+
+  it('a STRATA_CONFIG tier with a missing bucket names its JSON path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-bad-tier-'));
+    try {
+      const path = join(dir, 'strata.json');
+      await writeFile(
+        path,
+        JSON.stringify({
+          tiers: [
+            { name: 'hot', backend: { kind: 'fs', root: 'hot' } },
+            {
+              name: 'warm',
+              backend: {
+                kind: 's3',
+                bucket: uniqueBucketName('never-made'),
+                region: s3.region,
+                endpoint: s3.endpoint,
+                forcePathStyle: true,
+                credentials: s3.credentials,
+                maxAttempts: 1,
+              },
+            },
+          ],
+        }),
+      );
+      const message = await startError({ STRATA_CONFIG: path });
+      expect(message).toBe(
+        `STRATA_CONFIG: ${path}: $.tiers[1].backend.bucket: tier "warm" (s3): the bucket does not exist`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

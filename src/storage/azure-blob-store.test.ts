@@ -3,7 +3,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzureBlobStore, type AzureBlobStoreOptions } from './azure-blob-store.js';
 import { bodyOf, describeBlobStoreContract, readAll, testBytes } from './blob-store.contract.js';
-import { BlobOfflineError, StorageUnavailableError } from './errors.js';
+import { BlobOfflineError, StorageSettingError, StorageUnavailableError } from './errors.js';
+import { startFlakyProxy } from './testing/flaky-proxy.js';
 import {
   startAzureEmulator,
   uniqueContainerName,
@@ -78,6 +79,65 @@ describe('AzureBlobStore', () => {
     });
     await store.put('aa/key', bodyOf(Buffer.from('signed')));
     expect((await readAll(await store.get('aa/key'))).toString()).toBe('signed');
+  });
+
+  it('probes at start-up: creates the container, names the setting at fault otherwise', async () => {
+    const { store, container } = newStore();
+    await expect(store.probe()).resolves.toBeUndefined();
+    const service = BlobServiceClient.fromConnectionString(emulator.connectionString);
+    expect(await service.getContainerClient(container).exists()).toBe(true);
+    const setting = async (extra: Partial<AzureBlobStoreOptions>) => {
+      const error = await newStore({ maxRetries: 0, ...extra })
+        .store.probe()
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StorageSettingError);
+      return (error as StorageSettingError).setting;
+    };
+    expect(await setting({ createContainer: false })).toBe('container');
+    const wrongKey = Buffer.alloc(64, 7).toString('base64');
+    expect(
+      await setting({
+        connectionString: emulator.connectionString.replace(emulator.accountKey, wrongKey),
+      }),
+    ).toBe('credentials');
+    expect(
+      await setting({
+        connectionString: emulator.connectionString.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:9'),
+      }),
+    ).toBe('connection');
+  });
+
+  // azurite never throttles: a proxy in front of it answers the first requests with the 503
+  // ServerBusy the service sends under load, and the SDK pipeline must back off and retry.
+  it('retries 503 ServerBusy with backoff up to maxRetries, then reports it', async () => {
+    const proxy = await startFlakyProxy(emulator.accountUrl);
+    try {
+      const serverBusy = {
+        status: 503,
+        headers: { 'Content-Type': 'application/xml', 'x-ms-error-code': 'ServerBusy' },
+        body:
+          '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code>' +
+          '<Message>The server is busy.</Message></Error>',
+      };
+      const viaProxy = emulator.connectionString.replace(/http:\/\/127\.0\.0\.1:\d+/, proxy.url);
+      const { store } = newStore({ connectionString: viaProxy, maxRetries: 2 });
+      const bytes = testBytes(2 * MiB + 9); // several blocks, each request may be throttled
+      proxy.failNext(2, serverBusy, (req) => req.method === 'PUT');
+      await store.put('aa/busy', bodyOf(bytes, [65_536]));
+      proxy.failNext(2, serverBusy, (req) => req.method === 'GET');
+      expect(sha256(await readAll(await store.get('aa/busy')))).toBe(sha256(bytes));
+      expect(proxy.failed()).toBe(4);
+
+      const { store: impatient } = newStore({ connectionString: viaProxy, maxRetries: 0 });
+      await impatient.probe();
+      proxy.failNext(1, serverBusy);
+      const error = await impatient.stat('aa/x').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StorageUnavailableError);
+      expect((error as Error).message).toMatch(/HTTP 503/);
+      expect(proxy.failed()).toBe(5);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('maps an unreachable endpoint to StorageUnavailableError after its retries', async () => {

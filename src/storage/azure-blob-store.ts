@@ -17,6 +17,7 @@ import type {
 import { tapBody } from './body-tap.js';
 import {
   azureErrorCode,
+  azureStatus,
   isAzureArchived,
   isAzureInvalidRange,
   isAzureKeyTaken,
@@ -27,6 +28,7 @@ import {
   BlobOfflineError,
   BlobRangeError,
   StorageAbortedError,
+  StorageSettingError,
   StorageUnavailableError,
 } from './errors.js';
 import { guardStream } from './guard-stream.js';
@@ -276,6 +278,24 @@ export class AzureBlobStore implements BlobStore {
     }
   }
 
+  /**
+   * At start-up: creates the container when allowed (else checks it exists), so refused
+   * credentials, a missing container or an unreachable account stop the server before the
+   * first STOW meets them.
+   */
+  async probe(): Promise<void> {
+    this.#assertOpen();
+    try {
+      if (this.#options.createContainer === false) await this.#container.getProperties();
+      else {
+        await this.#container.createIfNotExists();
+        this.#ready = Promise.resolve();
+      }
+    } catch (error) {
+      throw azureSettingError(error) ?? mapAzureError('(container)', 'probe', error);
+    }
+  }
+
   close(): Promise<void> {
     this.#closed = true;
     return Promise.resolve();
@@ -314,6 +334,33 @@ export class AzureBlobStore implements BlobStore {
   #assertOpen(): void {
     if (this.#closed) throw new StorageUnavailableError(`azure blob store ${this.name} is closed`);
   }
+}
+
+/** What a failed container call says about the settings; undefined when nothing. */
+function azureSettingError(error: unknown): StorageSettingError | undefined {
+  const status = azureStatus(error);
+  const code = azureErrorCode(error);
+  const because = { cause: error };
+  if (code === 'ContainerNotFound' || status === 404) {
+    return new StorageSettingError('container', 'the container does not exist', because);
+  }
+  // 403 AuthenticationFailed / AuthorizationFailure: a wrong key, an expired or narrow SAS.
+  if (status === 403 || code === 'AuthenticationFailed' || code.startsWith('Authorization')) {
+    return new StorageSettingError(
+      'credentials',
+      `the account refused the credentials (${code})`,
+      because,
+    );
+  }
+  // No HTTP answer (after the pipeline's retries): refused, unresolvable or timed out.
+  if (status === undefined) {
+    return new StorageSettingError(
+      'connection',
+      `the account endpoint cannot be reached (${code})`,
+      because,
+    );
+  }
+  return undefined;
 }
 
 /** One of: connection string; account name + key (+ URL); account URL + SAS. */

@@ -66,6 +66,11 @@ export interface BlobStore {
   exists(key: BlobKey): Promise<boolean>;
   delete(key: BlobKey): Promise<void>;
   list(prefix?: string): AsyncIterable<BlobKey>;
+  /**
+   * Start-up check of a remote backend's settings (bucket or container exists, credentials
+   * accepted, endpoint reachable); rejects with `StorageSettingError`. Local stores have none.
+   */
+  probe?(): Promise<void>;
   /** Releases clients and handles. */
   close(): Promise<void>;
 }

@@ -142,3 +142,24 @@ export class EncryptionKeyUnknownError extends StorageError {
     super(`blob ${key} is encrypted with key id "${keyId}", which is not configured`);
   }
 }
+
+/**
+ * A start-up probe found a backend setting that cannot work: the bucket or container does not
+ * exist, the credentials are refused, or the endpoint cannot be reached. `setting` is the
+ * backend option at fault (compose-storage.ts turns it into the variable or JSON path the
+ * operator wrote); the message never carries a credential or URL.
+ */
+export class StorageSettingError extends StorageError {
+  override readonly name = 'StorageSettingError';
+  readonly code = 'storage.setting';
+  constructor(
+    readonly setting: StorageSetting,
+    problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(problem, options);
+  }
+}
+
+export type StorageSetting =
+  'bucket' | 'region' | 'endpoint' | 'credentials' | 'container' | 'connection';

@@ -3,8 +3,14 @@ import { PassThrough } from 'node:stream';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyOf, describeBlobStoreContract, readAll, testBytes } from './blob-store.contract.js';
-import { BlobBodyError, BlobOfflineError, StorageUnavailableError } from './errors.js';
+import {
+  BlobBodyError,
+  BlobOfflineError,
+  StorageSettingError,
+  StorageUnavailableError,
+} from './errors.js';
 import { S3BlobStore, type S3BlobStoreOptions } from './s3-blob-store.js';
+import { startFlakyProxy } from './testing/flaky-proxy.js';
 import { startS3Emulator, uniqueBucketName, type S3Emulator } from './testing/s3-emulator.js';
 
 const MiB = 1024 * 1024;
@@ -100,6 +106,67 @@ describe('S3BlobStore', () => {
     expect(await store.exists('aa/broken')).toBe(false);
     await store.close();
     s3.destroy();
+  });
+
+  it('probes at start-up: passes for a reachable bucket, names the setting at fault otherwise', async () => {
+    const { store } = await newBucketStore();
+    await expect(store.probe()).resolves.toBeUndefined();
+    const setting = async (extra: Partial<S3BlobStoreOptions>) => {
+      const other = new S3BlobStore({
+        name: 's3',
+        bucket: (await newBucketStore()).bucket,
+        region: emulator.region,
+        endpoint: emulator.endpoint,
+        forcePathStyle: true,
+        credentials: emulator.credentials,
+        maxAttempts: 1,
+        ...extra,
+      });
+      const error = await other.probe().catch((e: unknown) => e);
+      await other.close();
+      expect(error).toBeInstanceOf(StorageSettingError);
+      return (error as StorageSettingError).setting;
+    };
+    expect(await setting({ bucket: 'no-such-bucket' })).toBe('bucket');
+    // s3rver checks the access key id (not the secret): an unknown one is refused with 403.
+    expect(
+      await setting({ credentials: { accessKeyId: 'NOBODY', secretAccessKey: 'wrong-secret' } }),
+    ).toBe('credentials');
+    expect(await setting({ endpoint: 'http://127.0.0.1:9' })).toBe('endpoint');
+    await store.close();
+  });
+
+  // s3rver never throttles: a proxy in front of it answers the first requests with the 503
+  // SlowDown S3 sends under load, and the real SDK must back off and retry through it.
+  it('retries 503 SlowDown with backoff up to maxAttempts, then reports the throttling', async () => {
+    const proxy = await startFlakyProxy(emulator.endpoint);
+    try {
+      const slowDown = {
+        status: 503,
+        headers: { 'Content-Type': 'application/xml' },
+        body:
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>' +
+          '<Message>Please reduce your request rate.</Message></Error>',
+      };
+      const { store } = await newBucketStore({ endpoint: proxy.url, maxAttempts: 3 });
+      const bytes = testBytes(6 * MiB + 5); // multipart: every part request may be throttled
+      proxy.failNext(2, slowDown, (req) => req.method === 'PUT');
+      await store.put('aa/throttled', bodyOf(bytes, [65_536]), { contentLength: bytes.length });
+      proxy.failNext(2, slowDown, (req) => req.method === 'GET');
+      expect(sha256(await readAll(await store.get('aa/throttled')))).toBe(sha256(bytes));
+      expect(proxy.failed()).toBe(4);
+      await store.close();
+
+      const { store: impatient } = await newBucketStore({ endpoint: proxy.url, maxAttempts: 1 });
+      proxy.failNext(1, slowDown);
+      const error = await impatient.stat('aa/x').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StorageUnavailableError);
+      expect((error as Error).message).toMatch(/HTTP 503/);
+      expect(proxy.failed()).toBe(5);
+      await impatient.close();
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('maps an unreachable endpoint to StorageUnavailableError after its retries', async () => {

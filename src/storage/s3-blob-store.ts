@@ -5,6 +5,7 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -30,6 +31,7 @@ import {
   StorageAbortedError,
   StorageUnavailableError,
 } from './errors.js';
+import { s3SettingError } from './s3-probe.js';
 import { guardStream } from './guard-stream.js';
 import { KeyLock } from './key-lock.js';
 import { assertSafeKey, assertSafePrefix, isSafeKey } from './keys.js';
@@ -349,6 +351,20 @@ export class S3BlobStore implements BlobStore {
       // Not an archived object (nothing to restore), e.g. STANDARD or already restored.
       if (name === 'InvalidObjectState') return false;
       throw mapS3Error(key, 'restore', error);
+    }
+  }
+
+  /**
+   * HeadBucket at start-up, through the same client (retries included), so a missing bucket,
+   * refused credentials, a wrong region or an unreachable endpoint stop the server before the
+   * first STOW meets them.
+   */
+  async probe(): Promise<void> {
+    this.#assertOpen();
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
+    } catch (error) {
+      throw s3SettingError(error) ?? mapS3Error('(bucket)', 'probe', error);
     }
   }
 
