@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stow } from './helpers/multipart.js';
-import { PET_IMAGE_STORAGE, qidoFixture, type Fixture } from './helpers/qido-fixtures.js';
+import {
+  PET_IMAGE_STORAGE,
+  qidoFixture,
+  REFERENCED_STUDY,
+  type Fixture,
+} from './helpers/qido-fixtures.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -428,6 +433,28 @@ describe('Search for Instances (PS3.18 10.6.1, Table 10.6.3-5)', () => {
     expect(await sops(`${inA}?ImageType=%22%22&emptyvaluematching=true`)).toBe(1);
     const bad = await qido(`${inA}?AcquisitionDateTime=2020-01-05`);
     expect(bad.status).toBe(400);
+  });
+
+  it('matches inside an instance-level sequence (ReferencedStudySequence)', async () => {
+    const sops = async (q: string) => (await found(`/instances?${q}`, '00080018')).length;
+    expect(await sops(`ReferencedStudySequence.ReferencedSOPInstanceUID=${REFERENCED_STUDY}`)).toBe(
+      1,
+    );
+    expect(
+      await sops(
+        `00081110.00081155=1.2.3,${REFERENCED_STUDY}&00081110.00081150=1.2.840.10008.3.1.2.3.1`,
+      ),
+    ).toBe(1);
+    // Both sub-keys must hold in the same item.
+    expect(
+      await sops(
+        `00081110.00081155=${REFERENCED_STUDY}&ReferencedStudySequence.ReferencedSOPClassUID=1.2.3`,
+      ),
+    ).toBe(0);
+    // A study search does not see instance-level sequences: the key is ignored.
+    expect(
+      await studies(`ReferencedStudySequence.ReferencedSOPInstanceUID=${REFERENCED_STUDY}`),
+    ).toHaveLength(3);
   });
 
   it('returns higher-level attributes in a series instance search only when asked', async () => {

@@ -33,6 +33,9 @@ export function sequenceOf(elements: Record<string, { vr: string; value: string 
 /** PS3.4 B.5: Positron Emission Tomography Image Storage. */
 export const PET_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.128';
 
+/** The SOP Instance UID in the ReferencedStudySequence item of study A's MR instance. */
+export const REFERENCED_STUDY = '1.2.826.0.1.3680043.10.1.77';
+
 export interface Fixture {
   studyA: string;
   studyB: string;
@@ -114,6 +117,14 @@ export function qidoFixture(): Fixture {
       },
     }),
     a(f.seriesA2, 'MR', 1, {
+      // An instance-level sequence: the study this MR refers to.
+      '00081110': {
+        vr: 'SQ',
+        value: sequenceOf({
+          '00081150': { vr: 'UI', value: '1.2.840.10008.3.1.2.3.1' },
+          '00081155': { vr: 'UI', value: REFERENCED_STUDY },
+        }),
+      },
       '0008103E': { vr: 'LO', value: 'T2 sag' },
       '00180015': { vr: 'CS', value: 'HEAD' },
       '00080080': { vr: 'LO', value: 'Clinic_B' },
