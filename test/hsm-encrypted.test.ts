@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findInstance } from '../src/index/instances.queries.js';
@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 
 describe(`HSM through encryption at rest (${testDb})`, () => {
-  it('hot → encrypted warm → encrypted cold: plaintext identical, ciphertext on disk, verify clean', async () => {
+  it('hot → encrypted warm → encrypted cold: plaintext identical, ciphertext on disk, verify clean until a byte at rest is flipped', async () => {
     const clock = new FakeClock();
     server = await startTieredServer({}, {}, clock);
     const all = await stowMany(server, 3, 150_000);
@@ -90,5 +90,17 @@ describe(`HSM through encryption at rest (${testDb})`, () => {
       instances: 3,
       blobsListed: 3,
     });
+
+    // One ciphertext byte flipped at rest: the GCM tag catches it, verify counts it as damage.
+    const row = (await findInstance(server.database.db, all[1]!.sopInstanceUid))!;
+    const path = blobPath(join(server.tierDir, 'cold'), row.blobKey);
+    const atRest = await readFile(path);
+    atRest[atRest.length - 40] = atRest[atRest.length - 40]! ^ 0x01;
+    await writeFile(path, atRest);
+    const damaged = await verify.run({ checksums: true, removeOrphans: false, concurrency: 4 });
+    expect(damaged).toMatchObject({ ok: false, checksumMismatches: 1, errors: 0 });
+    expect(damaged.problems).toEqual([
+      { kind: 'checksum-mismatch', tier: 'cold', key: row.blobKey },
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import {
 import { forEachLimited } from '../lib/for-each-limited.js';
 import type { Logger } from '../lib/log.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { BlobNotFoundError, BlobOfflineError } from '../storage/errors.js';
+import { BlobIntegrityError, BlobNotFoundError, BlobOfflineError } from '../storage/errors.js';
 import { hashStream } from './migrate-one.js';
 
 export interface VerifyOptions {
@@ -158,6 +158,9 @@ export class VerifyStorage {
     } catch (error) {
       if (error instanceof BlobNotFoundError) return 'missing';
       if (error instanceof BlobOfflineError) return 'offline';
+      // An encrypted object whose authentication tag fails was altered at rest: damage, like
+      // a checksum mismatch of a plain object (no unverified byte is ever hashed).
+      if (error instanceof BlobIntegrityError) return 'checksum-mismatch';
       const code = (error as { code?: unknown }).code;
       return { code: typeof code === 'string' ? code : 'unknown' };
     }
