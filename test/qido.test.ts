@@ -238,6 +238,13 @@ describe('Search for Studies (PS3.18 10.6.1, Table 10.6.3-3)', () => {
     expect(await studies('PatientSex=f')).toEqual([]);
   });
 
+  it('treats an empty value or a lone * as universal matching: all match, the attribute returned', async () => {
+    const r = await qido('/studies?PatientAge=&StudyDescription=*');
+    expect(r.json!.map((ds) => first(ds, '0020000D'))).toEqual([f.studyC, f.studyB, f.studyA]);
+    expect(r.json![2]!['00101010']).toEqual({ vr: 'AS', Value: ['050Y'] });
+    expect(r.json![0]!['00101010']).toBeUndefined();
+  });
+
   it('ignores match keys of a lower level in a study search', async () => {
     const ignored = `SOPClassUID=${PET_IMAGE_STORAGE}&SeriesDescription=nothing&InstanceNumber=99`;
     expect(await studies(ignored)).toEqual([f.studyC, f.studyB, f.studyA]);
