@@ -17,6 +17,15 @@ import {
 } from '../src/dicom/testing/samples.js';
 import { findTransferSyntax } from '../src/dicom/transfer-syntax.js';
 import { TransferSyntax } from '../src/dicom/uid.js';
+import {
+  concat,
+  explicitElement,
+  itemHeader,
+  text,
+  uint16s,
+  UNDEFINED_LENGTH,
+} from '../src/dicom/testing/build-part10.js';
+import { newUid } from './helpers/make-dicom.js';
 import { stow } from './helpers/multipart.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { crc32 } from 'node:zlib';
@@ -192,6 +201,62 @@ describe('Retrieve Instance', () => {
     const converted = await get(instanceUrl(implicit), { Accept: 'application/zip' });
     const [entry] = readZip(converted.body);
     expect((await scanPart10(chunked(entry!.data))).transferSyntaxUid).toBe(ELE);
+  });
+
+  it('answers 406 rather than decode pixel data too long for Explicit VR LE (PS3.18 8.7.3.4) or memory', async () => {
+    // RLE, 2 frames of 65535×65535 16-bit: 8.6 GB decoded, past the 32-bit value length.
+    const [study, series, sop] = [newUid(), newUid(), newUid()];
+    const rle = new Uint8Array(64 + 2);
+    new DataView(rle.buffer).setUint32(0, 1, true);
+    new DataView(rle.buffer).setUint32(4, 64, true);
+    const meta = concat([
+      explicitElement('00020001', 'OB', new Uint8Array([0, 1])),
+      explicitElement('00020002', 'UI', text('1.2.840.10008.5.1.4.1.1.7', '\0')),
+      explicitElement('00020003', 'UI', text(sop, '\0')),
+      explicitElement('00020010', 'UI', text(TransferSyntax.RLELossless, '\0')),
+    ]);
+    const groupLength = new Uint8Array(4);
+    new DataView(groupLength.buffer).setUint32(0, meta.length, true);
+    const preamble = new Uint8Array(132);
+    preamble.set(Buffer.from('DICM'), 128);
+    const bytes = concat([
+      preamble,
+      explicitElement('00020000', 'UL', groupLength),
+      meta,
+      explicitElement('00080016', 'UI', text('1.2.840.10008.5.1.4.1.1.7', '\0')),
+      explicitElement('00080018', 'UI', text(sop, '\0')),
+      explicitElement('0020000D', 'UI', text(study, '\0')),
+      explicitElement('0020000E', 'UI', text(series, '\0')),
+      explicitElement('00280002', 'US', uint16s(1)),
+      explicitElement('00280004', 'CS', text('MONOCHROME2')),
+      explicitElement('00280008', 'IS', text('2')),
+      explicitElement('00280010', 'US', uint16s(65535)),
+      explicitElement('00280011', 'US', uint16s(65535)),
+      explicitElement('00280100', 'US', uint16s(16)),
+      explicitElement('00280101', 'US', uint16s(16)),
+      explicitElement('00280102', 'US', uint16s(15)),
+      explicitElement('00280103', 'US', uint16s(0)),
+      explicitElement('7FE00010', 'OB', new Uint8Array(0), UNDEFINED_LENGTH),
+      itemHeader('FFFEE000', 0),
+      concat([itemHeader('FFFEE000', rle.length), rle]),
+      concat([itemHeader('FFFEE000', rle.length), rle]),
+      itemHeader('FFFEE0DD', 0),
+    ]);
+    const stored = await stow(`${server.base}/studies`, [{ body: bytes }]);
+    expect(stored.status, JSON.stringify(stored.json)).toBe(200);
+    const url = `${server.base}/studies/${study}/series/${series}/instances/${sop}`;
+    const r = await get(url, { Accept: 'multipart/related; type="application/dicom"' });
+    expect(r.status).toBe(406);
+    expect(JSON.parse(r.body.toString()).detail).toMatch(/4 GiB.*transfer-syntax=\*/);
+    // Decoding one 8.6 GB frame is refused too, before any allocation.
+    const frame = await get(`${url}/frames/1`, {
+      Accept: `application/octet-stream; transfer-syntax=${ELE}`,
+    });
+    expect(frame.status).toBe(406);
+    expect(JSON.parse(frame.body.toString()).code).toBe('imaging.too_large');
+    const asStored = await get(url, { Accept: 'application/dicom; transfer-syntax=*' });
+    expect(asStored.status).toBe(200);
+    expect(asStored.body.length).toBe(bytes.length);
   });
 
   it('gives 404 for an unknown study and 400 for a malformed UID', async () => {

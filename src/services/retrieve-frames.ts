@@ -5,6 +5,7 @@
  */
 import { canDecode, decodeFrame } from '../imaging/decode.js';
 import { pixelDescriptionOf, type PixelDescription } from '../imaging/pixel-description.js';
+import { assertRenderableSize } from '../imaging/render.js';
 import type { FrameSource } from './frame-source.js';
 import type { StoredInstance } from './stored-instance.js';
 
@@ -31,7 +32,11 @@ export class RetrieveFrames {
       const [bytes] = await this.deps.frames.readFrames(instance, [n], signal);
       const stored = bytes ?? new Uint8Array(0);
       if (!decode) return stored;
-      description ??= pixelDescriptionOf(instance.metadata);
+      if (!description) {
+        description = pixelDescriptionOf(instance.metadata);
+        // One decoded frame is held in memory: the rendering bound keeps that bounded too.
+        assertRenderableSize(description);
+      }
       return asBytes((await decodeFrame(stored, instance.transferSyntaxUid, description)).data);
     };
   }

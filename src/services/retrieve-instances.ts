@@ -12,10 +12,12 @@ import {
   type ReplacementElement,
 } from '../dicom/part10/transcode.js';
 import { decodeFrame } from '../imaging/decode.js';
-import { pixelDescriptionOf } from '../imaging/pixel-description.js';
+import { pixelDescriptionOf, type PixelDescription } from '../imaging/pixel-description.js';
+import { assertRenderableSize } from '../imaging/render.js';
 import type { InstanceRow } from '../index/retrieve.queries.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { numberOfFramesOf, storeOf, type FrameSource } from './frame-source.js';
+import { NotAcceptableError } from './errors.js';
 import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
 import type { AccessRecorder } from './retrieve-access.js';
 import { asBytes } from './retrieve-frames.js';
@@ -92,6 +94,8 @@ export class RetrieveInstances {
     const description = pixelDescriptionOf(instance.metadata);
     const count = numberOfFramesOf(instance);
     const ts = instance.transferSyntaxUid;
+    assertFitsExplicitLittle(description, count);
+    assertRenderableSize(description); // one decoded frame is held in memory at a time
     const frames = this.deps.frames;
     const [firstBytes] = await frames.readFrames(instance, [1], signal);
     const first = await decodeFrame(firstBytes ?? new Uint8Array(0), ts, description);
@@ -123,6 +127,28 @@ export class RetrieveInstances {
       },
     });
   }
+}
+
+/** PS3.5 §7.1.1: the largest even 32-bit value length (FFFFFFFF means undefined length). */
+const MAX_VALUE_LENGTH = 0xfffffffe;
+
+/**
+ * PS3.18 8.7.3.4: lossless data whose decoded Pixel Data "cannot be encoded in the Explicit VR
+ * Little Endian Transfer Syntax" is exempt from the default. Checked from the header before
+ * any frame is decoded; the answer (406) names what can be had instead.
+ */
+function assertFitsExplicitLittle(description: PixelDescription, frames: number): void {
+  const bits =
+    description.rows *
+    description.columns *
+    description.samplesPerPixel *
+    description.bitsAllocated *
+    frames;
+  if (Math.ceil(bits / 8) <= MAX_VALUE_LENGTH) return;
+  throw new NotAcceptableError(
+    "an instance's decoded pixel data exceeds the 4 GiB value length of Explicit VR Little Endian; ask for transfer-syntax=* to receive it as stored",
+    ['*'],
+  );
 }
 
 /** A Readable over `generator` that destroys `source` however it ends (client hang-up too). */
