@@ -348,6 +348,23 @@ describe('Retrieve Metadata and Bulk Data', () => {
     }
   });
 
+  it('builds BulkDataURIs from X-Forwarded-* headers when no public base URL is set', async () => {
+    const f = stored.find((s) => s.file === 'ts-explicit-le_CT_small.dcm')!;
+    const r = await get(`${instanceUrl(f)}/metadata`, {
+      'X-Forwarded-Proto': 'https',
+      'X-Forwarded-Host': 'viewer.example:8443',
+      'X-Forwarded-Prefix': '/pacs',
+    });
+    const [ds] = JSON.parse(r.body.toString()) as DicomJsonDataset[];
+    const path = new URL(instanceUrl(f)).pathname;
+    expect(ds!['7FE00010']?.BulkDataURI).toBe(
+      `https://viewer.example:8443/pacs${path}/bulkdata/7FE00010`,
+    );
+    // A different base is a different representation: its own validator.
+    const direct = await get(`${instanceUrl(f)}/metadata`);
+    expect(direct.headers.get('etag')).not.toBe(r.headers.get('etag'));
+  });
+
   it('refuses metadata as XML with 406', async () => {
     const f = stored[0]!;
     const r = await get(`${instanceUrl(f)}/metadata`, {
