@@ -172,6 +172,16 @@ describe('EncryptedBlobStore', () => {
     );
   });
 
+  it('checks the header before handing out a whole-object stream (get itself rejects)', async () => {
+    const { inner } = await setup(plain);
+    const other = new EncryptedBlobStore(inner, keys([['k2', KEY_B]], 'k2'));
+    // get() must reject, not resolve to a stream that fails later: a WADO response would
+    // otherwise start with 200 and be cut short instead of answering with an error.
+    await expect(other.get('aa/obj')).rejects.toBeInstanceOf(EncryptionKeyUnknownError);
+    await inner.replace('aa/obj', Buffer.from('not an encrypted object at all, just bytes'));
+    await expect(other.get('aa/obj')).rejects.toBeInstanceOf(BlobIntegrityError);
+  });
+
   it('rotates: new objects use the active key, old ones stay readable', async () => {
     const { inner } = await setup(plain);
     const rotated = new EncryptedBlobStore(

@@ -18,6 +18,7 @@ import {
   newHeader,
   parseHeader,
   plainSize,
+  type Header,
 } from './encrypted-format.js';
 import { decryptStream, encryptStream } from './encrypted-streams.js';
 import {
@@ -26,6 +27,7 @@ import {
   EncryptionKeyUnknownError,
   StorageUnavailableError,
 } from './errors.js';
+import { peekBytes } from './peek-stream.js';
 import { resolveRange } from './range.js';
 import { validRangeShape } from './range-shape.js';
 
@@ -91,6 +93,14 @@ export class EncryptedBlobStore implements BlobStore {
     const passOn = signal ? { signal } : {};
     if (range === undefined) {
       const sealed = await this.#inner.get(key, passOn);
+      // The header is checked before the stream is handed out, so a missing key or a damaged
+      // header is an error the caller can still answer properly (not a response cut short).
+      try {
+        this.#checkHeader(key, parseHeader(key, await peekBytes(sealed, HEADER_BYTES)));
+      } catch (error) {
+        sealed.destroy();
+        throw error;
+      }
       return pipeline(
         sealed,
         decryptStream(key, this.#keys, undefined, { firstChunk: 0, skip: 0, take: undefined }),
@@ -146,6 +156,11 @@ export class EncryptedBlobStore implements BlobStore {
     return this.#inner.list(prefix);
   }
 
+  /** The backend's start-up probe (the encryption layer itself has nothing to check). */
+  async probe(): Promise<void> {
+    await this.#inner.probe?.();
+  }
+
   close(): Promise<void> {
     return this.#inner.close();
   }
@@ -157,7 +172,10 @@ export class EncryptedBlobStore implements BlobStore {
     });
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
-    const header = parseHeader(key, Buffer.concat(chunks));
+    return this.#checkHeader(key, parseHeader(key, Buffer.concat(chunks)));
+  }
+
+  #checkHeader(key: BlobKey, header: Header): Header {
     if (header.chunkSize !== CHUNK_BYTES) {
       throw new BlobIntegrityError(key, 'chunk size differs from this version');
     }
