@@ -157,6 +157,29 @@ describe('Retrieve Instance', () => {
     expect(png.status).toBe(406);
   });
 
+  it('negotiates multipart/*, */*, q-values and the accept query parameter', async () => {
+    const f = stored.find((s) => s.ts === ELE)!;
+    for (const accept of ['multipart/*', '*/*', 'application/dicom;q=0.5, multipart/related']) {
+      const r = await get(instanceUrl(f), { Accept: accept });
+      expect([accept, r.status]).toEqual([accept, 200]);
+      expect(r.contentType).toMatch(/^multipart\/related; type="application\/dicom"; boundary=/);
+    }
+    const single = await get(instanceUrl(f), {
+      Accept: 'multipart/related; type="application/dicom"; q=0.2, application/dicom',
+    });
+    expect(single.contentType).toBe(`application/dicom; transfer-syntax=${ELE}`);
+    expect(single.body.equals(zeroed(f.file))).toBe(true);
+    const byQuery = await get(`${instanceUrl(f)}?accept=application/zip`, {
+      Accept: 'application/dicom',
+    });
+    expect(byQuery.contentType).toBe('application/zip');
+    const none = await get(instanceUrl(f), { Accept: 'image/png, text/html;q=0.9' });
+    expect(none.status).toBe(406);
+    const problem = JSON.parse(none.body.toString());
+    expect(problem.detail).toContain('application/dicom');
+    expect(problem.detail).toContain('application/zip');
+  });
+
   it('retrieves a whole study as one part per instance, ETag and 304', async () => {
     const f = stored.find((s) => s.file === 'obj-GSPS_utf8.dcm')!;
     const sameStudy = stored.filter((s) => s.study_instance === f.study_instance);
