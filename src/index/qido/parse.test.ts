@@ -66,6 +66,19 @@ describe('parseQido (PS3.18 8.3.4)', () => {
     expect(() => parse('A.B.C=x')).toThrow(/one level/);
   });
 
+  it('multiple value matching applies to text, names, modalities and numbers, not UID lists', () => {
+    const combines = (query: string) =>
+      parse(`${query}&multiplevaluematching=true`, { level: 'instance' }).conditions.map((c) =>
+        c.kind === 'attribute' ? c.combine : c.kind,
+      );
+    expect(combines('ImageType=A\\B')).toEqual(['all']);
+    expect(combines('ReferencedFrameNumber=1\\2')).toEqual(['all']);
+    expect(combines('SOPInstanceUID=1.2\\1.3')).toEqual(['any']);
+    expect(parse('ReferencedFrameNumber=1\\2', { level: 'instance' }).conditions[0]).toMatchObject({
+      combine: 'any',
+    });
+  });
+
   it('warns when fuzzy matching cannot be performed for a person name', () => {
     expect(parse('PatientName=x&fuzzymatching=true').warnings).toEqual([]);
     expect(

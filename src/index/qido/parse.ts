@@ -249,6 +249,7 @@ function attributeCondition(
     case 'number':
       return condition(
         raw.split('\\').map((v) => ({ kind: 'number', value: numberValue(v, parameter) })),
+        combine,
       );
     case 'sequence':
       throw new QidoBadParameterError(
