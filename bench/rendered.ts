@@ -96,6 +96,10 @@ async function main(): Promise<void> {
         ms: results,
       }),
     );
+    for (const [name, { p50, p95 }] of Object.entries(results))
+      console.log(
+        `${name.padEnd(22)} p50 ${String(p50).padStart(7)} ms  p95 ${String(p95).padStart(7)} ms${name === 'rendered-jpeg' ? '  (target p50 < 30 ms)' : ''}`,
+      );
   } finally {
     await strata.close();
     await rm(dataDir, { recursive: true, force: true });

@@ -208,6 +208,25 @@ async function main(): Promise<void> {
     await rm(dataDir, { recursive: true, force: true });
   }
   console.log(JSON.stringify(results, null, 2));
+  console.log(summary(results));
+}
+
+/** The figures against the targets of issue #4, one line each, for the closing note. */
+function summary(results: Record<string, unknown>): string {
+  type Timing = { p50: number; p95: number; MBps?: number; bytes?: number };
+  const t = (key: string) => results[key] as Timing | undefined;
+  const line = (label: string, timing: Timing | undefined, target: string) =>
+    timing
+      ? `${label.padEnd(34)} p50 ${String(timing.p50).padStart(8)} ms  p95 ${String(timing.p95).padStart(8)} ms${timing.MBps !== undefined ? `  ${timing.MBps} MB/s` : ''}  ${target}`
+      : `${label}: not measured`;
+  return [
+    '',
+    line('series metadata, 500 instances', t('seriesMetadata500'), '(target p50 < 50 ms)'),
+    line('single native frame 512x512x16', t('singleNativeFrame'), '(target p50 < 5 ms)'),
+    line('retrieve 100-instance series', t('series100Retrieve'), ''),
+    line('plain node:http, same bytes', t('plainNodeHttp'), ''),
+    `${'instance streaming vs plain'.padEnd(34)} ${String(results['throughputRatio'])} of plain throughput (target > 0.70)`,
+  ].join('\n');
 }
 
 await main();
