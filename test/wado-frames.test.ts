@@ -114,6 +114,10 @@ describe('Retrieve Frames', () => {
     expect(single.status).toBe(200);
     expect(single.body.equals(parts[0]!.body)).toBe(true);
     expect(single.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    // Cacheable for an hour, so the cache must key on Accept too.
+    expect(single.headers.get('cache-control')).toBe('private, max-age=3600');
+    expect(single.headers.get('vary')).toBe('Accept');
+    expect(single.headers.get('etag')).not.toBe(r.headers.get('etag'));
   });
 
   it('decodes compressed frames to native when Explicit VR LE is asked', async () => {

@@ -40,6 +40,9 @@ export function cacheHeaders(etag: string, instanceLevel: boolean): Record<strin
   return {
     ETag: etag,
     'Cache-Control': instanceLevel ? 'private, max-age=3600' : 'private, no-cache',
+    // The representation depends on Accept (RFC 9110 §12.5.5): without this, a browser cache
+    // could answer a request for image/jpeg with the multipart body it stored for another.
+    Vary: 'Accept',
   };
 }
 
