@@ -17,13 +17,17 @@ import {
   type S3Emulator,
 } from '../src/storage/testing/s3-emulator.js';
 import {
+  daysAgo,
   keysIn,
   policy,
+  setTimes,
   startTieredServer,
   stowMany,
+  tierOf,
   worker,
   type TieredServer,
 } from './helpers/hsm.js';
+import type { GeneratedInstance } from './helpers/make-dicom.js';
 import { testDb } from './helpers/server.js';
 
 /**
@@ -132,5 +136,80 @@ describe(`HSM over S3 and Azure emulators (${testDb})`, () => {
       instances: 4,
       blobsListed: 4,
     });
+  });
+});
+
+/**
+ * A real offline tier: Azure Archive in azurite, configured through STRATA_CONFIG like an
+ * operator would. Azurite refuses reads of archived blobs (409 BlobArchived) as Azure does, but
+ * finishes a rehydration at once, so the whole cycle runs: archive, 503 + Retry-After and the
+ * rehydration the read started, then the recall that brings the instance back to hot.
+ */
+describe(`HSM with an Azure Archive tier (${testDb})`, () => {
+  let archived: TieredServer | undefined;
+  afterAll(async () => {
+    await archived?.close();
+  });
+
+  const retrieve = async (s: TieredServer, i: GeneratedInstance) => {
+    const response = await fetch(
+      `${s.base}/studies/${i.studyInstanceUid}/series/${i.seriesInstanceUid}/instances/${i.sopInstanceUid}`,
+      { headers: { Accept: 'application/dicom; transfer-syntax=*' } },
+    );
+    return { response, body: Buffer.from(await response.arrayBuffer()) };
+  };
+
+  it('WADO answers 503 with Retry-After and starts the rehydration; recall brings it back to hot', async () => {
+    const clock = new FakeClock();
+    archived = await startTieredServer(
+      {
+        tiers: [
+          { name: 'hot', backend: { kind: 'fs', root: 'hot' } },
+          {
+            name: 'archive',
+            offline: true,
+            backend: {
+              kind: 'azure',
+              connectionString: azure.connectionString,
+              container: uniqueContainerName('archive'),
+              accessTier: 'Archive',
+              maxRetries: 1,
+            },
+          },
+        ],
+        policies: [{ from: 'hot', to: 'archive', afterDaysSinceStored: 30 }],
+        recall: { toTier: 'hot', accessedWithinDays: 1 },
+      },
+      {},
+      clock,
+    );
+    const [wanted, other] = await stowMany(archived, 2);
+    // Age by back-dating (not by moving the clock): WADO records accesses at database time.
+    for (const i of [wanted!, other!]) {
+      await setTimes(archived, i.sopInstanceUid, { storedAt: daysAgo(clock.now(), 31) });
+    }
+    expect(await archived.services.hsm.runCycle('test')).toMatchObject({ migrated: 2, failed: 0 });
+    expect(await tierOf(archived, wanted!.sopInstanceUid)).toBe('archive');
+
+    const offline = await retrieve(archived, wanted!);
+    expect(offline.response.status).toBe(503);
+    // Standard-priority rehydration completes within 15 hours (azure-blob-store.ts).
+    expect(offline.response.headers.get('retry-after')).toBe(String(15 * 3600));
+    expect(JSON.parse(offline.body.toString('utf8'))).toMatchObject({ code: 'storage.offline' });
+    await archived.services.access.flush();
+
+    // The read started the rehydration; the next cycle recalls only the instance asked for.
+    const report = await archived.services.hsm.runCycle('test');
+    expect(report.transitions.find((t) => t.kind === 'recall')).toMatchObject({
+      from: 'archive',
+      to: 'hot',
+      migrated: 1,
+    });
+    expect(await tierOf(archived, wanted!.sopInstanceUid)).toBe('hot');
+    expect(await tierOf(archived, other!.sopInstanceUid)).toBe('archive');
+    const back = await retrieve(archived, wanted!);
+    expect(back.response.status).toBe(200);
+    expect(back.body.equals(wanted!.bytes)).toBe(true);
+    expect((await retrieve(archived, other!)).response.status).toBe(503);
   });
 });
