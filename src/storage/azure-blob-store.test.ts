@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobServiceClient, ContainerSASPermissions } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzureBlobStore, type AzureBlobStoreOptions } from './azure-blob-store.js';
 import { bodyOf, describeBlobStoreContract, readAll, testBytes } from './blob-store.contract.js';
@@ -138,6 +138,37 @@ describe('AzureBlobStore', () => {
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('works with a SAS scoped to an existing container (which may not create containers)', async () => {
+    const container = uniqueContainerName('sas');
+    const client = BlobServiceClient.fromConnectionString(
+      emulator.connectionString,
+    ).getContainerClient(container);
+    await client.create();
+    const sasUrl = await client.generateSasUrl({
+      permissions: ContainerSASPermissions.parse('racwdl'),
+      expiresOn: new Date(Date.now() + 3_600_000),
+    });
+    const store = new AzureBlobStore({
+      name: 'sas',
+      container,
+      accountUrl: emulator.accountUrl,
+      sasToken: sasUrl.split('?')[1]!,
+      maxRetries: 0,
+    });
+    await expect(store.probe()).resolves.toBeUndefined();
+    await store.put('aa/sas', bodyOf(Buffer.from('granted')));
+    expect((await readAll(await store.get('aa/sas'))).toString()).toBe('granted');
+    // A container SAS for a container that does not exist is still refused at the probe.
+    const missing = new AzureBlobStore({
+      name: 'sas',
+      container: uniqueContainerName('gone'),
+      accountUrl: emulator.accountUrl,
+      sasToken: sasUrl.split('?')[1]!,
+      maxRetries: 0,
+    });
+    await expect(missing.probe()).rejects.toBeInstanceOf(StorageSettingError);
   });
 
   it('maps an unreachable endpoint to StorageUnavailableError after its retries', async () => {

@@ -288,7 +288,7 @@ export class AzureBlobStore implements BlobStore {
     try {
       if (this.#options.createContainer === false) await this.#container.getProperties();
       else {
-        await this.#container.createIfNotExists();
+        await this.#createContainer();
         this.#ready = Promise.resolve();
       }
     } catch (error) {
@@ -321,7 +321,7 @@ export class AzureBlobStore implements BlobStore {
   /** Creates the container once per store when allowed (idempotent: createIfNotExists). */
   #ensureContainer(): Promise<void> {
     if (this.#options.createContainer === false) return Promise.resolve();
-    this.#ready ??= this.#container.createIfNotExists().then(
+    this.#ready ??= this.#createContainer().then(
       () => undefined,
       (error: unknown) => {
         this.#ready = undefined;
@@ -329,6 +329,20 @@ export class AzureBlobStore implements BlobStore {
       },
     );
     return this.#ready;
+  }
+
+  /**
+   * Create Container needs account-level rights; a SAS scoped to the container (the usual way to
+   * grant one application one container) is refused with 403. Then the container must already
+   * exist: one listing call proves it and that the SAS can list (verify needs that too).
+   */
+  async #createContainer(): Promise<void> {
+    try {
+      await this.#container.createIfNotExists();
+    } catch (error) {
+      if (azureStatus(error) !== 403) throw error;
+      await this.#container.listBlobsFlat().byPage({ maxPageSize: 1 }).next();
+    }
   }
 
   #assertOpen(): void {
