@@ -54,6 +54,22 @@ describe('PS3.18 10.4 Retrieve Rendered / Thumbnail', () => {
     expect(await sharp(body).metadata()).toMatchObject({ width: 16, height: 16 });
   });
 
+  it('window (PS3.18 8.3.5.1.4) sets the gray levels: all black above the data, all white below', async () => {
+    for (const [window, level] of [
+      ['1000000,1,linear', 0],
+      ['-1000000,1,linear', 255],
+    ] as const) {
+      const { response, body } = await get(
+        `${instanceUrl()}/rendered?window=${window}`,
+        'image/png',
+      );
+      expect(response.status).toBe(200);
+      const { data, info } = await sharp(body).raw().toBuffer({ resolveWithObject: true });
+      expect(info.width * info.height).toBe(32 * 32);
+      expect(new Set(data.filter((_, i) => i % info.channels === 0))).toEqual(new Set([level]));
+    }
+  });
+
   it('study, series and instance rendered and thumbnail answer images', async () => {
     for (const url of [
       `${target.base}/studies/${studyInstanceUid}/rendered`,

@@ -82,6 +82,44 @@ describe('PS3.18 10.4 Retrieve Transaction', () => {
     expect((await get(`${instanceUrl()}/frames/2`, accept)).status).toBe(404);
   });
 
+  it('10.4.1.1.2: study and series metadata hold the stored instance', async () => {
+    for (const url of [
+      `${target.base}/studies/${instance.studyInstanceUid}/metadata`,
+      `${target.base}/studies/${instance.studyInstanceUid}/series/${instance.seriesInstanceUid}/metadata`,
+    ]) {
+      const r = await get(url, { Accept: 'application/dicom+json' });
+      expect(r.status).toBe(200);
+      const datasets = JSON.parse(r.body.toString()) as Record<string, { Value?: unknown[] }>[];
+      expect(datasets.map((ds) => ds['00080018']?.Value?.[0])).toContain(instance.sopInstanceUid);
+    }
+  });
+
+  it('10.4.1.1.4: a frame list comes back one part per frame, in the order asked', async () => {
+    // Two 8×8 16-bit frames: frame 1 all 0x0101, frame 2 all 0x0202.
+    const frames = Buffer.concat([Buffer.alloc(128, 1), Buffer.alloc(128, 2)]);
+    const u16 = (n: number) => Buffer.from([n & 0xff, n >> 8]);
+    const multi = makeInstance({
+      studyInstanceUid: instance.studyInstanceUid,
+      elements: {
+        '00280008': { vr: 'IS', value: '2' },
+        '00280010': { vr: 'US', value: u16(8) },
+        '00280011': { vr: 'US', value: u16(8) },
+        '7FE00010': { vr: 'OW', value: frames },
+      },
+    });
+    expect((await stow(`${target.base}/studies`, [{ body: multi.bytes }])).status).toBe(200);
+    const url = `${target.base}/studies/${multi.studyInstanceUid}/series/${multi.seriesInstanceUid}/instances/${multi.sopInstanceUid}/frames/2,1`;
+    const r = await get(url, {
+      Accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*',
+    });
+    expect(r.status).toBe(200);
+    const parts = splitMultipart(r.body, r.contentType);
+    expect(parts.map((p) => p.body.toString('hex'))).toEqual([
+      frames.subarray(128).toString('hex'),
+      frames.subarray(0, 128).toString('hex'),
+    ]);
+  });
+
   it('8.7.3.5: no transfer-syntax parameter gives Explicit VR Little Endian', async () => {
     const r = await get(instanceUrl(), { Accept: 'multipart/related; type="application/dicom"' });
     const [part] = splitMultipart(r.body, r.contentType);
