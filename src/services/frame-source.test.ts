@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { TransferSyntax } from '../dicom/uid.js';
+import type { ByteRange } from '../storage/blob-store.js';
 import { MemoryBlobStore } from '../storage/memory-blob-store.js';
 import { FrameSource } from './frame-source.js';
 import { planInstance } from './retrieve-syntax.js';
@@ -41,6 +42,38 @@ async function sourceWith(bytes: Uint8Array): Promise<FrameSource> {
 }
 
 describe('FrameSource', () => {
+  it('reads each frame as its own byte range of the blob, never the whole blob', async () => {
+    // 3 native frames of 4 bytes after a 100-byte header.
+    const file = Buffer.concat([
+      Buffer.alloc(100, 0xee),
+      Buffer.from([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]),
+    ]);
+    const store = new MemoryBlobStore('memory');
+    await store.put('k', Readable.from([file]));
+    const asked: (ByteRange | undefined)[] = [];
+    const get = store.get.bind(store);
+    store.get = (key, options) => {
+      asked.push(options?.range);
+      return get(key, options);
+    };
+    const source = new FrameSource({ stores: new Map([['memory', store]]) });
+    const three = instance({
+      rows: 2,
+      columns: 2,
+      numberOfFrames: 3,
+      pixelData: { kind: 'native', tag: '7FE00010', vr: 'OB', offset: 100, length: 12 },
+    });
+    const frames = await source.readFrames(three, [3, 1]);
+    expect(frames.map((f) => [...f])).toEqual([
+      [3, 3, 3, 3],
+      [1, 1, 1, 1],
+    ]);
+    expect(asked).toEqual([
+      { start: 108, end: 111 },
+      { start: 100, end: 103 },
+    ]);
+  });
+
   it('re-aligns packed 1-bit frames that start mid-byte (PS3.5 §8.1.1)', async () => {
     // 3x3 frames of 9 bits: frame 1 = bits 0-8, frame 2 = bits 9-17 (all ones), LSB first.
     const bytes = new Uint8Array([0b00000000, 0b11111110, 0b00000011, 0]);
