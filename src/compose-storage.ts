@@ -1,4 +1,6 @@
 import { ConfigError } from './config.js';
+import type { Db } from './index/db.js';
+import { tiersInUse } from './index/hsm.repository.js';
 import {
   settingName,
   type BackendConfig,
@@ -78,4 +80,22 @@ async function probe(tier: TierConfig, store: BlobStore): Promise<void> {
       `tier "${tier.name}" (${tier.backend.kind}): ${error.message}`,
     );
   }
+}
+
+/**
+ * Refuses to start when instances sit in a tier the configuration no longer has (for example
+ * STORAGE_BACKEND switched from fs to s3 on an existing index): they would be unreadable, and
+ * nothing could move them. The message names the tiers, never an instance.
+ */
+export async function assertTiersConfigured(db: Db, config: StorageConfig): Promise<void> {
+  const configured = new Set(config.tiers.map((t) => t.name));
+  const missing = (await tiersInUse(db)).filter((tier) => !configured.has(tier));
+  if (missing.length === 0) return;
+  const fromFile = config.tiers.some((t) => t.source !== undefined);
+  throw new ConfigError(
+    fromFile ? 'STRATA_CONFIG' : 'STORAGE_BACKEND',
+    `the index has instances in tier(s) ${missing.map((t) => `"${t}"`).join(', ')}, which ` +
+      `are not configured (configured: ${[...configured].join(', ')}); keep those tiers in ` +
+      'STRATA_CONFIG (a policy can move their instances elsewhere)',
+  );
 }

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { openStores } from './compose-storage.js';
+import { assertTiersConfigured, openStores } from './compose-storage.js';
 import type { Config } from './config.js';
 import { openDb, type Database } from './index/db.js';
 import { migrateDb } from './index/migrate.js';
@@ -63,6 +63,7 @@ export async function openStrata(
   try {
     await migrateDb(database);
     // Temp files younger than the pending grace may be another process's upload in flight.
+    await assertTiersConfigured(database.db, config.storage);
     const stores = await openStores(config.storage, {
       tempSweepGraceMs: config.sweeper.pendingGraceSeconds * 1000,
     });

@@ -369,6 +369,46 @@ describe(`a backend that cannot work stops start-up (${testDb})`, () => {
     expect(message).not.toContain(wrongKey);
   });
 
+  it('switching STORAGE_BACKEND under an index with instances in the old tier names STORAGE_BACKEND', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-switch-'));
+    const database = await freshDatabase();
+    try {
+      const env = {
+        DATA_DIR: dir,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        SWEEP_INTERVAL_SECONDS: '0',
+        ...(database.url ? { DATABASE_URL: database.url } : {}),
+      };
+      const fs = await startStrata(loadConfig(env));
+      try {
+        const stored = await stow(`${fs.url}/dicom-web/studies`, [
+          { body: sampleBytes(chosen.at(-1)!.file) },
+        ]);
+        expect(stored.status).toBe(200);
+      } finally {
+        await fs.close();
+      }
+      const error = await startStrata(
+        loadConfig({ ...env, ...(await s3Env(uniqueBucketName('switch'))) }),
+      ).then(
+        async (strata) => {
+          await strata.close();
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(
+        /^STORAGE_BACKEND: the index has instances in tier\(s\) "fs", which are not configured \(configured: s3\)/,
+      );
+    } finally {
+      await database.drop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a STRATA_CONFIG tier with a missing bucket names its JSON path', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'strata-bad-tier-'));
     try {

@@ -264,6 +264,25 @@ export async function cycleTotals(db: Db): Promise<CycleTotals> {
   return row!;
 }
 
+/**
+ * Every tier some instance row names. A loose index scan (one index probe per distinct tier via
+ * `instances_tier_accessed_idx`), so start-up stays cheap however many instances there are.
+ */
+export async function tiersInUse(db: Db): Promise<string[]> {
+  // postgres.js answers an array of rows, PGlite an object with `rows`.
+  const result: unknown = await db.execute(sql`
+    with recursive t(tier) as (
+      (select min(storage_tier) from instances)
+      union all
+      select (select min(storage_tier) from instances where storage_tier > t.tier)
+      from t where t.tier is not null
+    )
+    select tier from t where tier is not null`);
+  type Row = { tier: string | null };
+  const rows = Array.isArray(result) ? (result as Row[]) : (result as { rows: Row[] }).rows;
+  return rows.flatMap((r) => (r.tier === null ? [] : [r.tier]));
+}
+
 /** One page of instance blobs for `strata verify`, by id. */
 export interface IndexedBlob {
   id: number;
