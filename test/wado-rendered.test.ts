@@ -403,6 +403,24 @@ describe(`WADO-RS thumbnail (${testDb})`, () => {
     expect(seriesThumb.response.headers.get('etag')).toBe(own.response.headers.get('etag'));
   });
 
+  it('serves a thumbnail from its cache once made: no storage read the second time', async () => {
+    const g = makeInstance({ pixelBytes: 24 * 24 * 2 });
+    await store(g.bytes);
+    const first = await image(url(g, 'thumbnail'));
+    expect(first.response.status).toBe(200);
+    // With the blob gone, only the cache can answer (a render would fail to read the pixels).
+    const [stored] = await server.services.lookup.find({
+      study: g.studyInstanceUid,
+      series: g.seriesInstanceUid,
+      instance: g.sopInstanceUid,
+    });
+    await server.store.delete(stored!.blobKey);
+    const again = await image(url(g, 'thumbnail'));
+    expect(again.response.status).toBe(200);
+    expect(again.body.equals(first.body)).toBe(true);
+    expect((await fetch(url(g, 'rendered'))).status).toBeGreaterThanOrEqual(400);
+  });
+
   it('serves the cached thumbnail again, and a new one once the instance is replaced', async () => {
     const g = makeInstance({ pixelBytes: 32 * 32 * 2 });
     await store(g.bytes);
