@@ -152,6 +152,18 @@ describe('Retrieve Frames', () => {
     expect(JSON.parse(r.body.toString()).detail).toMatch(/application\/octet-stream/);
   });
 
+  it('answers 404 for an unknown instance and 400 for a malformed UID on every instance resource', async () => {
+    const f = withPixels[0]!;
+    const series = `${server.base}/studies/${f.study_instance}/series/${f.series_instance}`;
+    for (const tail of ['frames/1', 'metadata', 'bulkdata/7FE00010', 'rendered', 'thumbnail', '']) {
+      const unknown = await get(`${series}/instances/1.2.3.999.${tail ? `1/${tail}` : '1'}`);
+      expect([tail, unknown.status]).toEqual([tail, 404]);
+      expect(unknown.contentType).toBe('application/problem+json');
+      const malformed = await get(`${series}/instances/1..2${tail ? `/${tail}` : ''}`);
+      expect([tail, malformed.status]).toEqual([tail, 400]);
+    }
+  });
+
   it('honours the accept query parameter over the header', async () => {
     const f = withPixels.find((s) => s.ts === TransferSyntax.ExplicitVRLittleEndian)!;
     const r = await get(`${framesUrl(f, '1')}?accept=application/octet-stream`, {
