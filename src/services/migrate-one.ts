@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { recordPendingBlob, scheduleBlobDeletion } from '../index/blob-journal.repository.js';
 import type { Db } from '../index/db.js';
@@ -13,7 +13,7 @@ import type { SweepBlobs } from './sweep-blobs.js';
 
 /** Named points of a move where tests kill the process (test/hsm-crash.test.ts). */
 export type MigrationFaultPoint =
-  'hsm-after-copy' | 'hsm-after-verify' | 'hsm-after-switch' | 'hsm-before-source-delete';
+  'hsm-during-copy' | 'hsm-after-copy' | 'hsm-after-verify' | 'hsm-after-switch';
 
 export type MoveStep = 'journal' | 'copy' | 'verify' | 'switch' | 'source-delete';
 
@@ -84,7 +84,7 @@ export async function moveInstance(
   try {
     await recordPendingBlob(deps.db, copy, deps.pendingGraceSeconds);
     step = 'copy';
-    await copyBlob(candidate, source, target, newKey);
+    await copyBlob(candidate, source, target, newKey, deps.fault);
     deps.fault?.('hsm-after-copy');
     step = 'verify';
     if (targetOffline) await checkSize(candidate, target, newKey);
@@ -99,9 +99,9 @@ export async function moveInstance(
     });
     if (result.kind !== 'switched') return { kind: 'skipped', reason: result.kind };
     switched = true;
+    // Also "before the source delete": nothing happens in between.
     deps.fault?.('hsm-after-switch');
     step = 'source-delete';
-    deps.fault?.('hsm-before-source-delete');
     if (deps.deleteGraceSeconds === 0) await deps.sweeper.deleteEntries(result.deletions);
     return { kind: 'moved', bytes: candidate.size };
   } catch (error) {
@@ -128,11 +128,14 @@ async function copyBlob(
   source: BlobStore,
   target: BlobStore,
   newKey: string,
+  fault?: MoveDeps['fault'],
 ): Promise<void> {
   const hash = createHashTap('sha256');
   const counter = createByteCounter({ limit: candidate.size });
   const body = await source.get(candidate.blobKey);
-  const flowing = pipeline(body, counter.tap, hash.tap);
+  const flowing = fault
+    ? pipeline(body, counter.tap, faultAfterFirstChunk(fault), hash.tap)
+    : pipeline(body, counter.tap, hash.tap);
   // hash.tap's readable side feeds the target; both settle before the checks.
   const [flowed, put] = await Promise.allSettled([
     flowing,
@@ -189,6 +192,18 @@ async function requestRestore(store: BlobStore, key: string): Promise<void> {
   const restorable = store as Partial<RestorableStore>;
   if (typeof restorable.requestRestore !== 'function') return;
   await restorable.requestRestore(key).catch(() => undefined);
+}
+
+/** Test crash point: the target holds part of the copy when the process dies. */
+function faultAfterFirstChunk(fault: NonNullable<MoveDeps['fault']>): Transform {
+  let seen = false;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      callback(null, chunk);
+      if (!seen) setImmediate(() => fault('hsm-during-copy'));
+      seen = true;
+    },
+  });
 }
 
 function isBodyFailure(error: unknown): boolean {
