@@ -118,6 +118,35 @@ export async function findInstancesWithMetadata(
 }
 
 /**
+ * Like findInstancesWithMetadata, but the DICOM JSON holds only the top-level elements named in
+ * `tags` (absent ones left out): frame retrieval needs the Image Pixel module, not the per-frame
+ * functional groups that make an enhanced multi-frame object's metadata megabytes long.
+ */
+export async function findInstancesWithElements(
+  db: Db,
+  scope: RetrieveScope,
+  tags: readonly string[],
+  partitionKey = DEFAULT_PARTITION,
+): Promise<(InstanceRow & { metadata: DicomJsonDataset })[]> {
+  const pairs = sql.join(
+    tags.map((tag) => sql`${tag}::text, ${instances.metadata} -> ${tag}::text`),
+    sql`, `,
+  );
+  const rows = await db
+    .select({
+      ...rowColumns,
+      // jsonb_strip_nulls drops the keys of absent elements (-> gives SQL NULL for them).
+      metadata: sql<DicomJsonDataset>`jsonb_strip_nulls(jsonb_build_object(${pairs}))`,
+    })
+    .from(instances)
+    .innerJoin(series, eq(series.id, instances.seriesFk))
+    .innerJoin(studies, eq(studies.id, instances.studyFk))
+    .where(scopeWhere(scope, partitionKey))
+    .orderBy(...ORDER);
+  return rows.map((row) => ({ ...normalise(row), metadata: row.metadata }));
+}
+
+/**
  * The DICOM JSON of the given ids as PostgreSQL's jsonb text, by id. jsonb keeps object keys
  * sorted (by length, then bytes), so tags — all 8 characters — come out in ascending order, as
  * PS3.18 F.2 asks, and "vr" precedes the value field: the text is served without a JSON

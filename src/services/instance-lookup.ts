@@ -5,11 +5,13 @@
 import type { Db } from '../index/db.js';
 import {
   findInstanceRows,
+  findInstancesWithElements,
   findInstancesWithMetadata,
   findMetadata,
   findMetadataText,
   type InstanceRow,
 } from '../index/retrieve.queries.js';
+import { PixelTags } from '../imaging/pixel-description.js';
 import { ResourceNotFoundError } from './errors.js';
 import type { StoredInstance } from './stored-instance.js';
 import { assertUid } from './uid-params.js';
@@ -23,6 +25,9 @@ export interface RetrieveScope {
 export interface InstanceLookupDeps {
   db: Db;
 }
+
+/** PS3.3 C.7.6.3 Image Pixel and C.7.6.6 Multi-frame module elements frames are read by. */
+const FRAME_ELEMENTS = Object.values(PixelTags);
 
 /** Metadata is fetched in batches of this many rows (bounded memory per query). */
 export const METADATA_BATCH = 100;
@@ -46,6 +51,17 @@ export class InstanceLookup {
     const out: StoredInstance[] = [];
     for await (const batch of this.withMetadata(rows)) out.push(...batch);
     return out;
+  }
+
+  /**
+   * One instance with only its Image Pixel module elements as metadata: what reading, checking
+   * and decoding frames needs (FrameSource, pixelDescriptionOf), without parsing the rest.
+   */
+  async findForFrames(scope: RetrieveScope & { instance: string }): Promise<StoredInstance> {
+    assertScope(scope);
+    const [found] = await findInstancesWithElements(this.deps.db, scope, FRAME_ELEMENTS);
+    if (!found) throw new ResourceNotFoundError('instance');
+    return found;
   }
 
   /** Like `find` without the DICOM JSON: instance retrieve needs only where the bytes are. */

@@ -50,8 +50,10 @@ export function bulkDataHandler(services: Services) {
     );
     const { row, ref } = target;
     if (row.pixelData?.kind === 'encapsulated' && ref.path === row.pixelData.tag) {
-      const [instance] = await services.lookup.find(scope);
-      if (!instance) throw new Error('lookup returned no instance');
+      const instance = await services.lookup.findForFrames({
+        ...scope,
+        instance: scope.instance ?? '',
+      });
       const count = Math.max(1, instance.numberOfFrames ?? 1);
       return framesResponse(
         c,

@@ -89,8 +89,10 @@ export function framesHandler(services: Services) {
   return async (c: Context): Promise<Response> => {
     const scope = scopeOf(c);
     const frames = parseFrameList(c.req.param('frames') ?? '');
-    const [instance] = await services.lookup.find(scope);
-    if (!instance) throw new Error('lookup returned no instance');
+    const instance = await services.lookup.findForFrames({
+      ...scope,
+      instance: scope.instance ?? '',
+    });
     assertFrames(instance, frames);
     return framesResponse(c, services, instance, frames);
   };
