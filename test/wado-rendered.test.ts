@@ -225,6 +225,23 @@ describe(`WADO-RS rendered (${testDb})`, () => {
     expect(await grayAt(url(enhanced, 'frames/2/rendered'), 0, 128)).toEqual([0, 255]);
   });
 
+  it("honours quality for JPEG and a viewport region (sx,sy,sw,sh) with the region's own pixels", async () => {
+    const g = ramp();
+    await store(g.bytes);
+    const size = async (quality: number) =>
+      (await image(url(g, `rendered?quality=${quality}&viewport=256,256`), 'image/jpeg')).body
+        .length;
+    expect(await size(5)).toBeLessThan(await size(95));
+    // Rows 8…15, columns 8…15 of the ramp, at the same scale: pixel (0,0) is ramp index 136.
+    const window = 'window=2048,4096,linear-exact';
+    const { response, body } = await image(url(g, `rendered?viewport=8,8,8,8,8,8&${window}`));
+    expect(response.status).toBe(200);
+    const { data, info } = await sharp(body).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([8, 8]);
+    const whole = await grayAt(url(g, `rendered?${window}`), 136, 255);
+    expect([data[0], data[63 * info.channels]]).toEqual(whole);
+  });
+
   it('uses the dataset window and rescale when the request has none, else the frame min/max', async () => {
     const windowed = ramp({
       '00281050': { vr: 'DS', value: '1024\\0' },
