@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNumber, getString } from '../src/dicom/json/dicom-json.js';
 import type { DicomJsonDataset } from '../src/dicom/json/types.js';
 import { loadManifest, readSample, type SampleFacts } from '../src/dicom/testing/samples.js';
+import { findTransferSyntax } from '../src/dicom/transfer-syntax.js';
 import { frameView } from '../src/imaging/functional-groups.js';
 import { stow } from './helpers/multipart.js';
 import { startTestServer, testDb, type TestServer } from './helpers/server.js';
@@ -128,23 +129,47 @@ describe(`Retrieve Rendered of every stored sample (${testDb})`, () => {
     },
   );
 
-  const rgb8 = withPixels.filter(
-    (f) => f.photometric === 'RGB' && f.bits_alloc === 8 && f.ts !== '1.2.840.10008.1.2.4.50',
+  // Colour at 8 bits: native RGB as stored, and compressed RGB/YBR as the server decodes it
+  // (decoded frames are RGB, interleaved: imaging/decode.ts).
+  const encapsulated = (f: SampleFacts) => findTransferSyntax(f.ts!)?.encapsulated === true;
+  const color8 = decodable.filter(
+    (f) =>
+      f.bits_alloc === 8 &&
+      (f.photometric === 'RGB' || (encapsulated(f) && f.photometric?.startsWith('YBR_'))),
   );
-  it.each(rgb8.map((f) => [f.file, f] as const))(
-    '%s: the centre pixel keeps its RGB value',
+  it.each(color8.map((f) => [f.file, f] as const))(
+    '%s: the centre pixel keeps its (decoded) RGB value',
     async (_, f) => {
       const metadata = await metadataOf(f);
       const frame = await nativeFrame(f);
       const pixels = (f.rows ?? 0) * (f.cols ?? 0);
       const p = Math.floor((f.rows ?? 0) / 2) * (f.cols ?? 0) + Math.floor((f.cols ?? 0) / 2);
-      const planar = getNumber(metadata, '00280006') === 1;
+      const planar = !encapsulated(f) && getNumber(metadata, '00280006') === 1;
       const expected = [0, 1, 2].map((s) => frame[planar ? s * pixels + p : p * 3 + s]);
       const { data, info } = await renderedPixels(`${instanceUrl(f)}/rendered`);
       expect(info.channels).toBeGreaterThanOrEqual(3);
       expect([...data.subarray(p * info.channels, p * info.channels + 3)]).toEqual(expected);
     },
   );
+
+  it('converts native YBR_FULL_422 to RGB (PS3.3 C.7.6.3.1.2)', async () => {
+    const f = decodable.find((s) => s.photometric === 'YBR_FULL_422' && !encapsulated(s))!;
+    const frame = await nativeFrame(f);
+    const cols = f.cols ?? 0;
+    const [row, col] = [Math.floor((f.rows ?? 0) / 2), Math.floor(cols / 2) & ~1];
+    // 4:2:2: each pair of pixels is Y1 Y2 Cb Cr.
+    const at = (row * cols + col) * 2;
+    const [y, cb, cr] = [frame[at]!, frame[at + 2]!, frame[at + 3]!];
+    const clamp = (v: number) => Math.min(255, Math.max(0, v));
+    const expected = [
+      y + 1.402 * (cr - 128),
+      y - 0.344136 * (cb - 128) - 0.714136 * (cr - 128),
+      y + 1.772 * (cb - 128),
+    ].map(clamp);
+    const { data, info } = await renderedPixels(`${instanceUrl(f)}/rendered`);
+    const p = (row * cols + col) * info.channels;
+    [0, 1, 2].forEach((s) => expect(Math.abs(data[p + s]! - expected[s]!)).toBeLessThanOrEqual(1));
+  });
 
   it.each([...DAMAGED].map((file) => [file, withPixels.find((f) => f.file === file)!] as const))(
     '%s (damaged codestream): rendered and decoded frames answer a named 500 problem, the stored frame still serves',
