@@ -58,10 +58,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function strataCli(args: string[]) {
+function strataCli(args: string[], extraEnv: Record<string, string> = {}) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, ...extraEnv },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -156,6 +156,21 @@ describe(`strata verify (${testDb})`, () => {
     const hsm = strataCli(['hsm']);
     expect(hsm.status).toBe(2);
     expect(hsm.stderr).toContain('Usage: strata hsm');
+  });
+
+  it('a configuration that leaves indexed instances without their tier exits 2 naming STRATA_CONFIG', async () => {
+    const path = join(dir, 'other-tiers.json');
+    await writeFile(
+      path,
+      JSON.stringify({ tiers: [{ name: 'hot', backend: { kind: 'fs', root: 'hot' } }] }),
+    );
+    for (const args of [['verify'], ['hsm', 'stats']]) {
+      const run = strataCli(args, { STRATA_CONFIG: path });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain(
+        'strata: configuration error: STRATA_CONFIG: the index has instances in tier(s) "fs"',
+      );
+    }
   });
 
   it('strata hsm stats prints per-tier figures; hsm run without STRATA_CONFIG moves nothing', () => {

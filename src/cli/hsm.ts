@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { openStrata } from '../compose.js';
+import { openConfigured } from './verify.js';
 
 export const HSM_USAGE = `Usage: strata hsm <run|stats>
 
@@ -19,7 +19,8 @@ export async function hsmCommand(config: Config, args: string[]): Promise<number
     console.error(HSM_USAGE);
     return 2;
   }
-  const strata = await openStrata(config);
+  const strata = await openConfigured(config);
+  if (!strata) return 2;
   try {
     if (sub === 'run') {
       if (!config.hsm) console.error('strata: no STRATA_CONFIG: no policies to apply');

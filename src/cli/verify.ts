@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import { openStrata } from '../compose.js';
 
 export const VERIFY_USAGE = `Usage: strata verify [--no-checksums] [--remove-orphans] [--concurrency N]
@@ -24,12 +24,28 @@ export async function verifyCommand(config: Config, args: string[]): Promise<num
       return 2;
     }
   }
-  const strata = await openStrata(config);
+  const strata = await openConfigured(config);
+  if (!strata) return 2;
   try {
     const report = await strata.services.verify.run(options);
     console.log(JSON.stringify(report, null, 2));
     return report.ok ? 0 : 1;
   } finally {
     await strata.close();
+  }
+}
+
+/**
+ * Opens index and tiers; a setting found wrong only now (a start-up probe, a tier missing from
+ * the configuration) exits 2 like any configuration error, so scripts can tell it from exit 1
+ * (problems found).
+ */
+export async function openConfigured(config: Config) {
+  try {
+    return await openStrata(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`strata: configuration error: ${error.message}`);
+    return undefined;
   }
 }
