@@ -61,6 +61,29 @@ describe(`HSM migration (${testDb})`, () => {
     expect(await keysIn(store(server, 'warm'))).toHaveLength(3);
   });
 
+  it('the server runs cycles by itself every migration.intervalSeconds', async () => {
+    const clock = new FakeClock();
+    // The policy of the STRATA_CONFIG file, applied by the server's own background service.
+    server = await startTieredServer(
+      {
+        policies: [{ from: 'hot', to: 'warm', afterDaysSinceStored: 30 }],
+        migration: { intervalSeconds: 1, leaseSeconds: 600 },
+      },
+      {},
+      clock,
+    );
+    const [one] = await stowMany(server, 1);
+    clock.advanceDays(31);
+    const deadline = Date.now() + 30_000;
+    while ((await tierOf(server, one!.sopInstanceUid)) !== 'warm') {
+      if (Date.now() > deadline) throw new Error('no interval cycle moved the instance in 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const cycles = await server.services.hsm.recentCycles(50);
+    expect(cycles.some((c) => c.trigger === 'interval' && c.migrated === 1)).toBe(true);
+    expect((await readInstance(server, one!.sopInstanceUid)).equals(one!.bytes)).toBe(true);
+  });
+
   it('with both ages set, moves only instances old enough by both', async () => {
     const clock = new FakeClock();
     server = await startTieredServer({}, {}, clock);
