@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { hasLongLength, isBinaryVr, isNumericBinaryVr, isTextVr, paddingByte, VRS } from './vr.js';
+import {
+  hasLongLength,
+  isBinaryVr,
+  isNumericBinaryVr,
+  isTextVr,
+  paddingByte,
+  swapWordSize,
+  VRS,
+} from './vr.js';
 
 describe('vr', () => {
   it('uses the 4-byte explicit length for exactly the PS3.5 Table 7.1-1 VRs', () => {
@@ -29,5 +37,15 @@ describe('vr', () => {
     expect(paddingByte('UI')).toBe(0);
     expect(paddingByte('OB')).toBe(0);
     expect(paddingByte('LO')).toBe(0x20);
+  });
+
+  it('swaps big-endian values by their PS3.5 §7.3 unit: number size, AT halves, byte-stream words', () => {
+    expect(swapWordSize('US')).toBe(2);
+    expect(swapWordSize('FD')).toBe(8);
+    expect(swapWordSize('AT')).toBe(2);
+    expect(swapWordSize('OW')).toBe(2);
+    expect(swapWordSize('OF')).toBe(4);
+    expect(swapWordSize('OB')).toBe(1);
+    expect(swapWordSize('LO')).toBe(1);
   });
 });

@@ -123,6 +123,15 @@ export function bytesWordSize(vr: string): number {
   return BYTES_WORD_SIZE[vr] ?? 1;
 }
 
+/**
+ * PS3.5 §7.3: the unit a big-endian value is byte-swapped by (1 = no swap). Numbers swap by
+ * their size, AT by its two 16-bit halves, byte streams by their word size.
+ */
+export function swapWordSize(vr: string): number {
+  if (vr === 'AT') return 2;
+  return NUMERIC_SIZE[vr] ?? bytesWordSize(vr);
+}
+
 /** Binary VRs: bytes, numbers and SQ are not character data. */
 export function isBinaryVr(vr: string): boolean {
   return BYTES.has(vr) || NUMERIC_SIZE[vr] !== undefined || vr === 'SQ';

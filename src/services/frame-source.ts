@@ -8,6 +8,7 @@ import { encapsulatedFrameRanges } from '../dicom/frames/encapsulated.js';
 import { nativeFrameRange, type NativeImageGeometry } from '../dicom/frames/native.js';
 import type { NativePixelData } from '../dicom/part10/layout.js';
 import { findTransferSyntax } from '../dicom/transfer-syntax.js';
+import { swapWordSize } from '../dicom/vr.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { StorageUnavailableError } from '../storage/errors.js';
 import {
@@ -148,25 +149,8 @@ function shiftBits(bytes: Uint8Array, bitOffset: number, bitLength: number): Uin
 
 /** PS3.5 §7.3: big-endian values are swapped by their VR's word size (OB is bytes). */
 export function swapByVr(bytes: Uint8Array, layout: Pick<NativePixelData, 'vr'>): Uint8Array {
-  const size = (
-    {
-      OW: 2,
-      US: 2,
-      SS: 2,
-      AT: 2,
-      OF: 4,
-      OL: 4,
-      FL: 4,
-      UL: 4,
-      SL: 4,
-      OD: 8,
-      OV: 8,
-      FD: 8,
-      SV: 8,
-      UV: 8,
-    } as const
-  )[layout.vr as 'OW'];
-  if (size === undefined) return bytes;
+  const size = swapWordSize(layout.vr);
+  if (size === 1) return bytes;
   return swapWords(bytes, size);
 }
 

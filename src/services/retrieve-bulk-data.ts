@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { Readable as NodeReadable } from 'node:stream';
 import { findTransferSyntax } from '../dicom/transfer-syntax.js';
 import type { BulkDataRef } from '../dicom/part10/layout.js';
+import { swapWordSize } from '../dicom/vr.js';
 import type { InstanceRow } from '../index/retrieve.queries.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { BulkDataNotFoundError, RangeNotSatisfiableError } from './errors.js';
@@ -33,23 +34,6 @@ export interface BulkDataTarget {
   row: InstanceRow;
   ref: BulkDataRef;
 }
-
-const WORD: Record<string, number> = {
-  OW: 2,
-  US: 2,
-  SS: 2,
-  AT: 2,
-  OF: 4,
-  OL: 4,
-  FL: 4,
-  UL: 4,
-  SL: 4,
-  OD: 8,
-  OV: 8,
-  FD: 8,
-  SV: 8,
-  UV: 8,
-};
 
 export class RetrieveBulkData {
   constructor(private readonly deps: RetrieveBulkDataDeps) {}
@@ -90,7 +74,7 @@ export class RetrieveBulkData {
       });
     }
     // Whole words around the range, swapped, then cut to the range.
-    const word = bigEndian ? (WORD[ref.vr] ?? 1) : 1;
+    const word = bigEndian ? swapWordSize(ref.vr) : 1;
     const from = start - (start % word);
     const to = Math.min(ref.length, end + 1 + ((word - ((end + 1) % word)) % word));
     const [bytes] = await readSpans(
