@@ -16,6 +16,7 @@ export interface RetrieveScope {
 
 /** Everything of an instance row but its DICOM JSON. */
 export interface InstanceRow {
+  /** Index row id (never shown to clients). */
   id: number;
   studyInstanceUid: string;
   seriesInstanceUid: string;
@@ -28,12 +29,17 @@ export interface InstanceRow {
   columns: number | null;
   bitsAllocated: number | null;
   blobKey: string;
+  /** Name of the store (tier) that holds the blob. */
   storageTier: string;
   size: number;
+  /** SHA-256 of the stored bytes, hex. */
   sha256: string;
   version: number;
+  /** File offset where the dataset (after the File Meta group) starts. */
   datasetOffset: number;
+  /** PS3.5 §A.5: the dataset is deflated; offsets then count inflated bytes from `datasetOffset`. */
   deflated: boolean;
+  /** Top-level pixel data as recorded at ingest (src/dicom/part10/layout.ts). */
   pixelData: PixelDataLayout | null;
   bulkData: BulkDataRef[];
 }
