@@ -169,6 +169,24 @@ describe('S3BlobStore', () => {
     }
   });
 
+  it('gives up on a request that gets no answer after requestTimeoutMs and retries it', async () => {
+    const proxy = await startFlakyProxy(emulator.endpoint);
+    try {
+      const { store } = await newBucketStore({
+        endpoint: proxy.url,
+        requestTimeoutMs: 300,
+        maxAttempts: 2,
+      });
+      await store.put('aa/slow', bodyOf(Buffer.from('answered in the end')));
+      proxy.failNext(1, { status: 0, hang: true }, (req) => req.method === 'GET');
+      expect((await readAll(await store.get('aa/slow'))).toString()).toBe('answered in the end');
+      expect(proxy.failed()).toBe(1);
+      await store.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('maps an unreachable endpoint to StorageUnavailableError after its retries', async () => {
     const store = new S3BlobStore({
       name: 's3',

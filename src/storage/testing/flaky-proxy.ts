@@ -1,9 +1,13 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One canned failure: the status, headers and body a throttling or failing service sends. */
+/**
+ * One canned failure: the status, headers and body a throttling or failing service sends, or
+ * `hang: true` for a service that accepts the request and never answers (timeouts).
+ */
 export interface CannedFailure {
   status: number;
+  hang?: boolean;
   headers?: Record<string, string>;
   body?: string;
 }
@@ -35,6 +39,7 @@ export async function startFlakyProxy(target: string): Promise<FlakyProxy> {
       remaining--;
       failedCount++;
       req.resume();
+      if (failure.hang) return; // stop() closes the connection
       req.once('end', () => {
         res.writeHead(failure.status, failure.headers ?? {});
         res.end(failure.body ?? '');
