@@ -422,12 +422,12 @@ function createS3Client(o: S3BlobStoreOptions): S3Client {
       httpAgent: new HttpAgent(agent),
       httpsAgent: new HttpsAgent(agent),
       connectionTimeout: Math.min(o.requestTimeoutMs ?? 120_000, 10_000),
-      // Without throwOnRequestTimeout the handler only logs a warning when a request overruns
-      // (@smithy/node-http-handler 4.x) and the request hangs on; socketTimeout also ends a
-      // response body that stops flowing. Both errors are transient: retried with backoff.
+      // Until the response headers arrive. Without throwOnRequestTimeout the handler only logs
+      // a warning when a request overruns (@smithy/node-http-handler 4.x) and waits on; the
+      // TimeoutError is transient, so it is retried with backoff. No socket idle timeout: a
+      // slow WADO client pauses the object's body (backpressure) and must not cut it.
       requestTimeout: o.requestTimeoutMs ?? 120_000,
       throwOnRequestTimeout: true,
-      socketTimeout: o.requestTimeoutMs ?? 120_000,
     },
     // S3-compatible targets (MinIO, s3rver) often reject the default CRC32 trailing checksums
     // of SDK ≥ 3.729; integrity is ours anyway (SHA-256 in the index, GCM when encrypted).
