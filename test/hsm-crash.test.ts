@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function setup() {
+async function setup(
+  options: { leaseSeconds: number; pendingGraceSeconds: number } = {
+    leaseSeconds: 1,
+    pendingGraceSeconds: 0,
+  },
+) {
   const dir = await mkdtemp(join(tmpdir(), 'strata-hsm-crash-'));
   const database = await freshDatabase();
   cleanups.push(async () => {
@@ -40,7 +45,7 @@ async function setup() {
         { name: 'warm', backend: { kind: 'fs', root: 'warm' } },
       ],
       policies: [{ from: 'hot', to: 'warm', afterDaysSinceStored: 0, concurrency: 1 }],
-      migration: { intervalSeconds: 0, leaseSeconds: 1 },
+      migration: { intervalSeconds: 0, leaseSeconds: options.leaseSeconds },
     }),
   );
   const env: Record<string, string> = {
@@ -50,7 +55,7 @@ async function setup() {
     PORT: '0',
     LOG_LEVEL: 'silent',
     SWEEP_INTERVAL_SECONDS: '0',
-    SWEEP_PENDING_GRACE_SECONDS: '0',
+    SWEEP_PENDING_GRACE_SECONDS: String(options.pendingGraceSeconds),
     SWEEP_DELETE_GRACE_SECONDS: '0',
     ...(database.url ? { DATABASE_URL: database.url } : {}),
   };
@@ -129,4 +134,73 @@ describe(`HSM crash safety under SIGKILL (${testDb})`, () => {
       expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, instances: 3, orphans: 0 });
     },
   );
+});
+
+/** `strata …` in a child process without blocking this one (two run side by side). */
+function strataCliAsync(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('error', reject);
+    child.once('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+// PGlite is one process by design; several processes sharing an index need PostgreSQL.
+describe.skipIf(testDb !== 'postgres')('HSM across processes (postgres)', () => {
+  it('two `strata hsm run` processes at once move every instance exactly once', async () => {
+    const { env } = await setup({ leaseSeconds: 600, pendingGraceSeconds: 3600 });
+    const server = await startStrata(loadConfig(env), { log: createLogger('silent') });
+    const all = Array.from({ length: 24 }, () => makeInstance());
+    try {
+      const stored = await stow(
+        `${server.url}/dicom-web/studies`,
+        all.map((i) => ({ body: i.bytes })),
+      );
+      expect(stored.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+    const runs = await Promise.all([
+      strataCliAsync(['hsm', 'run'], env),
+      strataCliAsync(['hsm', 'run'], env),
+    ]);
+    const reports = runs.map((r) => {
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as {
+        migrated: number;
+        skipped: number;
+        failed: number;
+        worker: string;
+      };
+    });
+    expect(reports[0]!.worker).not.toBe(reports[1]!.worker);
+    expect(reports[0]!.migrated + reports[1]!.migrated).toBe(24);
+    expect(reports[0]!.failed + reports[1]!.failed).toBe(0);
+    // A doubly claimed instance would be copied twice and the loser's switch reported skipped.
+    expect(reports[0]!.skipped + reports[1]!.skipped).toBe(0);
+    const strata = await openStrata(loadConfig(env), { log: createLogger('silent') });
+    try {
+      // One copy per instance: no instance was copied by both (no orphan in warm).
+      expect(await keysIn(strata.stores.get('warm')!)).toHaveLength(24);
+      expect(await keysIn(strata.stores.get('hot')!)).toEqual([]);
+    } finally {
+      await strata.close();
+    }
+    expect(await checkAll(env, all)).toEqual(all.map(() => 'warm'));
+  });
 });
