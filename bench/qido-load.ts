@@ -181,7 +181,7 @@ export async function loadArchive(sql: postgres.Sql, shape: LoadShape): Promise<
       dataset_offset, bulk_data, metadata)
     SELECT ${UID_ROOT} || '.3.' || se.id || '.' || i, se.id, se.study_fk,
       CASE WHEN se.modality = 'SR' THEN '1.2.840.10008.5.1.4.1.1.88.33' ELSE '1.2.840.10008.5.1.4.1.1.2' END,
-      i + 1, '1.2.840.10008.1.2.1', 512, 512, 16, 'bench/' || se.id || '/' || i, 'default', 524288,
+      i + 1, '1.2.840.10008.1.2.1', 512, 512, 16, 'bench/' || se.id || '/' || i, 'fs', 524288,
       md5(se.id || '.' || i), 352, '[]'::jsonb,
       jsonb_build_object(
         '00080016', jsonb_build_object('vr', 'UI', 'Value', jsonb_build_array('1.2.840.10008.5.1.4.1.1.2')),

@@ -184,14 +184,23 @@ async function main(): Promise<void> {
     );
     const plain = await plainServer(files);
     try {
+      // Interleaved (Strata, plain, Strata, …) so that drift — GC, page cache, a noisy
+      // neighbour — weighs on both sides alike; 30 runs each after warm-up.
       let strataBytes = 0;
-      const strataTimes = await timed(10, 2, async () => {
-        strataBytes = await drain(seriesUrl, accept);
-      });
       let plainBytes = 0;
-      const plainTimes = await timed(10, 2, async () => {
-        plainBytes = await drain(plain.url, accept);
-      });
+      const strataTimes: number[] = [];
+      const plainTimes: number[] = [];
+      for (let i = 0; i < 32; i++) {
+        const [st] = await timed(1, 0, async () => {
+          strataBytes = await drain(seriesUrl, accept);
+        });
+        const [pt] = await timed(1, 0, async () => {
+          plainBytes = await drain(plain.url, accept);
+        });
+        if (i < 2) continue;
+        strataTimes.push(st!);
+        plainTimes.push(pt!);
+      }
       const mbps = (bytes: number, ms: number) => Number((bytes / 1e6 / (ms / 1000)).toFixed(1));
       const s = percentiles(strataTimes);
       const p = percentiles(plainTimes);
