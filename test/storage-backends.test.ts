@@ -336,8 +336,11 @@ describe(`a backend that cannot work stops start-up (${testDb})`, () => {
         PORT: '0',
         LOG_LEVEL: 'silent',
       });
-      expect(run.status).not.toBe(0);
-      expect(run.stderr).toContain('S3_BUCKET: tier "s3" (s3): the bucket does not exist');
+      // Exit 2 and "configuration error", as for a bad variable: the operator's to fix.
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain(
+        'strata: configuration error: S3_BUCKET: tier "s3" (s3): the bucket does not exist',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
 import { hsmCommand } from './hsm.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
@@ -32,6 +32,20 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  try {
+    return await runCommand(command, args, config);
+  } catch (error) {
+    // Start-up checks against the configured backends (a missing bucket, refused keys) are
+    // configuration errors too, whichever command met them.
+    if (error instanceof ConfigError) {
+      console.error(`strata: configuration error: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function runCommand(command: string, args: string[], config: Config): Promise<number> {
   switch (command) {
     case 'serve':
       return serveCommand(config);
@@ -43,6 +57,6 @@ export async function runCli(argv: string[]): Promise<number> {
       return verifyCommand(config, args);
     default:
       console.error(`strata: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
+      return Promise.resolve(2);
   }
 }
