@@ -101,8 +101,14 @@ export function instancesHandler(services: Services) {
     const open = (i: number): Promise<Readable> | undefined => {
       const plan = restPlans[i];
       if (!plan) return undefined;
-      const opening = services.retrieve.open(plan, signal);
-      opening.catch(() => undefined); // awaited on the next turn; never an unhandled rejection
+      const opening = services.retrieve.open(plan, signal).then((body) => {
+        // Until the writer takes it, nobody else listens: a client hang-up aborts it with an
+        // 'error' that must not become an uncaught exception. The writer's own listeners still
+        // see every error, and an error before it takes over stays in `body.errored`.
+        body.on('error', ignore);
+        return body;
+      });
+      opening.catch(ignore); // awaited on the next turn; never an unhandled rejection
       return opening;
     };
     async function* parts(): AsyncGenerator<OutgoingPart> {
@@ -133,3 +139,5 @@ export function instancesHandler(services: Services) {
     );
   };
 }
+
+function ignore(): void {}
