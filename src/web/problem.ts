@@ -29,7 +29,6 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   'service.bulk_data_not_found': 404,
   'service.not_acceptable': 406,
   'service.range_not_satisfiable': 416,
-  'web.not_acceptable': 406,
   'web.unauthorized': 401,
   'imaging.unsupported_transfer_syntax': 406,
   'imaging.not_an_image': 406,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { negotiate, warningsOf } from './qido.routes.js';
-import { QidoNotAcceptableError } from './qido-errors.js';
+import { NotAcceptableError } from '../services/errors.js';
 import { toNativeDicomModel } from './qido-xml.js';
 
 const result = (over: Partial<Parameters<typeof warningsOf>[0]> = {}) => ({
@@ -20,7 +20,8 @@ describe('QIDO-RS negotiation (PS3.18 8.7.3)', () => {
     ['application/json', 'json'],
     ['text/html, */*;q=0.8', 'json'],
     ['multipart/related; type="application/dicom+xml"', 'xml'],
-    ['multipart/related; type=application/dicom+xml, application/dicom+json', 'xml'],
+    ['multipart/related; type=application/dicom+xml, application/dicom+json;q=0.9', 'xml'],
+    ['multipart/related; type=application/dicom+xml, application/dicom+json', 'json'],
     ['application/dicom+json;q=0, multipart/related; type="application/dicom+xml"', 'xml'],
     ['multipart/related; type="application/dicom+xml"; q=0.5, application/dicom+json', 'json'],
     ['*/*;q=0.1, multipart/related; type="application/dicom+xml"; q=0.9', 'xml'],
@@ -31,7 +32,7 @@ describe('QIDO-RS negotiation (PS3.18 8.7.3)', () => {
   it.each(['application/dicom+xml', 'image/jpeg', 'multipart/related; type="application/dicom"'])(
     'refuses Accept %s with a 406 error',
     (accept) => {
-      expect(() => negotiate(accept)).toThrow(QidoNotAcceptableError);
+      expect(() => negotiate(accept)).toThrow(NotAcceptableError);
     },
   );
 });

@@ -3,9 +3,7 @@ import { stringifyDicomJson } from '../dicom/json/dicom-json.js';
 import type { Services } from '../services/services.js';
 import type { SearchResult } from '../services/search.js';
 import { resolveBaseUrl, type BaseUrlOptions } from './base-url.js';
-import { QidoNotAcceptableError } from './qido-errors.js';
-import { parseMediaType } from './media-type.js';
-import { acceptOf } from './negotiate.js';
+import { acceptOf, negotiateOrThrow, type Offer } from './negotiate.js';
 import { newBoundary } from './multipart/related-writer.js';
 import { toNativeDicomModel } from './qido-xml.js';
 
@@ -78,37 +76,21 @@ export function warningsOf(result: SearchResult, agent: string): string[] {
   return texts.map((text) => `299 ${agent} "${text.replace(/["\\]/g, '')}"`);
 }
 
+interface QidoOffer extends Offer {
+  format: 'json' | 'xml';
+}
+
 /**
  * PS3.18 8.7.3 / 10.6.1.3: DICOM JSON (also for the generic JSON and wildcard ranges a browser
- * or fetch sends), or `multipart/related; type="application/dicom+xml"`. The acceptable range
- * with the highest q-value wins (RFC 9110 12.5.1), the first of equals; q=0 refuses; ranges
- * that do not parse are ignored (PS3.18 8.4.3).
+ * or fetch sends), or `multipart/related; type="application/dicom+xml"`. Negotiated by the
+ * shared rules of negotiate.ts (q-values, most specific range, ties in this order).
  */
+const OFFERS: readonly QidoOffer[] = [
+  { type: DICOM_JSON, format: 'json' },
+  { type: 'application/json', format: 'json' },
+  { type: 'multipart/related', params: { type: DICOM_XML }, format: 'xml' },
+];
+
 export function negotiate(accept: string | undefined): 'json' | 'xml' {
-  if (accept === undefined || accept.trim() === '') return 'json';
-  let best: { format: 'json' | 'xml'; q: number } | undefined;
-  for (const range of accept.split(',')) {
-    let media: ReturnType<typeof parseMediaType>;
-    try {
-      media = parseMediaType(range);
-    } catch {
-      continue;
-    }
-    const q = media.params['q'] === undefined ? 1 : Number(media.params['q']);
-    if (!(q > 0)) continue;
-    let format: 'json' | 'xml' | undefined;
-    if ([DICOM_JSON, 'application/json', 'application/*', '*/*'].includes(media.type)) {
-      format = 'json';
-    } else if (
-      media.type === 'multipart/related' &&
-      media.params['type']?.toLowerCase() === DICOM_XML
-    ) {
-      format = 'xml';
-    }
-    if (format && (!best || q > best.q)) best = { format, q };
-  }
-  if (best) return best.format;
-  throw new QidoNotAcceptableError(
-    'QIDO-RS answers application/dicom+json or multipart/related; type="application/dicom+xml"',
-  );
+  return negotiateOrThrow(accept, OFFERS).offer.format;
 }
