@@ -34,7 +34,7 @@ import {
 import { guardStream } from './guard-stream.js';
 import { assertSafeKey, assertSafePrefix, isSafeKey } from './keys.js';
 import { abortFailure, bodyFailure } from './put-failure.js';
-import { validRangeShape } from './range-shape.js';
+import { validRangeShape } from './range.js';
 import { cutToRange } from './range-cut.js';
 
 export type AzureAccessTier = 'Hot' | 'Cool' | 'Cold' | 'Archive';

@@ -20,11 +20,17 @@ export function resolveRange(
 ): ResolvedRange | undefined {
   if (range === undefined) return undefined;
   const { start, end } = range;
-  if (!Number.isSafeInteger(start) || start < 0 || start >= size) {
-    throw new BlobRangeError(key, size);
-  }
-  if (end !== undefined && (!Number.isSafeInteger(end) || end < start)) {
-    throw new BlobRangeError(key, size);
-  }
+  if (!validRangeShape(range) || start >= size) throw new BlobRangeError(key, size);
   return { start, end: Math.min(end ?? size - 1, size - 1) };
+}
+
+/**
+ * True when `range` is well formed (whole, non-negative, end ≥ start), size aside. Object stores
+ * check it before sending `Range:`: a malformed header would be ignored by S3/Azure (RFC 9110
+ * §14.2 lets servers ignore it) and the whole object returned instead of an error.
+ */
+export function validRangeShape(range: ByteRange): boolean {
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || start < 0) return false;
+  return end === undefined || (Number.isSafeInteger(end) && end >= start);
 }

@@ -36,7 +36,7 @@ import { guardStream } from './guard-stream.js';
 import { KeyLock } from './key-lock.js';
 import { assertSafeKey, assertSafePrefix, isSafeKey } from './keys.js';
 import { abortFailure, bodyFailure } from './put-failure.js';
-import { validRangeShape } from './range-shape.js';
+import { validRangeShape } from './range.js';
 import { cutToRange } from './range-cut.js';
 import {
   isS3Archived,
