@@ -6,12 +6,16 @@
 export const MAX_UID_LENGTH = 64;
 
 /**
- * PS3.5 §9.1: components of digits separated by '.', no leading zero in a component unless
- * the component is '0', at most 64 characters, at least one component, no empty component.
+ * A UID as real equipment writes it. PS3.5 §9.1 forbids a leading zero in a component other
+ * than '0' ("1.2.840.01.3"), but ultrasound and RT planning systems write such UIDs, and an
+ * archive that refuses them can neither store nor find that data; a leading zero is harmless
+ * (UIDs are compared as strings, never as numbers), so it is accepted. Still refused: empty,
+ * over 64 characters, any character but digits and '.', an empty component (so no '..', no
+ * leading or trailing '.'), hence nothing that could act as a path or a query operator.
  */
 export function isValidUid(s: string): boolean {
   if (s.length === 0 || s.length > MAX_UID_LENGTH) return false;
-  return /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/.test(s);
+  return /^[0-9]+(\.[0-9]+)*$/.test(s);
 }
 
 /** PS3.6 Table A-1: transfer syntaxes the parser treats specially. */

@@ -100,7 +100,8 @@ describe('parseQido (PS3.18 8.3.4)', () => {
     ['StudyTime=25', /time out of range/],
     ['StudyTime=10.5', /time/],
     ['SeriesNumber=one', /number/],
-    ['StudyInstanceUID=1.02', /UID/],
+    ['StudyInstanceUID=1..2', /UID/],
+    ['StudyInstanceUID=1.2/3', /UID/],
   ])('refuses the malformed value of %s', (query, message) => {
     expect(() => parse(query, { level: 'series' })).toThrow(message);
   });
