@@ -25,6 +25,22 @@ export const FailureReason = {
 } as const;
 export type FailureReason = (typeof FailureReason)[keyof typeof FailureReason];
 
+/**
+ * WarningReason (0008,1196) values: the instance was stored, but the sender should know
+ * something (PS3.18 Table I.2-1; PS3.4 Table B.2-1 for the C-STORE equivalents). PS3.18 I.2.2
+ * allows implementation-specific codes if the conformance statement (README) defines them.
+ */
+export const WarningReason = {
+  /**
+   * PS3.18 Table I.2-1 / PS3.4 Table B.2-1 B007: Data Set does not match SOP Class — stored
+   * despite it. Used when the file meta's MediaStorageSOPInstanceUID (0002,0003) differs from
+   * the dataset's SOPInstanceUID (0008,0018), which PS3.10 §7.1 requires to be equal: the
+   * instance is indexed by the dataset's UID and its bytes are kept as sent.
+   */
+  DataSetDoesNotMatchSopClass: 0xb007,
+} as const;
+export type WarningReason = (typeof WarningReason)[keyof typeof WarningReason];
+
 export interface StoredInstanceRef {
   studyInstanceUid: string;
   seriesInstanceUid: string;
@@ -37,6 +53,10 @@ export type StoreOutcome =
       ok: true;
       /** `created` new; `duplicate` identical object already stored (no change); `replaced` new version. */
       result: 'created' | 'duplicate' | 'replaced';
+      /** Stored, with something the sender should know (WarningReason in the response). */
+      warning?: WarningReason | undefined;
+      /** For the operator log: what the warning is about, PHI-free. */
+      warningDetail?: string | undefined;
     } & StoredInstanceRef)
   | {
       ok: false;

@@ -21,7 +21,7 @@ import { createTee } from '../lib/tee.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { StorageFullError } from '../storage/errors.js';
 import { newBlobKey } from '../storage/keys.js';
-import { FailureReason, type StoreOutcome } from './outcomes.js';
+import { FailureReason, WarningReason, type StoreOutcome } from './outcomes.js';
 import type { SweepBlobs } from './sweep-blobs.js';
 
 /** Named points of the write path where tests kill the process (see test/durability.test.ts). */
@@ -89,7 +89,7 @@ export class StoreInstances {
 
       const checked = checkIdentity(scan, context.studyInstanceUid);
       if (!checked.ok) return (outcome = checked.outcome);
-      const ids = checked.ids;
+      const { ids, warning } = checked;
 
       await context.commitAfter;
       const result = await commitInstance(
@@ -114,7 +114,7 @@ export class StoreInstances {
         },
       ).catch(rethrowIndexError);
       this.deps.fault?.('after-commit');
-      return (outcome = outcomeOf(result, ids));
+      return (outcome = withWarning(outcomeOf(result, ids), warning));
     } finally {
       // Everything but a fresh or replacing version leaves a blob nobody references: drop it now.
       const keep = outcome?.ok === true && outcome.result !== 'duplicate';
@@ -238,11 +238,18 @@ function uidsOf(ds: DicomJsonDataset): { sopClassUid?: string; sopInstanceUid?: 
   };
 }
 
+interface Warning {
+  warning: WarningReason;
+  warningDetail: string;
+}
+
 /** The identity checks of PS3.18 10.5.3 / PS3.4 B.2.3 before anything reaches the index. */
 function checkIdentity(
   scan: ScanResult,
   urlStudyUid: string | undefined,
-): { ok: true; ids: InstanceIds } | { ok: false; outcome: StoreOutcome } {
+):
+  | { ok: true; ids: InstanceIds; warning: Warning | undefined }
+  | { ok: false; outcome: StoreOutcome } {
   const ds = scan.dataset;
   const known = uidsOf(ds);
   const fail = (reason: FailureReason, detail: string) => ({
@@ -263,17 +270,27 @@ function checkIdentity(
     ids[field] = value;
   }
   const complete = ids as InstanceIds;
-  const metaSop = getString(scan.meta, '00020003');
-  if (metaSop !== undefined && metaSop !== complete.sopInstanceUid) {
-    return fail(
-      FailureReason.DataSetDoesNotMatchSopClass,
-      'MediaStorageSOPInstanceUID differs from SOPInstanceUID',
-    );
-  }
   if (urlStudyUid !== undefined && urlStudyUid !== complete.studyInstanceUid) {
     return fail(FailureReason.DataSetDoesNotMatchSopClass, 'StudyInstanceUID differs from URL');
   }
-  return { ok: true, ids: complete };
+  // PS3.10 §7.1 wants the file meta to repeat the dataset's SOP Instance UID, but modalities and
+  // archives in the field write files where it does not (a Siemens MR, waveforms, RT plans):
+  // the dataset is the object, so it is indexed by its own UID, kept byte for byte, and the
+  // sender is warned rather than refused.
+  const metaSop = getString(scan.meta, '00020003');
+  const warning =
+    metaSop !== undefined && metaSop !== complete.sopInstanceUid
+      ? {
+          warning: WarningReason.DataSetDoesNotMatchSopClass,
+          warningDetail: 'MediaStorageSOPInstanceUID differs from SOPInstanceUID',
+        }
+      : undefined;
+  return { ok: true, ids: complete, warning };
+}
+
+/** A stored outcome carries the warning found before the commit; failures drop it. */
+function withWarning(outcome: StoreOutcome, warning: Warning | undefined): StoreOutcome {
+  return outcome.ok && warning ? { ...outcome, ...warning } : outcome;
 }
 
 function outcomeOf(result: CommitResult, ids: InstanceIds): StoreOutcome {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FailureReason, type StoreOutcome } from '../services/outcomes.js';
+import { FailureReason, WarningReason, type StoreOutcome } from '../services/outcomes.js';
 import { stowResponse } from './stow-response.js';
 
 const urls = {
@@ -7,9 +7,10 @@ const urls = {
   instance: (s: string, se: string, i: string) =>
     `https://pacs/dicom-web/studies/${s}/series/${se}/instances/${i}`,
 };
-const stored = (sop: string, study = '1.2.3'): StoreOutcome => ({
+const stored = (sop: string, study = '1.2.3', warning?: WarningReason): StoreOutcome => ({
   ok: true,
   result: 'created',
+  warning,
   studyInstanceUid: study,
   seriesInstanceUid: '1.2.3.4',
   sopInstanceUid: sop,
@@ -56,6 +57,16 @@ describe('stowResponse', () => {
         },
       ],
     });
+  });
+
+  it('202 with the WarningReason in the item when an instance was stored with a warning', () => {
+    const warned = stored('1.1', '1.2.3', WarningReason.DataSetDoesNotMatchSopClass);
+    const response = stowResponse([stored('1.2'), warned], urls);
+    expect(response.status).toBe(202);
+    const items = (response.body['00081199'] as { Value: Record<string, unknown>[] }).Value;
+    expect(items[0]?.['00081196']).toBeUndefined();
+    expect(items[1]?.['00081196']).toEqual({ vr: 'US', Value: [0xb007] });
+    expect(response.body['00081198']).toBeUndefined();
   });
 
   it('409 with empty UID elements for a part that was never understood', () => {

@@ -2,8 +2,10 @@ import type { StoreOutcome } from '../services/outcomes.js';
 
 /**
  * The STOW-RS response (PS3.18 10.5.3, Annex I Table I.1-1) as DICOM JSON, and its status:
- * 200 every instance stored; 202 some stored, others failed; 409 none stored (each failure is in
- * FailedSOPSequence with its FailureReason). Request-level problems (400/415/413) never get here.
+ * 200 every instance stored without warning; 202 some stored, but others failed or were stored
+ * with a WarningReason (PS3.18 Table 10.5.3-1: "stored some of the Instances but warnings or
+ * failures exist"); 409 none stored (each failure is in FailedSOPSequence with its
+ * FailureReason). Request-level problems (400/415/413) never get here.
  */
 export interface StowResponse {
   status: 200 | 202 | 409;
@@ -25,7 +27,7 @@ export function stowResponse(
   const failed: Record<string, unknown>[] = [];
   for (const outcome of outcomes) {
     if (outcome.ok) {
-      referenced.push({
+      const item: Record<string, unknown> = {
         '00081150': ui(outcome.sopClassUid),
         '00081155': ui(outcome.sopInstanceUid),
         '00081190': {
@@ -38,7 +40,10 @@ export function stowResponse(
             ),
           ],
         },
-      });
+      };
+      // PS3.18 Table I.1-1: WarningReason (0008,1196) is 1C, present when stored with a warning.
+      if (outcome.warning !== undefined) item['00081196'] = { vr: 'US', Value: [outcome.warning] };
+      referenced.push(item);
     } else {
       failed.push({
         '00081150': ui(outcome.sopClassUid),
@@ -58,7 +63,8 @@ export function stowResponse(
   };
   if (failed.length > 0) body['00081198'] = { vr: 'SQ', Value: failed };
   if (referenced.length > 0) body['00081199'] = { vr: 'SQ', Value: referenced };
-  const status = failed.length === 0 ? 200 : referenced.length === 0 ? 409 : 202;
+  const warned = outcomes.some((o) => o.ok && o.warning !== undefined);
+  const status = failed.length === 0 && !warned ? 200 : referenced.length === 0 ? 409 : 202;
   return { status, body };
 }
 

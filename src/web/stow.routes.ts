@@ -116,21 +116,27 @@ async function* incoming(
   }
 }
 
-/** One line per request for operators: counts, and why each failure failed (PHI-free details). */
+/** One line per request for operators: counts, why each failure failed and each warning warned (PHI-free details). */
 function logOutcomes(log: Logger, c: Context, outcomes: StoreOutcome[]): void {
   const failures = outcomes.flatMap((o) => (o.ok ? [] : [o]));
+  const warnings = outcomes.flatMap((o) => (o.ok && o.warning !== undefined ? [o] : []));
   const fields = {
     requestId: c.get('requestId' as never) as string | undefined,
     stored: outcomes.filter((o) => o.ok && o.result !== 'duplicate').length,
     duplicates: outcomes.filter((o) => o.ok && o.result === 'duplicate').length,
     failed: failures.length,
+    warned: warnings.length,
   };
-  if (failures.length === 0) {
+  if (failures.length === 0 && warnings.length === 0) {
     log.info('stow', fields);
     return;
   }
   log.warn('stow', {
     ...fields,
     failures: failures.map((f) => ({ reason: `0x${f.reason.toString(16)}`, detail: f.detail })),
+    warnings: warnings.map((w) => ({
+      reason: `0x${(w.warning ?? 0).toString(16)}`,
+      detail: w.warningDetail,
+    })),
   });
 }

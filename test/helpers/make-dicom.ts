@@ -60,6 +60,8 @@ export interface InstanceSpec {
   pixelBytes?: number;
   /** Preamble content (default zeros). */
   preamble?: Uint8Array;
+  /** MediaStorageSOPInstanceUID (0002,0003) of the file meta; default the SOP Instance UID. */
+  mediaStorageSopInstanceUid?: string;
 }
 
 export interface GeneratedInstance {
@@ -102,7 +104,7 @@ export function makeInstance(spec: InstanceSpec = {}): GeneratedInstance {
   const metaBody = encode({
     '00020001': { vr: 'OB', value: new Uint8Array([0, 1]) },
     '00020002': { vr: 'UI', value: sopClassUid },
-    '00020003': { vr: 'UI', value: sopInstanceUid },
+    '00020003': { vr: 'UI', value: spec.mediaStorageSopInstanceUid ?? sopInstanceUid },
     '00020010': { vr: 'UI', value: EXPLICIT_LE },
     '00020012': { vr: 'UI', value: '1.2.826.0.1.3680043.10.1' },
   });
