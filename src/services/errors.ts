@@ -39,6 +39,26 @@ export class FrameNotFoundError extends ServiceError {
   }
 }
 
+/**
+ * A frame the instance declares (Rows x Columns x NumberOfFrames) but whose stored pixel data,
+ * kept as the sender wrote it, is too short to hold it. Not the server's fault and not fixed by
+ * retrying: the frame does not exist in the stored object.
+ */
+export class FrameNotStoredError extends ServiceError {
+  override readonly name = 'FrameNotStoredError';
+  readonly code = 'service.frame_not_stored';
+  constructor(
+    readonly frame: number,
+    readonly storedFrames: number,
+    readonly numberOfFrames: number,
+  ) {
+    super(
+      `frame ${frame} is not in the stored pixel data: it holds ${storedFrames} of the ` +
+        `${numberOfFrames} frame(s) its image geometry declares (the instance is kept as sent)`,
+    );
+  }
+}
+
 /** Frames, pixel data or a bulk data path were asked of an instance that has none. */
 export class NoPixelDataError extends ServiceError {
   override readonly name = 'NoPixelDataError';

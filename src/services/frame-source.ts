@@ -4,15 +4,20 @@
  * file (deflated files are the documented exception: they are inflated up to the last frame).
  */
 import { getNumber, getString } from '../dicom/json/dicom-json.js';
-import { encapsulatedFrameRanges } from '../dicom/frames/encapsulated.js';
-import { nativeFrameRange, type NativeImageGeometry } from '../dicom/frames/native.js';
-import type { NativePixelData } from '../dicom/part10/layout.js';
+import { splitEncapsulatedFrames, type ByteRange } from '../dicom/frames/encapsulated.js';
+import {
+  nativeFrameBits,
+  nativeFrameRange,
+  type NativeImageGeometry,
+} from '../dicom/frames/native.js';
+import type { EncapsulatedPixelData, NativePixelData } from '../dicom/part10/layout.js';
 import { findTransferSyntax } from '../dicom/transfer-syntax.js';
 import { swapWordSize } from '../dicom/vr.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { StorageUnavailableError } from '../storage/errors.js';
 import {
   FrameNotFoundError,
+  FrameNotStoredError,
   InvalidFrameListError,
   NoPixelDataError,
   StoredLayoutError,
@@ -38,7 +43,8 @@ export class FrameSource {
    * headers, PS3.18 8.7.3.5.1).
    *
    * @throws InvalidFrameListError (400) for frame numbers below 1 or not integers;
-   *   FrameNotFoundError (404) beyond NumberOfFrames; NoPixelDataError (404) without pixel data.
+   *   FrameNotFoundError (404) beyond NumberOfFrames; FrameNotStoredError (404) beyond what the
+   *   stored pixel data holds; NoPixelDataError (404) without pixel data.
    */
   async readFrames(
     instance: StoredInstance,
@@ -66,14 +72,7 @@ export class FrameSource {
         return bigEndian ? swapByVr(aligned, layout) : aligned;
       });
     }
-    let perFrame;
-    try {
-      perFrame = encapsulatedFrameRanges(layout, count);
-    } catch (error) {
-      throw new StoredLayoutError('frames cannot be told apart in the stored pixel data', {
-        cause: error,
-      });
-    }
+    const perFrame = encapsulatedFramesOf(layout, count);
     // One range read per frame: from the first fragment to the end of the last (fragments of a
     // frame are consecutive items), then the item headers between them are cut out.
     const wanted = frames.map((n) => perFrame[n - 1] ?? []);
@@ -96,9 +95,12 @@ export class FrameSource {
 }
 
 /**
- * Checks a frame list against an instance before anything is read or sent.
+ * Checks a frame list against an instance before anything is read or sent, so a frame that
+ * cannot be served is a problem response, never a 200 cut short.
  *
- * @throws NoPixelDataError (404), InvalidFrameListError (400), FrameNotFoundError (404).
+ * @throws NoPixelDataError (404), InvalidFrameListError (400), FrameNotFoundError (404),
+ *   FrameNotStoredError (404) for a frame the stored pixel data is too short to hold,
+ *   StoredLayoutError (500) when the stored frames cannot be told apart.
  */
 export function assertFrames(instance: StoredInstance, frames: readonly number[]): void {
   if (!instance.pixelData) throw new NoPixelDataError();
@@ -108,6 +110,40 @@ export function assertFrames(instance: StoredInstance, frames: readonly number[]
       throw new InvalidFrameListError('frame numbers are integers from 1');
     if (n > count) throw new FrameNotFoundError(n, count);
   }
+  const stored = storedFrameCount(instance, count);
+  const missing = frames.find((n) => n > stored);
+  if (missing !== undefined) throw new FrameNotStoredError(missing, stored, count);
+}
+
+/**
+ * Whole frames the recorded pixel data holds. Senders do store objects whose pixel data is
+ * shorter than Rows x Columns x SamplesPerPixel x BitsAllocated x NumberOfFrames declares
+ * (PS3.3 C.7.6.3; native: PS3.5 §8.1.1), or with fewer fragments than frames (PS3.5 §A.4); they
+ * are kept as sent, and only the frames they really hold are served.
+ */
+function storedFrameCount(instance: StoredInstance, count: number): number {
+  const layout = instance.pixelData;
+  if (!layout) return 0;
+  if (layout.kind === 'encapsulated')
+    return Math.min(count, encapsulatedFramesOf(layout, count).length);
+  const bits = nativeFrameBits(geometryOf(instance, count));
+  if (bits <= 0) throw new StoredLayoutError('the image geometry gives an empty frame');
+  return Math.min(count, Math.floor((layout.length * 8) / bits));
+}
+
+/** The frames of encapsulated pixel data; more than declared is a layout we cannot trust. */
+function encapsulatedFramesOf(layout: EncapsulatedPixelData, count: number): ByteRange[][] {
+  let frames: ByteRange[][];
+  try {
+    frames = splitEncapsulatedFrames(layout, count);
+  } catch (error) {
+    throw new StoredLayoutError('frames cannot be told apart in the stored pixel data', {
+      cause: error,
+    });
+  }
+  if (frames.length > count)
+    throw new StoredLayoutError('the stored pixel data holds more frames than it declares');
+  return frames;
 }
 
 /** NumberOfFrames (0028,0008), 1 when absent (PS3.3 C.7.6.6). */

@@ -25,6 +25,11 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   'service.not_found': 404,
   'service.invalid_frame_list': 400,
   'service.frame_not_found': 404,
+  // A frame the instance declares but its stored pixel data (kept as sent) is too short to
+  // hold: like a frame beyond NumberOfFrames, it does not exist in the stored object.
+  'service.frame_not_stored': 404,
+  // Stored frames that cannot be told apart: the request is fine, the stored object is not.
+  'service.stored_layout': 500,
   'service.no_pixel_data': 404,
   'service.bulk_data_not_found': 404,
   'service.not_acceptable': 406,

@@ -9,6 +9,7 @@
 import type { Context } from 'hono';
 import { TransferSyntax } from '../dicom/uid.js';
 import { RangeNotSatisfiableError } from '../services/errors.js';
+import { assertFrames, numberOfFramesOf } from '../services/frame-source.js';
 import type { ValueRange } from '../services/retrieve-bulk-data.js';
 import type { Services } from '../services/services.js';
 import { newBoundary, writeMultipartRelated } from './multipart/related-writer.js';
@@ -49,18 +50,16 @@ export function bulkDataHandler(services: Services) {
       path,
     );
     const { row, ref } = target;
-    if (row.pixelData?.kind === 'encapsulated' && ref.path === row.pixelData.tag) {
+    if (row.pixelData && ref.path === row.pixelData.tag) {
       const instance = await services.lookup.findForFrames({
         ...scope,
         instance: scope.instance ?? '',
       });
-      const count = Math.max(1, instance.numberOfFrames ?? 1);
-      return framesResponse(
-        c,
-        services,
-        instance,
-        Array.from({ length: count }, (_, i) => i + 1),
-      );
+      const all = Array.from({ length: numberOfFramesOf(instance) }, (_, i) => i + 1);
+      // Pixel data shorter than its image geometry would reach a viewer as a body it cannot
+      // tell from a whole one: answer the problem before the first byte instead.
+      assertFrames(instance, all);
+      if (row.pixelData.kind === 'encapsulated') return framesResponse(c, services, instance, all);
     }
 
     const rangeHeader = c.req.header('range');

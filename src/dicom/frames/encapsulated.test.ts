@@ -3,7 +3,7 @@ import { FrameLayoutError } from '../errors.js';
 import type { EncapsulatedPixelData } from '../part10/layout.js';
 import { scanPart10 } from '../part10/scan.js';
 import { chunked, readSample } from '../testing/samples.js';
-import { encapsulatedFrameRanges } from './encapsulated.js';
+import { encapsulatedFrameRanges, splitEncapsulatedFrames } from './encapsulated.js';
 
 async function scanEncapsulated(
   file: string,
@@ -92,5 +92,18 @@ describe('encapsulatedFrameRanges', () => {
     expect(() => encapsulatedFrameRanges(layoutOf([10, 20], [], [0, 7]), 2)).toThrow(
       /does not point at a fragment/,
     );
+  });
+});
+
+describe('splitEncapsulatedFrames', () => {
+  it('gives the frames pixel data cut short still holds, fewer than declared', () => {
+    const markers = layoutOf([10, 20, 30], [0xffd8, 0x0304, 0xffd8]);
+    expect(splitEncapsulatedFrames(markers, 5).map((f) => f.length)).toEqual([2, 1]);
+    const table = layoutOf([10, 20], [], [0, 8 + 10]);
+    expect(splitEncapsulatedFrames(table, 4)).toHaveLength(2);
+  });
+
+  it('gives no frame when a single-frame image has no fragment', () => {
+    expect(splitEncapsulatedFrames(layoutOf([]), 1)).toEqual([]);
   });
 });

@@ -69,27 +69,45 @@ export function encapsulatedFrameRanges(
   layout: EncapsulatedPixelData,
   numberOfFrames: number,
 ): ByteRange[][] {
-  const { fragments } = layout;
-  let frames: ByteRange[][];
-  if (layout.extendedOffsetTable && layout.extendedOffsetTable.offsets.length > 0) {
-    frames = splitAtItemOffsets(
-      fragments,
-      layout.extendedOffsetTable.offsets,
-      'Extended Offset Table',
-    );
-  } else if (layout.basicOffsetTable.length > 0) {
-    frames = splitAtItemOffsets(fragments, layout.basicOffsetTable, 'Basic Offset Table');
-  } else if (fragments.length === numberOfFrames) {
-    frames = fragments.map(({ offset, length }) => [{ offset, length }]);
-  } else if (numberOfFrames === 1) {
-    frames = [fragments.map(({ offset, length }) => ({ offset, length }))];
-  } else {
-    frames = splitAtMarkers(fragments);
-  }
+  const frames = splitEncapsulatedFrames(layout, numberOfFrames);
   if (frames.length !== numberOfFrames) {
     throw new FrameLayoutError(
       `found ${frames.length} frames in the pixel data, expected ${numberOfFrames}`,
     );
   }
   return frames;
+}
+
+/**
+ * The frames the fragments actually hold, told apart as in encapsulatedFrameRanges but without
+ * requiring `numberOfFrames` of them: a file whose pixel data was cut short holds fewer frames
+ * than it declares, and those it holds can still be read.
+ *
+ * @throws FrameLayoutError when the frames cannot be told apart.
+ */
+export function splitEncapsulatedFrames(
+  layout: EncapsulatedPixelData,
+  numberOfFrames: number,
+): ByteRange[][] {
+  const { fragments } = layout;
+  if (layout.extendedOffsetTable && layout.extendedOffsetTable.offsets.length > 0) {
+    return splitAtItemOffsets(
+      fragments,
+      layout.extendedOffsetTable.offsets,
+      'Extended Offset Table',
+    );
+  }
+  if (layout.basicOffsetTable.length > 0) {
+    return splitAtItemOffsets(fragments, layout.basicOffsetTable, 'Basic Offset Table');
+  }
+  if (fragments.length === numberOfFrames) {
+    return fragments.map(({ offset, length }) => [{ offset, length }]);
+  }
+  if (numberOfFrames === 1) {
+    // No fragment at all: the one frame is not there.
+    return fragments.length === 0
+      ? []
+      : [fragments.map(({ offset, length }) => ({ offset, length }))];
+  }
+  return splitAtMarkers(fragments);
 }
