@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { SAMPLES_DIR } from '../../src/dicom/testing/samples.js';
 
-/** The shared sample set (see ../shared/dicom-samples/MANIFEST.md). */
-export const SAMPLES_DIR = fileURLToPath(
-  new URL('../../../shared/dicom-samples/', import.meta.url),
-);
+/** The shared sample set (STRATA_DICOM_SAMPLES; see its MANIFEST.md). */
+export { SAMPLES_DIR };
 
 export interface Sample {
   file: string;
@@ -19,11 +18,11 @@ export interface Sample {
 }
 
 export const samples: Sample[] = JSON.parse(
-  readFileSync(SAMPLES_DIR + 'manifest.json', 'utf8'),
+  readFileSync(join(SAMPLES_DIR, 'manifest.json'), 'utf8'),
 ) as Sample[];
 
 export function sampleBytes(file: string): Buffer {
-  return readFileSync(SAMPLES_DIR + file);
+  return readFileSync(join(SAMPLES_DIR, file));
 }
 
 export function sample(file: string): Sample {
