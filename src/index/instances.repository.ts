@@ -3,7 +3,7 @@ import type { DicomJsonDataset } from '../dicom/json/types.js';
 import { scheduleBlobDeletion, settlePendingBlob } from './blob-journal.repository.js';
 import type { Db, Tx } from './db.js';
 import { canonicalJson, firstInteger, firstText, pickAttributes } from './dicom-json.js';
-import { SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS } from './levels.js';
+import { PATIENT_LEVEL_TAGS, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS } from './levels.js';
 import { fuzzyName } from './qido/fuzzy.js';
 import { DEFAULT_PARTITION, instances, patients, series, studies } from './schema.js';
 
@@ -27,7 +27,7 @@ export interface InstanceRecord {
 }
 
 export type CommitResult =
-  | { kind: 'created' }
+  | ({ kind: 'created' } & PatientCheck)
   /** Same SOP Instance UID, same bytes: nothing changed; the new blob is not needed. */
   | { kind: 'duplicate' }
   /** Same SOP Instance UID, different bytes, policy `reject`. */
@@ -35,9 +35,17 @@ export type CommitResult =
   /** The series exists under another study: the object contradicts the index. */
   | { kind: 'hierarchy-conflict' }
   /** Policy `replace`: this is now the current version; the old blob is scheduled for deletion. */
-  | { kind: 'replaced'; version: number }
+  | ({ kind: 'replaced'; version: number } & PatientCheck)
   /** The sweeper already gave up on this upload (see settlePendingBlob). */
   | { kind: 'expired' };
+
+/**
+ * `patientConflict`: the instance names another patient (PatientID / IssuerOfPatientID) than
+ * the study it joins, which keeps the patient of its first instance (see upsertHierarchy).
+ */
+export interface PatientCheck {
+  patientConflict: boolean;
+}
 
 export interface CommitOptions {
   duplicatePolicy: 'reject' | 'replace';
@@ -95,7 +103,7 @@ export async function commitInstance(
         throw new Rollback({ kind: 'conflict' });
       }
 
-      const { studyId, seriesId } =
+      const { studyId, seriesId, patientConflict } =
         (await findUnchangedParents(tx, partitionKey, record)) ??
         (await upsertHierarchy(tx, partitionKey, record.metadata));
       if (!(await settlePendingBlob(tx, record.blobKey))) throw new Rollback({ kind: 'expired' });
@@ -113,7 +121,7 @@ export async function commitInstance(
         );
         await pruneEmptyParents(tx, [existing.seriesFk], [existing.studyFk]);
         options.beforeCommit?.();
-        return { kind: 'replaced' as const, version: existing.version + 1 };
+        return { kind: 'replaced' as const, version: existing.version + 1, patientConflict };
       }
       const inserted = await tx
         .insert(instances)
@@ -124,7 +132,7 @@ export async function commitInstance(
       // and decide again against its row.
       if (inserted.length === 0) throw new Retry();
       options.beforeCommit?.();
-      return { kind: 'created' as const };
+      return { kind: 'created' as const, patientConflict };
     });
   } catch (error) {
     if (error instanceof Rollback) return error.result;
@@ -139,13 +147,13 @@ class Retry extends Error {}
  * The study and series rows when they already hold exactly this instance's study- and
  * series-level attributes, so nothing above the instance needs writing. FOR KEY SHARE keeps a
  * concurrent delete from removing them before our instance row references them, without
- * blocking other instances of the same series.
+ * blocking other instances of the same series. Equal study attributes mean the same patient.
  */
 async function findUnchangedParents(
   tx: Tx,
   partitionKey: string,
   record: InstanceRecord,
-): Promise<{ studyId: number; seriesId: number } | undefined> {
+): Promise<Hierarchy | undefined> {
   const [parents] = await tx
     .select({
       seriesId: series.id,
@@ -169,14 +177,29 @@ async function findUnchangedParents(
       canonicalJson(pickAttributes(record.metadata, STUDY_LEVEL_TAGS)) &&
     canonicalJson(parents.seriesAttributes) ===
       canonicalJson(pickAttributes(record.metadata, SERIES_LEVEL_TAGS));
-  return same ? { studyId: parents.studyId, seriesId: parents.seriesId } : undefined;
+  return same
+    ? { studyId: parents.studyId, seriesId: parents.seriesId, patientConflict: false }
+    : undefined;
 }
+
+interface Hierarchy extends PatientCheck {
+  studyId: number;
+  seriesId: number;
+}
+
+/** PATIENT_LEVEL_TAGS as a SQL array literal (constants, so no parameters are needed). */
+const PATIENT_TAGS = sql.raw(`ARRAY[${PATIENT_LEVEL_TAGS.map((t) => `'${t}'`).join(',')}]::text[]`);
+
+/** The incoming study attributes, with the Patient module tags the study row already has. */
+const KEEP_STUDY_PATIENT = sql`(excluded.attributes - ${PATIENT_TAGS}) || (
+  SELECT coalesce(jsonb_object_agg(kept.key, kept.value), '{}'::jsonb)
+  FROM jsonb_each(${studies.attributes}) AS kept WHERE kept.key = ANY(${PATIENT_TAGS}))`;
 
 async function upsertHierarchy(
   tx: Tx,
   partitionKey: string,
   ds: DicomJsonDataset,
-): Promise<{ studyId: number; seriesId: number }> {
+): Promise<Hierarchy> {
   const patient = {
     patientName: firstText(ds, '00100010'),
     patientBirthDate: firstText(ds, '00100030'),
@@ -196,6 +219,13 @@ async function upsertHierarchy(
     })
     .returning({ id: patients.id });
 
+  const patientOfStudy = {
+    patientName: patient.patientName,
+    patientNameFuzzy: fuzzyName(patient.patientName),
+    patientId: firstText(ds, '00100020'),
+    patientBirthDate: patient.patientBirthDate,
+    patientSex: patient.patientSex,
+  };
   const study = {
     studyDate: firstText(ds, '00080020'),
     studyTime: firstText(ds, '00080030'),
@@ -204,14 +234,14 @@ async function upsertHierarchy(
     studyDescription: firstText(ds, '00081030'),
     referringPhysicianName: firstText(ds, '00080090'),
     referringPhysicianNameFuzzy: fuzzyName(firstText(ds, '00080090')),
-    patientName: patient.patientName,
-    patientNameFuzzy: fuzzyName(patient.patientName),
-    patientId: firstText(ds, '00100020'),
-    patientBirthDate: patient.patientBirthDate,
-    patientSex: patient.patientSex,
-    attributes: pickAttributes(ds, STUDY_LEVEL_TAGS),
   };
-  // The study stays with the patient of its first instance; its attributes follow the latest.
+  // A study belongs to one patient: the one its first stored instance names. A later instance
+  // naming another patient (a mislabelled image, a merge gone wrong) is still stored and keeps
+  // its own patient attributes in its metadata, but neither moves the study nor renames its
+  // patient — a radiologist must never see one patient's study listed under another's name
+  // because an instance arrived last. The caller warns the sender. Its other study attributes
+  // follow the latest instance, as before. "First" is the first to commit: a concurrent
+  // creator waits on studies_uid_uq and then takes this update path.
   const [studyRow] = await tx
     .insert(studies)
     .values({
@@ -219,12 +249,17 @@ async function upsertHierarchy(
       studyInstanceUid: requiredText(ds, '0020000D'),
       patientFk: patientRow!.id,
       ...study,
+      ...patientOfStudy,
+      attributes: pickAttributes(ds, STUDY_LEVEL_TAGS),
     })
     .onConflictDoUpdate({
       target: [studies.partitionKey, studies.studyInstanceUid],
-      set: { ...study, updatedAt: sql`now()` },
+      set: { ...study, attributes: KEEP_STUDY_PATIENT, updatedAt: sql`now()` },
     })
-    .returning({ id: studies.id });
+    .returning({ id: studies.id, patientFk: studies.patientFk });
+  const patientConflict = studyRow!.patientFk !== patientRow!.id;
+  // The other patient's row was upserted for nothing when no study is theirs: drop it again.
+  if (patientConflict) await pruneEmptyPatients(tx, [patientRow!.id]);
   const studyId = studyRow!.id;
 
   const seriesValues = {
@@ -252,7 +287,7 @@ async function upsertHierarchy(
     })
     .returning({ id: series.id, studyFk: series.studyFk });
   if (seriesRow!.studyFk !== studyId) throw new Rollback({ kind: 'hierarchy-conflict' });
-  return { studyId, seriesId: seriesRow!.id };
+  return { studyId, seriesId: seriesRow!.id, patientConflict };
 }
 
 function instanceRow(
@@ -325,15 +360,18 @@ export async function pruneEmptyParents(
         )
         .returning({ patientFk: studies.patientFk })
     : [];
-  const candidatePatients = [...new Set(goneStudies.map((s) => s.patientFk))];
-  if (candidatePatients.length) {
-    await tx
-      .delete(patients)
-      .where(
-        and(
-          inArray(patients.id, candidatePatients),
-          notExists(tx.select().from(studies).where(eq(studies.patientFk, patients.id))),
-        ),
-      );
-  }
+  await pruneEmptyPatients(tx, [...new Set(goneStudies.map((s) => s.patientFk))]);
+}
+
+/** Drops the given patients that no study refers to. */
+async function pruneEmptyPatients(tx: Tx, patientIds: number[]): Promise<void> {
+  if (patientIds.length === 0) return;
+  await tx
+    .delete(patients)
+    .where(
+      and(
+        inArray(patients.id, patientIds),
+        notExists(tx.select().from(studies).where(eq(studies.patientFk, patients.id))),
+      ),
+    );
 }

@@ -35,6 +35,24 @@ export const STUDY_LEVEL_TAGS: ReadonlySet<string> = new Set([
   '00321060', // RequestedProcedureDescription
 ]);
 
+/**
+ * The Patient module (PS3.3 C.7.1.1) part of STUDY_LEVEL_TAGS: who the study belongs to. A study
+ * keeps these from the instance that created it (index/instances.repository.ts says why).
+ */
+export const PATIENT_LEVEL_TAGS: readonly string[] = [
+  '00100010', // PatientName
+  '00100020', // PatientID
+  '00100021', // IssuerOfPatientID
+  '00100030', // PatientBirthDate
+  '00100032', // PatientBirthTime
+  '00100040', // PatientSex
+  '00101000', // OtherPatientIDs
+  '00101001', // OtherPatientNames
+  '00101002', // OtherPatientIDsSequence
+  '00102160', // EthnicGroup
+  '00104000', // PatientComments
+];
+
 export const SERIES_LEVEL_TAGS: ReadonlySet<string> = new Set([
   '00080021', // SeriesDate
   '00080031', // SeriesTime

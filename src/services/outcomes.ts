@@ -38,6 +38,12 @@ export const WarningReason = {
    * instance is indexed by the dataset's UID and its bytes are kept as sent.
    */
   DataSetDoesNotMatchSopClass: 0xb007,
+  /**
+   * Strata-specific (PS3.18 I.2.2 allows implementation codes; the README defines it): stored,
+   * but the instance names another patient (PatientID / IssuerOfPatientID) than the study it
+   * belongs to, which keeps the patient of its first instance. The sender should reconcile.
+   */
+  PatientConflict: 0xb00a,
 } as const;
 export type WarningReason = (typeof WarningReason)[keyof typeof WarningReason];
 

@@ -114,7 +114,7 @@ export class StoreInstances {
         },
       ).catch(rethrowIndexError);
       this.deps.fault?.('after-commit');
-      return (outcome = withWarning(outcomeOf(result, ids), warning));
+      return (outcome = withWarning(outcomeOf(result, ids), patientWarning(result) ?? warning));
     } finally {
       // Everything but a fresh or replacing version leaves a blob nobody references: drop it now.
       const keep = outcome?.ok === true && outcome.result !== 'duplicate';
@@ -286,6 +286,20 @@ function checkIdentity(
         }
       : undefined;
   return { ok: true, ids: complete, warning };
+}
+
+/**
+ * The index kept the study with the patient of its first instance (index/instances.repository.ts):
+ * the sender must learn that this instance names someone else. One WarningReason per instance
+ * (PS3.18 I.2.1): a patient conflict outranks a meta UID mismatch, so it is checked first.
+ */
+function patientWarning(result: CommitResult): Warning | undefined {
+  return (result.kind === 'created' || result.kind === 'replaced') && result.patientConflict
+    ? {
+        warning: WarningReason.PatientConflict,
+        warningDetail: 'the study is stored under another patient',
+      }
+    : undefined;
 }
 
 /** A stored outcome carries the warning found before the commit; failures drop it. */
