@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stow } from './helpers/multipart.js';
-import { sampleBytes, samples, type Sample } from './helpers/samples.js';
+import { sampleBytes, samples, SAMPLES_DIR, type Sample } from './helpers/samples.js';
 import { startTestServer, testDb, type TestServer } from './helpers/server.js';
 
 /**
@@ -16,9 +17,11 @@ const stored = samples.filter(
     s.sop_instance !== null &&
     s.series_instance !== null,
 );
-const manifest = JSON.parse(
-  readFileSync(new URL('../../shared/dicom-samples/manifest.json', import.meta.url), 'utf8'),
-) as { file: string; patient_id: string | null; modality: string | null }[];
+const manifest = JSON.parse(readFileSync(join(SAMPLES_DIR, 'manifest.json'), 'utf8')) as {
+  file: string;
+  patient_id: string | null;
+  modality: string | null;
+}[];
 const extra = (file: string) => manifest.find((m) => m.file === file)!;
 
 beforeAll(async () => {
