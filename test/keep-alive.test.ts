@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawConnection } from './helpers/raw-http.js';
+import { makeInstance } from './helpers/make-dicom.js';
+import { multipartRelated } from './helpers/multipart.js';
+import { RawConnection, type RawResponse } from './helpers/raw-http.js';
 import { startTestServer, testDb, type TestServer } from './helpers/server.js';
 
 /**
@@ -11,7 +13,7 @@ import { startTestServer, testDb, type TestServer } from './helpers/server.js';
  */
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ STOW_MAX_PARTS: '1' });
 });
 afterAll(async () => {
   await server?.close();
@@ -27,6 +29,16 @@ function post(contentType: string, body: Uint8Array): Buffer {
 }
 
 /** A client that finished sending sees a clean close (FIN), never a reset; others can connect. */
+/** The next request is answered on the same connection, or the answer said to reconnect. */
+async function expectNextAnswered(connection: RawConnection, refused: RawResponse): Promise<void> {
+  if (refused.headers['connection'] === 'close') {
+    await expectClosedCleanly(connection);
+  } else {
+    expect((await connection.nextResponse()).status).toBe(200);
+    connection.destroy();
+  }
+}
+
 async function expectClosedCleanly(connection: RawConnection): Promise<void> {
   await connection.waitClosed();
   expect(connection.error).toBeUndefined();
@@ -41,12 +53,19 @@ describe(`keep-alive after an early refusal (${testDb})`, () => {
     const refused = await connection.nextResponse();
     expect(refused.status).toBe(409);
     expect(JSON.parse(refused.body)['00081198']).toBeDefined();
-    if (refused.headers['connection'] === 'close') {
-      await expectClosedCleanly(connection);
-    } else {
-      expect((await connection.nextResponse()).status).toBe(200);
-      connection.destroy();
-    }
+    await expectNextAnswered(connection, refused);
+  });
+
+  it('more parts than STOW_MAX_PARTS: the whole 413, then the next request', async () => {
+    const parts = [1, 2, 3].map(() => ({ body: makeInstance().bytes }));
+    const { body, contentType } = multipartRelated(parts);
+    const connection = await RawConnection.open(server.url);
+    await connection.write(post(contentType, body));
+    await connection.write(healthz);
+    const refused = await connection.nextResponse();
+    expect(refused.status).toBe(413);
+    expect(JSON.parse(refused.body).code).toBe('multipart.too_many_parts');
+    await expectNextAnswered(connection, refused);
   });
 
   it('a small body refused with 415 is drained: the next request is answered on the same connection', async () => {
