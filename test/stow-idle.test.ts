@@ -35,35 +35,41 @@ async function leftovers(): Promise<{ temp: string[]; journal: number }> {
 }
 
 describe(`idle request bodies (${testDb})`, () => {
-  it('a STOW that stalls mid-part gets 408 and a closed connection; nothing of it is kept', async () => {
-    const sent = makeInstance({ pixelBytes: 1024 * 1024 });
-    const { body, contentType } = multipartRelated([{ body: sent.bytes }]);
-    const connection = await RawConnection.open(server.url);
-    await connection.write(
-      `POST /dicom-web/studies HTTP/1.1\r\nHost: test\r\nContent-Type: ${contentType}\r\n` +
-        `Content-Length: ${body.length}\r\n\r\n`,
-    );
-    await connection.write(body.subarray(0, 256 * 1024)); // then nothing more
+  it.each(['multipart/related', 'application/dicom'])(
+    'a STOW sent as %s that stalls mid-instance gets 408 and a closed connection; nothing of it is kept',
+    async (form) => {
+      const sent = makeInstance({ pixelBytes: 1024 * 1024 });
+      const { body, contentType } =
+        form === 'application/dicom'
+          ? { body: Buffer.from(sent.bytes), contentType: form }
+          : multipartRelated([{ body: sent.bytes }]);
+      const connection = await RawConnection.open(server.url);
+      await connection.write(
+        `POST /dicom-web/studies HTTP/1.1\r\nHost: test\r\nContent-Type: ${contentType}\r\n` +
+          `Content-Length: ${body.length}\r\n\r\n`,
+      );
+      await connection.write(body.subarray(0, 256 * 1024)); // then nothing more
 
-    const answer = await connection.nextResponse();
-    expect(answer.status).toBe(408);
-    expect(answer.headers['content-type']).toBe('application/problem+json');
-    expect(answer.headers['connection']).toBe('close');
-    expect(JSON.parse(answer.body).code).toBe('web.request_idle');
-    await connection.waitClosed();
+      const answer = await connection.nextResponse();
+      expect(answer.status).toBe(408);
+      expect(answer.headers['content-type']).toBe('application/problem+json');
+      expect(answer.headers['connection']).toBe('close');
+      expect(JSON.parse(answer.body).code).toBe('web.request_idle');
+      await connection.waitClosed();
 
-    // The abandoned part's blob is discarded right away (poll: the cleanup may trail the answer).
-    const deadline = Date.now() + 10_000;
-    while (JSON.stringify(await leftovers()) !== JSON.stringify({ temp: [], journal: 0 })) {
-      if (Date.now() > deadline)
-        throw new Error(`left behind: ${JSON.stringify(await leftovers())}`);
-      await sleep(50);
-    }
-    expect(await findInstance(server.database.db, sent.sopInstanceUid)).toBeUndefined();
-    const kept = await findInstance(server.database.db, keeper.sopInstanceUid);
-    expect((await readBlob(server, kept!.blobKey)).equals(keeper.bytes)).toBe(true);
-    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-  });
+      // The abandoned part's blob is discarded right away (poll: the cleanup may trail the answer).
+      const deadline = Date.now() + 10_000;
+      while (JSON.stringify(await leftovers()) !== JSON.stringify({ temp: [], journal: 0 })) {
+        if (Date.now() > deadline)
+          throw new Error(`left behind: ${JSON.stringify(await leftovers())}`);
+        await sleep(50);
+      }
+      expect(await findInstance(server.database.db, sent.sopInstanceUid)).toBeUndefined();
+      const kept = await findInstance(server.database.db, keeper.sopInstanceUid);
+      expect((await readBlob(server, kept!.blobKey)).equals(keeper.bytes)).toBe(true);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    },
+  );
 
   it('a download whose reader pauses longer than the idle timeout still completes', async () => {
     const url = `${server.base}/studies/${large.studyInstanceUid}/series/${large.seriesInstanceUid}/instances/${large.sopInstanceUid}`;
