@@ -129,8 +129,6 @@ export async function startStrata(
     fetch: app.fetch,
     hostname: config.host,
     serverOptions: { requestTimeout: config.requestTimeoutSeconds * 1000 },
-    // web/unread-body.ts decides what happens to a body left unread (drain or close).
-    autoCleanupIncoming: false,
   }) as Server;
   limitConnections(server, config.http);
   await new Promise<void>((resolve, reject) => {

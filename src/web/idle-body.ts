@@ -1,8 +1,6 @@
-import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import { RequestIdleError } from './errors.js';
-import { announcesBody, nodeExchange } from './node-streams.js';
+import { abandonBody, announcesBody, nodeExchange } from './node-streams.js';
 
 /**
  * Ends a request whose client sends no body byte for `idleSeconds` (0 = never): a stalled upload
@@ -27,7 +25,7 @@ export function idleBody(idleSeconds: number): MiddlewareHandler {
     const onTimeout = () => {
       if (incoming.complete || incoming.destroyed) return socket.setTimeout(0);
       if (incoming.readableLength > 0) return socket.setTimeout(idleMs);
-      failBody(incoming, new RequestIdleError(idleSeconds));
+      abandonBody(incoming, new RequestIdleError(idleSeconds));
     };
     outgoing.on('timeout', onTimeout);
     socket.setTimeout(idleMs);
@@ -39,14 +37,4 @@ export function idleBody(idleSeconds: number): MiddlewareHandler {
       if (!socket.destroyed) socket.setTimeout(0);
     }
   };
-}
-
-/**
- * Fails the body stream but keeps the connection for the answer. Destroying an IncomingMessage
- * destroys its socket, so the socket is detached first — what Node's own stream destroyer does
- * for server requests (lib/internal/streams/destroy.js, used by `pipeline`).
- */
-function failBody(incoming: IncomingMessage, error: Error): void {
-  (incoming as { socket: Socket | null }).socket = null;
-  incoming.destroy(error);
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Context } from 'hono';
@@ -20,6 +21,17 @@ export function nodeExchange(c: Context): NodeExchange | undefined {
 export function announcesBody(incoming: IncomingMessage): boolean {
   const length = incoming.headers['content-length'];
   return incoming.headers['transfer-encoding'] !== undefined || (!!length && length !== '0');
+}
+
+/**
+ * Ends the request body stream (with `error`, if given) but keeps the connection for the answer:
+ * nothing reads the rest of the body any more. Destroying an IncomingMessage destroys its socket,
+ * so the socket is detached first — what Node's own stream destroyer does for server requests
+ * (lib/internal/streams/destroy.js, used by `pipeline`).
+ */
+export function abandonBody(incoming: IncomingMessage, error?: Error): void {
+  (incoming as { socket: Socket | null }).socket = null;
+  incoming.destroy(error);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
-import { nodeExchange } from './node-streams.js';
+import { abandonBody, nodeExchange } from './node-streams.js';
 
 /**
  * Go net/http's maxPostHandlerReadBytes: an answer given before the body was read (a refusal) is
@@ -36,6 +36,9 @@ export function unreadBody(): MiddlewareHandler {
       return;
     }
     if (!incoming.destroyed && (await drained(incoming))) return;
+    // Nothing may read on (@hono/node-server drains after the answer): the parser would reach
+    // requests pipelined behind this one on a connection that is closing.
+    if (!incoming.destroyed) abandonBody(incoming);
     c.res.headers.set('Connection', 'close');
     if (outgoing.socket) lingerOnClose(outgoing.socket);
   };
@@ -48,8 +51,6 @@ function drained(incoming: IncomingMessage): Promise<boolean> {
     const done = (ended: boolean) => {
       clearTimeout(timer);
       incoming.off('data', onData).off('end', onEnd).off('error', onFail).off('close', onFail);
-      // Paused again, the rest stays unread: Node's parser cannot reach a next request.
-      if (!ended) incoming.pause();
       resolve(ended);
     };
     const onData = (chunk: Buffer) => {
