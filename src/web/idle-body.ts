@@ -23,9 +23,9 @@ export function idleBody(idleSeconds: number): MiddlewareHandler {
     // Node emits a socket timeout on the response of the exchange in progress; a listener there
     // also stops Node from destroying the socket itself.
     const onTimeout = () => {
-      if (incoming.complete || incoming.destroyed) return socket.setTimeout(0);
-      if (incoming.readableLength > 0) return socket.setTimeout(idleMs);
-      abandonBody(incoming, new RequestIdleError(idleSeconds));
+      if (incoming.complete || incoming.destroyed) socket.setTimeout(0);
+      else if (incoming.readableLength > 0) socket.setTimeout(idleMs);
+      else abandonBody(incoming, new RequestIdleError(idleSeconds));
     };
     outgoing.on('timeout', onTimeout);
     socket.setTimeout(idleMs);
