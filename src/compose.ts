@@ -1,6 +1,7 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import { assertTiersConfigured, openStores } from './compose-storage.js';
 import type { Config } from './config.js';
 import { openDb, type Database } from './index/db.js';
@@ -10,6 +11,7 @@ import { createLogger, type Logger } from './lib/log.js';
 import { createServices, type Services } from './services/services.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { createApp } from './web/app.js';
+import { limitConnections } from './web/connection-limits.js';
 
 /**
  * The composition root: config → database → blob store → services → web app. The only module
@@ -117,20 +119,21 @@ export async function startStrata(
     trustProxyHeaders: config.trustProxyHeaders,
     corsOrigins: config.corsOrigins,
     maxParts: config.stow.maxParts,
+    idleTimeoutSeconds: config.http.idleTimeoutSeconds,
+    maxUploads: config.stow.maxConcurrentUploads,
+    maxUploadsPerClient: config.stow.maxConcurrentUploadsPerClient,
     adminToken: config.adminToken,
     log: strata.log,
   });
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: app.fetch,
-        hostname: config.host,
-        port: config.port,
-        serverOptions: { requestTimeout: config.requestTimeoutSeconds * 1000 },
-      },
-      () => resolve(s),
-    );
-    s.once('error', reject);
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    hostname: config.host,
+    serverOptions: { requestTimeout: config.requestTimeoutSeconds * 1000 },
+  }) as Server;
+  limitConnections(server, config.http);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
   });
   // A sweep at start-up reconciles what an earlier crash left behind.
   void strata.services.sweeper.sweep().then(

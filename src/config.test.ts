@@ -30,6 +30,34 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  it('reads the slow-client limits, 0 meaning none', () => {
+    const defaults = loadConfig({});
+    expect(defaults.http).toEqual({
+      idleTimeoutSeconds: 60,
+      maxConnections: 1024,
+      maxConnectionsPerClient: 128,
+    });
+    expect(defaults.stow.maxConcurrentUploads).toBe(64);
+    expect(defaults.stow.maxConcurrentUploadsPerClient).toBe(16);
+    const off = loadConfig({
+      HTTP_IDLE_TIMEOUT_SECONDS: '0',
+      HTTP_MAX_CONNECTIONS: '0',
+      HTTP_MAX_CONNECTIONS_PER_CLIENT: '0',
+      STOW_MAX_CONCURRENT_UPLOADS: '0',
+      STOW_MAX_CONCURRENT_UPLOADS_PER_CLIENT: '0',
+    });
+    expect(off.http).toEqual({
+      idleTimeoutSeconds: 0,
+      maxConnections: 0,
+      maxConnectionsPerClient: 0,
+    });
+    expect(off.stow.maxConcurrentUploads).toBe(0);
+    expect(off.stow.maxConcurrentUploadsPerClient).toBe(0);
+    expect(() => loadConfig({ HTTP_IDLE_TIMEOUT_SECONDS: '1.5' })).toThrow(
+      /HTTP_IDLE_TIMEOUT_SECONDS: expected a whole number/,
+    );
+  });
+
   it('reads the QIDO-RS paging limits', () => {
     expect(loadConfig({}).qido).toEqual({ defaultLimit: 100, maxLimit: 1000 });
     expect(loadConfig({ QIDO_DEFAULT_LIMIT: '20', QIDO_MAX_LIMIT: '50' }).qido).toEqual({

@@ -28,6 +28,14 @@ export interface Config {
    * would cut off a multi-gigabyte STOW over a slow link.
    */
   requestTimeoutSeconds: number;
+  /** Slow clients: idle request bodies and open connections (README "Slow clients"). */
+  http: {
+    /** A request whose client sends no body byte this long is ended with 408 (0 = never). */
+    idleTimeoutSeconds: number;
+    /** Open connections overall / per client address (0 = no limit). */
+    maxConnections: number;
+    maxConnectionsPerClient: number;
+  };
   stow: {
     /** Largest accepted instance (part) in bytes. */
     maxInstanceBytes: number;
@@ -37,6 +45,9 @@ export interface Config {
     maxHeaderBytes: number;
     /** What a different object under an existing SOP Instance UID does. */
     duplicatePolicy: 'reject' | 'replace';
+    /** Uploads received at once overall (503 beyond) / per client address (429) (0 = no limit). */
+    maxConcurrentUploads: number;
+    maxConcurrentUploadsPerClient: number;
   };
   /** QIDO-RS paging (PS3.18 8.3.4.4): results per page by default, and the largest limit. */
   qido: {
@@ -89,11 +100,20 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxyHeaders: read.boolean('TRUST_PROXY_HEADERS', true),
     corsOrigins: read.list('CORS_ORIGINS', ['*']),
     requestTimeoutSeconds: read.integer('HTTP_REQUEST_TIMEOUT_SECONDS', 3600, { min: 0 }),
+    http: {
+      idleTimeoutSeconds: read.integer('HTTP_IDLE_TIMEOUT_SECONDS', 60, { min: 0 }),
+      maxConnections: read.integer('HTTP_MAX_CONNECTIONS', 1024, { min: 0 }),
+      maxConnectionsPerClient: read.integer('HTTP_MAX_CONNECTIONS_PER_CLIENT', 128, { min: 0 }),
+    },
     stow: {
       maxInstanceBytes: read.integer('STOW_MAX_INSTANCE_BYTES', 4 * GiB, { min: 1024 }),
       maxParts: read.integer('STOW_MAX_PARTS', 10_000, { min: 1 }),
       maxHeaderBytes: read.integer('STOW_MAX_HEADER_BYTES', 64 * MiB, { min: 64 * 1024 }),
       duplicatePolicy: read.oneOf('STOW_DUPLICATE_POLICY', ['reject', 'replace'], 'reject'),
+      maxConcurrentUploads: read.integer('STOW_MAX_CONCURRENT_UPLOADS', 64, { min: 0 }),
+      maxConcurrentUploadsPerClient: read.integer('STOW_MAX_CONCURRENT_UPLOADS_PER_CLIENT', 16, {
+        min: 0,
+      }),
     },
     qido: qidoConfig(read),
     sweeper: {

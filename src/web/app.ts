@@ -4,8 +4,10 @@ import type { Logger } from '../lib/log.js';
 import type { Services } from '../services/services.js';
 import { adminRoutes } from './admin.routes.js';
 import { corsMiddleware } from './cors.js';
+import { idleBody } from './idle-body.js';
 import { problemResponse, PROBLEM_JSON } from './problem.js';
 import { registerRoutes } from './routes.js';
+import { unreadBody } from './unread-body.js';
 
 export interface AppOptions {
   dicomwebRoot: string;
@@ -13,14 +15,20 @@ export interface AppOptions {
   trustProxyHeaders: boolean;
   corsOrigins: string[];
   maxParts: number;
+  /** A request body idle this long is ended with 408 (0 = never). */
+  idleTimeoutSeconds: number;
+  /** Concurrent STOW uploads overall (503 beyond) and per client address (429); 0 = no limit. */
+  maxUploads: number;
+  maxUploadsPerClient: number;
   /** Enables /admin/* behind `Authorization: Bearer`; undefined → those paths are 404. */
   adminToken?: string | undefined;
   log: Logger;
 }
 
 /**
- * The HTTP application. Middleware order: request id → CORS (so every response, errors too,
- * carries it) → routes; errors go through the single problem+json map of web/problem.ts.
+ * The HTTP application. Middleware order: request id → unread body (sees the final answer, errors
+ * too, and drains or closes) → idle body timeout → CORS (so every response, errors too, carries
+ * it) → routes; errors go through the single problem+json map of web/problem.ts.
  */
 export function createApp(services: Services, options: AppOptions): Hono {
   const app = new Hono();
@@ -39,6 +47,8 @@ export function createApp(services: Services, options: AppOptions): Hono {
       ms: Math.round(performance.now() - started),
     });
   });
+  app.use(unreadBody());
+  app.use(idleBody(options.idleTimeoutSeconds));
   if (options.corsOrigins.length > 0) app.use(corsMiddleware(options.corsOrigins));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

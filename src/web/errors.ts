@@ -18,3 +18,39 @@ export class BadRequestError extends WebError {
     super(detail);
   }
 }
+
+/**
+ * The client sent no byte of the request body for the idle period (a stalled upload). The body
+ * stream is failed with this, so the handler abandons the part in flight as for a hang-up.
+ */
+export class RequestIdleError extends WebError {
+  override readonly name = 'RequestIdleError';
+  readonly code = 'web.request_idle';
+  constructor(readonly idleSeconds: number) {
+    super(`no request body bytes arrived for ${idleSeconds} s`);
+  }
+}
+
+/** Every upload slot of the server is taken; refused before the body is read. */
+export class UploadsBusyError extends WebError {
+  override readonly name = 'UploadsBusyError';
+  readonly code = 'web.uploads_busy';
+  constructor(
+    limit: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`the server already receives ${limit} uploads; retry later`);
+  }
+}
+
+/** This client address already holds its share of upload slots; refused before the body is read. */
+export class ClientUploadsBusyError extends WebError {
+  override readonly name = 'ClientUploadsBusyError';
+  readonly code = 'web.client_uploads_busy';
+  constructor(
+    limit: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`this client already sends ${limit} uploads at once; retry when one finishes`);
+  }
+}

@@ -13,6 +13,9 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   'web.bad_request': 400,
   'web.bad_media_type': 400,
   'web.unsupported_media_type': 415,
+  'web.request_idle': 408,
+  'web.client_uploads_busy': 429,
+  'web.uploads_busy': 503,
   'multipart.no_parts': 400,
   'multipart.truncated': 400,
   'multipart.bad_headers': 400,
@@ -57,9 +60,11 @@ const TITLES: Partial<Record<ContentfulStatusCode, string>> = {
   401: 'Unauthorized',
   404: 'Not Found',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   416: 'Range Not Satisfiable',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
   507: 'Insufficient Storage',
@@ -102,12 +107,15 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** 5xx answers that are load or tiering, not failures: logged as refusals, not errors. */
+const EXPECTED_UNAVAILABLE = new Set(['storage.offline', 'web.uploads_busy']);
+
 /** hono onError handler. */
 export function problemResponse(error: unknown, c: Context, log: Logger): Response {
   const problem = problemOf(error);
   const requestId = c.get('requestId' as never) as string | undefined;
   if (requestId) problem.requestId = requestId;
-  if (problem.status >= 500 && problem.code !== 'storage.offline') {
+  if (problem.status >= 500 && !EXPECTED_UNAVAILABLE.has(problem.code)) {
     log.error('request failed', { requestId, error });
   } else {
     log.info('request refused', { requestId, status: problem.status, code: problem.code });

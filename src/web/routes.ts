@@ -4,6 +4,7 @@ import { deleteHandler } from './delete.routes.js';
 import { qidoHandler } from './qido.routes.js';
 import { renderedHandler } from './rendered.routes.js';
 import { stowHandler, type StowRouteOptions } from './stow.routes.js';
+import { uploadSlots, type UploadSlotOptions } from './upload-slots.js';
 import { bulkDataHandler } from './wado-bulk-data.js';
 import { framesHandler } from './wado-frames.js';
 import { instancesHandler } from './wado-instances.js';
@@ -13,12 +14,17 @@ import { metadataHandler } from './wado-metadata.js';
  * THE route table: one line per URL template of the Studies Service (PS3.18 Table 10.3-2),
  * relative to the DICOMweb root.
  */
-export function registerRoutes(app: Hono, services: Services, options: StowRouteOptions): void {
+export function registerRoutes(
+  app: Hono,
+  services: Services,
+  options: StowRouteOptions & UploadSlotOptions,
+): void {
   const stow = stowHandler(services, options);
+  const slot = uploadSlots(options); // one pool for both STOW URLs
   const remove = deleteHandler(services);
 
-  app.post('/studies', stow); // Store Instances, PS3.18 10.5
-  app.post('/studies/:study', stow); // Store Instances of one study, PS3.18 10.5
+  app.post('/studies', slot, stow); // Store Instances, PS3.18 10.5
+  app.post('/studies/:study', slot, stow); // Store Instances of one study, PS3.18 10.5
 
   app.get('/studies', qidoHandler(services, 'study', options)); // Search for Studies, PS3.18 10.6
   app.get('/series', qidoHandler(services, 'series', options)); // Search for Series, PS3.18 10.6
