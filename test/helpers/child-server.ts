@@ -14,8 +14,14 @@ export interface ChildServer {
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-/** Runs `strata serve` in a child process (so a test can kill it), resolves once it listens. */
-export async function startChildServer(env: Record<string, string>): Promise<ChildServer> {
+/**
+ * Runs `strata serve` in a child process (so a test can kill it), resolves once it listens
+ * (within `startTimeoutMs`: a fresh PGlite index takes a while on a busy machine).
+ */
+export async function startChildServer(
+  env: Record<string, string>,
+  { startTimeoutMs = 30_000 }: { startTimeoutMs?: number } = {},
+): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
@@ -64,7 +70,7 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
       check();
     });
 
-  const listening = await waitForLog(/"msg":"listening"/);
+  const listening = await waitForLog(/"msg":"listening"/, startTimeoutMs);
   const { dicomweb } = JSON.parse(listening) as { dicomweb: string };
   return {
     process: child,
