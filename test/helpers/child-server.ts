@@ -84,3 +84,44 @@ export async function startChildServer(
     },
   };
 }
+
+export interface StrataRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  /** stderr split into lines, empty ones dropped. */
+  lines: string[];
+}
+
+/**
+ * Runs `strata <args>` to its end (for commands that should stop on their own, such as a
+ * `serve` that cannot start); kills it after `timeoutMs` so a test never hangs.
+ */
+export function runStrata(
+  args: string[],
+  env: Record<string, string>,
+  { timeoutMs = 60_000, nodeOptions }: { timeoutMs?: number; nodeOptions?: string } = {},
+): Promise<StrataRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...env,
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) =>
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, lines: stderr.split('\n').filter((l) => l.trim() !== '') });
+    }),
+  );
+}
