@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { startStrata } from '../compose.js';
 import { createLogger } from '../lib/log.js';
 import { installProcessLog } from '../lib/process-log.js';
+import { fatalLog } from './fatal.js';
 
 /**
  * `strata serve`: runs until SIGINT/SIGTERM, then closes cleanly. From the start every line the
@@ -9,7 +10,7 @@ import { installProcessLog } from '../lib/process-log.js';
  */
 export async function serveCommand(config: Config): Promise<number> {
   const log = createLogger(config.logLevel);
-  installProcessLog(log);
+  installProcessLog(log, { fatal: fatalLog() });
   const strata = await startStrata(config, { log });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

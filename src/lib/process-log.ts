@@ -13,14 +13,21 @@ import type { Logger } from './log.js';
  */
 export function installProcessLog(
   log: Logger,
-  exit: (code: number) => void = (code) => process.exit(code),
+  {
+    fatal = log,
+    exit = (code) => process.exit(code),
+  }: {
+    /** Where the line of an error that stops the process goes (written whatever the level). */
+    fatal?: Logger;
+    exit?: (code: number) => void;
+  } = {},
 ): () => void {
   const onUncaught = (error: Error) => {
-    log.error('uncaught exception', { error });
+    fatal.error('uncaught exception', { error });
     exit(1);
   };
   const onRejection = (reason: unknown) => {
-    log.error('unhandled rejection', { error: reason });
+    fatal.error('unhandled rejection', { error: reason });
     exit(1);
   };
   const onWarning = (warning: Error) => log.warn('node warning', { error: warning });
