@@ -1,7 +1,7 @@
-import { createServer, Socket as NetSocket, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInstance } from './helpers/make-dicom.js';
 import { stow } from './helpers/multipart.js';
+import { Relay } from './helpers/relay.js';
 import { blobCount, freshDatabase, startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -10,44 +10,6 @@ import { blobCount, freshDatabase, startTestServer, type TestServer } from './he
  * between server and database that the test closes. PostgreSQL only (PGlite is in-process).
  */
 const enabled = process.env['STRATA_TEST_DB'] === 'postgres';
-
-class Relay {
-  private readonly sockets = new Set<Socket>();
-  private server: Server | undefined;
-  constructor(
-    private readonly target: { host: string; port: number },
-    readonly port: number,
-  ) {}
-
-  static async start(target: { host: string; port: number }): Promise<Relay> {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as { port: number }).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const relay = new Relay(target, port);
-    await relay.open();
-    return relay;
-  }
-
-  async open(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = new NetSocket();
-      upstream.connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-}
 
 describe.runIf(enabled)('index outage (postgres)', () => {
   let relay: Relay;

@@ -336,11 +336,12 @@ describe(`a backend that cannot work stops start-up (${testDb})`, () => {
         PORT: '0',
         LOG_LEVEL: 'silent',
       });
-      // Exit 2 and "configuration error", as for a bad variable: the operator's to fix.
+      // Exit 2 and "configuration error", as for a bad variable: the operator's to fix. A
+      // server writes JSON lines only, this one too.
       expect(run.status).toBe(2);
-      expect(run.stderr).toContain(
-        'strata: configuration error: S3_BUCKET: tier "s3" (s3): the bucket does not exist',
-      );
+      const line = JSON.parse(run.stderr.trim()) as Record<string, unknown>;
+      expect(line).toMatchObject({ msg: 'configuration error', variable: 'S3_BUCKET' });
+      expect(line['detail']).toContain('S3_BUCKET: tier "s3" (s3): the bucket does not exist');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

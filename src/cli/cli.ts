@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type Config } from '../config.js';
+import { fatalLog, logFatal } from './fatal.js';
 import { hsmCommand } from './hsm.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
@@ -22,26 +23,16 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
   }
-  let config;
   try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`strata: configuration error: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
-  try {
-    return await runCommand(command, args, config);
+    return await runCommand(command, args, loadConfig());
   } catch (error) {
     // Start-up checks against the configured backends (a missing bucket, refused keys) are
     // configuration errors too, whichever command met them.
-    if (error instanceof ConfigError) {
-      console.error(`strata: configuration error: ${error.message}`);
-      return 2;
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    // A server writes nothing but JSON lines (its log); the other commands talk to a person.
+    if (command === 'serve') return logFatal(fatalLog(), error);
+    console.error(`strata: configuration error: ${error.message}`);
+    return 2;
   }
 }
 

@@ -1,9 +1,17 @@
 import type { Config } from '../config.js';
 import { startStrata } from '../compose.js';
+import { createLogger } from '../lib/log.js';
+import { installProcessLog } from '../lib/process-log.js';
+import { fatalLog } from './fatal.js';
 
-/** `strata serve`: runs until SIGINT/SIGTERM, then closes cleanly. */
+/**
+ * `strata serve`: runs until SIGINT/SIGTERM, then closes cleanly. From the start every line the
+ * process writes is a JSON log line (uncaught errors, Node warnings, dependencies' console).
+ */
 export async function serveCommand(config: Config): Promise<number> {
-  const strata = await startStrata(config);
+  const log = createLogger(config.logLevel);
+  installProcessLog(log, { fatal: fatalLog() });
+  const strata = await startStrata(config, { log });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -1,9 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { openPglite } from './pglite-open.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -44,9 +44,13 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
       close: () => client.end({ timeout: 5 }),
     };
   }
-  if (options.pgliteDir) await mkdir(options.pgliteDir, { recursive: true });
-  const client = options.pgliteDir ? new PGlite(options.pgliteDir) : new PGlite();
-  await client.waitReady;
+  let client: PGlite;
+  if (options.pgliteDir) {
+    client = await openPglite(options.pgliteDir);
+  } else {
+    client = new PGlite();
+    await client.waitReady;
+  }
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return { db, driver: 'pglite', raw: { driver: 'pglite', client }, close: () => client.close() };
 }

@@ -13,6 +13,22 @@ export class IndexUnavailableError extends IndexError {
 }
 
 /**
+ * The embedded PGlite index cannot run because the filesystem of its data directory is full:
+ * PostgreSQL needs room for its lock file, WAL and relation files even to start. Free space (or
+ * move `dataDir`) and start again. `dataDir` is a server path, never request data.
+ */
+export class IndexDiskFullError extends IndexError {
+  override readonly name = 'IndexDiskFullError';
+  readonly code = 'index.disk_full';
+  constructor(
+    readonly dataDir: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the disk of the index data directory ${dataDir} is full`, options);
+  }
+}
+
+/**
  * Error codes that mean "the database is not there right now", as opposed to a bad query:
  * socket errors, postgres.js connection states, and SQLSTATE classes 08 (connection exception),
  * 53 (insufficient resources) and 57P0x (operator intervention: shutdown, crash recovery).

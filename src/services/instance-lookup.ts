@@ -1,8 +1,10 @@
 /**
  * Which stored instances a WADO-RS request names (PS3.18 10.4.1: study, series or instance
- * scope), with everything needed to read them.
+ * scope), with everything needed to read them. A database outage is IndexUnavailableError (503,
+ * retry later), as on the write path.
  */
 import type { Db } from '../index/db.js';
+import { rethrowIndexError } from '../index/errors.js';
 import {
   findInstanceRows,
   findInstancesWithElements,
@@ -43,7 +45,7 @@ export class InstanceLookup {
     if (scope.instance !== undefined) {
       // One instance: rows and metadata in one round trip (frames, bulk data, rendered).
       assertScope(scope);
-      const found = await findInstancesWithMetadata(this.deps.db, scope);
+      const found = await findInstancesWithMetadata(this.deps.db, scope).catch(rethrowIndexError);
       if (found.length === 0) throw new ResourceNotFoundError('instance');
       return found;
     }
@@ -59,7 +61,9 @@ export class InstanceLookup {
    */
   async findForFrames(scope: RetrieveScope & { instance: string }): Promise<StoredInstance> {
     assertScope(scope);
-    const [found] = await findInstancesWithElements(this.deps.db, scope, FRAME_ELEMENTS);
+    const [found] = await findInstancesWithElements(this.deps.db, scope, FRAME_ELEMENTS).catch(
+      rethrowIndexError,
+    );
     if (!found) throw new ResourceNotFoundError('instance');
     return found;
   }
@@ -67,7 +71,7 @@ export class InstanceLookup {
   /** Like `find` without the DICOM JSON: instance retrieve needs only where the bytes are. */
   async findRows(scope: RetrieveScope): Promise<InstanceRow[]> {
     assertScope(scope);
-    const rows = await findInstanceRows(this.deps.db, scope);
+    const rows = await findInstanceRows(this.deps.db, scope).catch(rethrowIndexError);
     if (rows.length === 0) throw new ResourceNotFoundError(levelOf(scope));
     return rows;
   }
@@ -87,7 +91,7 @@ export class InstanceLookup {
       const metadata = await findMetadata(
         this.deps.db,
         batch.map((r) => r.id),
-      );
+      ).catch(rethrowIndexError);
       // An instance deleted between the two queries is skipped, as if listed a moment later.
       const present = batch.filter((r) => metadata.has(r.id));
       yield present.map((r) => ({ ...r, metadata: metadata.get(r.id) ?? {} }));
@@ -109,7 +113,7 @@ export async function* metadataTextOf(
     const texts = await findMetadataText(
       db,
       batch.map((r) => r.id),
-    );
+    ).catch(rethrowIndexError);
     yield batch.flatMap((row) => {
       const json = texts.get(row.id);
       return json === undefined ? [] : [{ row, json }];

@@ -20,6 +20,7 @@ import { createHashTap } from '../lib/hash-tap.js';
 import { createTee } from '../lib/tee.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { StorageFullError } from '../storage/errors.js';
+import { isOutOfSpace } from '../storage/fs-errors.js';
 import { newBlobKey } from '../storage/keys.js';
 import { FailureReason, WarningReason, type StoreOutcome } from './outcomes.js';
 import type { SweepBlobs } from './sweep-blobs.js';
@@ -165,7 +166,12 @@ export class StoreInstances {
 
     const failure = firstFailure([scanned, flowed, putResult]);
     if (failure !== undefined) {
-      if (bodyError !== undefined && !(failure instanceof SizeLimitExceededError)) throw bodyError;
+      // pipeline() destroys the request part with a later stage's error too: a full store or the
+      // size limit is this instance's outcome (0xA700), not a broken request, and the multipart
+      // reader goes on with the next part.
+      const instanceFailure =
+        failure instanceof SizeLimitExceededError || failure instanceof StorageFullError;
+      if (bodyError !== undefined && !instanceFailure) throw bodyError;
       return { ok: false, outcome: failureOutcome(failure, scanned) };
     }
     if (scanned.status !== 'fulfilled' || putResult.status !== 'fulfilled') {
@@ -183,6 +189,11 @@ export class StoreInstances {
 /** The most telling error: what the scanner or the limits said beats the echoes in other stages. */
 function firstFailure(results: PromiseSettledResult<unknown>[]): unknown {
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  // A backend that let a raw ENOSPC through still means a full store, never an internal error.
+  const full = errors.find(isOutOfSpace);
+  if (full !== undefined && !errors.some((e) => e instanceof StorageFullError)) {
+    errors.unshift(new StorageFullError('writing an instance: no space left', { cause: full }));
+  }
   return (
     errors.find((e) => e instanceof SizeLimitExceededError) ??
     errors.find((e) => e instanceof StorageFullError) ??

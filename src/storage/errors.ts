@@ -55,7 +55,7 @@ export class StorageUnavailableError extends StorageError {
   }
 }
 
-/** The device or quota is full (ENOSPC, EDQUOT); retrying later or elsewhere may succeed. */
+/** The device or quota is full (ENOSPC, EDQUOT, EFBIG); retrying later or elsewhere may succeed. */
 export class StorageFullError extends StorageError {
   override readonly name = 'StorageFullError';
   readonly code = 'storage.full';

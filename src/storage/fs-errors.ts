@@ -26,11 +26,24 @@ export function missing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+/**
+ * errno codes that mean "no room for these bytes" (POSIX write(2), link(2), mkdir(2), fsync(2)):
+ * the device is full, the user's quota is spent, or the file would pass the size limit of the
+ * filesystem or process. Retrying later or elsewhere may succeed; the request was not at fault.
+ */
+const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
+/** True for a raw fs error of a full device, quota or file size limit. */
+export function isOutOfSpace(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && OUT_OF_SPACE.has(code);
+}
+
 /** Foreign fs errors → ours: a full device or quota is `StorageFullError`, the rest unavailable. */
 export function fsFailure(error: unknown, action: string): Error {
   if (error instanceof StorageError) return error;
   const code = errorCode(error) ?? 'unknown';
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
+  if (OUT_OF_SPACE.has(code)) {
     return new StorageFullError(`${action}: no space left (${code})`, { cause: error });
   }
   return new StorageUnavailableError(`${action} failed (${code})`, { cause: error });

@@ -14,8 +14,14 @@ export interface ChildServer {
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-/** Runs `strata serve` in a child process (so a test can kill it), resolves once it listens. */
-export async function startChildServer(env: Record<string, string>): Promise<ChildServer> {
+/**
+ * Runs `strata serve` in a child process (so a test can kill it), resolves once it listens
+ * (within `startTimeoutMs`: a fresh PGlite index takes a while on a busy machine).
+ */
+export async function startChildServer(
+  env: Record<string, string>,
+  { startTimeoutMs = 30_000 }: { startTimeoutMs?: number } = {},
+): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
@@ -64,7 +70,7 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
       check();
     });
 
-  const listening = await waitForLog(/"msg":"listening"/);
+  const listening = await waitForLog(/"msg":"listening"/, startTimeoutMs);
   const { dicomweb } = JSON.parse(listening) as { dicomweb: string };
   return {
     process: child,
@@ -77,4 +83,45 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
       await exited;
     },
   };
+}
+
+export interface StrataRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  /** stderr split into lines, empty ones dropped. */
+  lines: string[];
+}
+
+/**
+ * Runs `strata <args>` to its end (for commands that should stop on their own, such as a
+ * `serve` that cannot start); kills it after `timeoutMs` so a test never hangs.
+ */
+export function runStrata(
+  args: string[],
+  env: Record<string, string>,
+  { timeoutMs = 60_000, nodeOptions }: { timeoutMs?: number; nodeOptions?: string } = {},
+): Promise<StrataRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...env,
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) =>
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, lines: stderr.split('\n').filter((l) => l.trim() !== '') });
+    }),
+  );
 }

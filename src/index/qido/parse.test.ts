@@ -59,6 +59,24 @@ describe('parseQido (PS3.18 8.3.4)', () => {
     }
   });
 
+  it('refuses a NUL in any value or match key, with a code for the client, not a database error', () => {
+    for (const query of [
+      'PatientName=Smith%5EJohn%00',
+      'PatientID=%00',
+      'StudyInstanceUID=1.2.3%00',
+      'StudyDate=2020%00',
+      'ReferencedStudySequence.ReferencedSOPInstanceUID=1%00',
+      'includefield=PatientAge%00',
+      'limit=1%00',
+      'Patient%00Name=x',
+    ]) {
+      expect(() => parse(query), query).toThrow(/NUL/);
+      expect(() => parse(query), query).toThrow(QidoBadParameterError);
+    }
+    // Parameters the server ignores are not inspected.
+    expect(() => parse('_=%00')).not.toThrow();
+  });
+
   it('refuses matching a sequence by value, and deeper sequence paths', () => {
     expect(() => parse('RequestAttributesSequence=x', { level: 'series' })).toThrow(
       /through its items/,

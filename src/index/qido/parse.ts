@@ -94,6 +94,9 @@ export function parseQido(
   options: ParseOptions,
 ): QidoQuery {
   const pairs = [...params].filter(([key]) => key !== '');
+  for (const [key, value] of pairs) {
+    if (FLAGS.has(key) || /^[A-Z0-9]/.test(key)) assertNoNul(key, value);
+  }
   const flags: Flags = {
     fuzzy: booleanFlag(pairs, 'fuzzymatching'),
     emptyValue: booleanFlag(pairs, 'emptyvaluematching'),
@@ -148,6 +151,21 @@ export function parseQido(
   combineStudyDateTime(query);
   if (fuzzyMissed) query.warnings.push(FUZZY_NOT_PERFORMED);
   return query;
+}
+
+/**
+ * NUL (U+0000) is in no DICOM character repertoire (PS3.5 6.1.2; it only pads UI values, and
+ * ingest strips it) and PostgreSQL text cannot hold it (SQLSTATE 22021), so a value with one
+ * can match nothing and would fail as a database error: refuse it as the client's mistake.
+ * Other control characters are legal in PostgreSQL text and simply match nothing.
+ */
+function assertNoNul(key: string, value: string): void {
+  if (key.includes('\0') || value.includes('\0')) {
+    throw new QidoBadParameterError(
+      key.replaceAll('\0', '\\0'),
+      'holds a NUL character, which no DICOM value contains',
+    );
+  }
 }
 
 function lastValue(pairs: [string, string][], name: string): string | undefined {

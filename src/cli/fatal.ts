@@ -1,0 +1,35 @@
+import { ConfigError } from '../config.js';
+import { createLogger, type Logger } from '../lib/log.js';
+
+/** Fatal lines are written whatever LOG_LEVEL says: a process that stops must say why. */
+export function fatalLog(): Logger {
+  return createLogger('debug');
+}
+
+/**
+ * Writes the one JSON line that says why the process stops, and returns its exit code: 2 for
+ * the operator's configuration, 1 for anything else. Configuration messages name a variable and
+ * the value that was set (settings, never request data); a full index disk names its directory;
+ * any other error is reduced to class, code and frames by the logger.
+ */
+export function logFatal(log: Logger, error: unknown): number {
+  if (error instanceof ConfigError) {
+    log.error('configuration error', {
+      code: error.code,
+      variable: error.variable,
+      detail: error.message,
+    });
+    return 2;
+  }
+  const fields = error as { code?: unknown; dataDir?: unknown } | null;
+  if (fields?.code === 'index.disk_full' && typeof fields.dataDir === 'string') {
+    log.error('the index database cannot run: the disk of its data directory is full', {
+      code: fields.code,
+      dataDir: fields.dataDir,
+      error,
+    });
+    return 1;
+  }
+  log.error('fatal', { error });
+  return 1;
+}

@@ -1,0 +1,57 @@
+import { mkdir, statfs } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { IndexDiskFullError } from './errors.js';
+
+/** Emscripten's errno for ENOSPC (its own numbering, not Linux's 28): PGlite's initdb raises it. */
+const EMSCRIPTEN_ENOSPC = 51;
+/** PostgreSQL reports a failed write with strerror(ENOSPC) (e.g. "could not write lock file"). */
+const NO_SPACE_TEXT = /No space left on device/;
+/**
+ * Below this much free space PostgreSQL cannot start or write WAL (a segment is 16 MiB, and
+ * an abort in WASM says no more than "Aborted()"), so a failure is put down to a full disk.
+ */
+const MIN_FREE_BYTES = 1024 * 1024;
+
+/**
+ * Opens PGlite in `dataDir` (created if missing), turning a start-up failure caused by a full disk into
+ * IndexDiskFullError (which names the directory) instead of PGlite's "PGlite failed to
+ * initialize properly", an ErrnoError or a bare "Aborted()". PostgreSQL's own stderr is only
+ * scanned for the ENOSPC text, never passed on: its lines can quote statements and values.
+ */
+export async function openPglite(dataDir: string): Promise<PGlite> {
+  try {
+    await mkdir(dataDir, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw new IndexDiskFullError(dataDir, { cause: error });
+    }
+    throw error;
+  }
+  let sawNoSpace = false;
+  const client = new PGlite(dataDir, {
+    onStderr: (text) => {
+      if (NO_SPACE_TEXT.test(text)) sawNoSpace = true;
+      return false;
+    },
+  });
+  try {
+    await client.waitReady;
+  } catch (error) {
+    if (sawNoSpace || (await isDiskFull(error, dataDir))) {
+      throw new IndexDiskFullError(dataDir, { cause: error });
+    }
+    throw error;
+  }
+  return client;
+}
+
+async function isDiskFull(error: unknown, dataDir: string): Promise<boolean> {
+  if ((error as { errno?: unknown } | null)?.errno === EMSCRIPTEN_ENOSPC) return true;
+  try {
+    const stats = await statfs(dataDir);
+    return stats.bavail * stats.bsize < MIN_FREE_BYTES;
+  } catch {
+    return false;
+  }
+}
