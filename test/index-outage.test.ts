@@ -1,7 +1,7 @@
 import { createServer, Socket as NetSocket, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInstance } from './helpers/make-dicom.js';
-import { stow } from './helpers/multipart.js';
+import { multipartRelated, stow } from './helpers/multipart.js';
 import { blobCount, freshDatabase, startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -10,6 +10,7 @@ import { blobCount, freshDatabase, startTestServer, type TestServer } from './he
  * between server and database that the test closes. PostgreSQL only (PGlite is in-process).
  */
 const enabled = process.env['STRATA_TEST_DB'] === 'postgres';
+const ADMIN_TOKEN = 'outage-test-admin-token';
 
 class Relay {
   private readonly sockets = new Set<Socket>();
@@ -60,7 +61,7 @@ describe.runIf(enabled)('index outage (postgres)', () => {
     relay = await Relay.start({ host: url.hostname, port: Number(url.port || 5432) });
     url.port = String(relay.port);
     url.hostname = '127.0.0.1';
-    server = await startTestServer({ DATABASE_URL: url.toString() });
+    server = await startTestServer({ DATABASE_URL: url.toString(), ADMIN_TOKEN });
   });
   afterAll(async () => {
     await server?.close();
@@ -84,4 +85,64 @@ describe.runIf(enabled)('index outage (postgres)', () => {
     const after = makeInstance();
     expect((await stow(`${server.base}/studies`, [{ body: after.bytes }])).status).toBe(200);
   });
+
+  it('answers 503 problem+json with Retry-After on every route family while it is cut', async () => {
+    const stored = makeInstance();
+    expect((await stow(`${server.base}/studies`, [{ body: stored.bytes }])).status).toBe(200);
+    const study = `${server.base}/studies/${stored.studyInstanceUid}`;
+    const series = `${study}/series/${stored.seriesInstanceUid}`;
+    const instance = `${series}/instances/${stored.sopInstanceUid}`;
+    const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+    const dicom = { Accept: 'multipart/related; type="application/dicom"' };
+    const body = () => multipartRelated([{ body: makeInstance().bytes }]);
+    const requests: [string, string, RequestInit?][] = [
+      ['STOW', `${server.base}/studies`, { method: 'POST', ...stowInit(body()) }],
+      ['STOW study', study, { method: 'POST', ...stowInit(body()) }],
+      ['QIDO studies', `${server.base}/studies`],
+      ['QIDO series', `${server.base}/series`],
+      ['QIDO instances', `${server.base}/instances`],
+      ['QIDO study series', `${study}/series`],
+      ['QIDO study instances', `${study}/instances`],
+      ['QIDO series instances', `${series}/instances`],
+      ['WADO study', study, { headers: dicom }],
+      ['WADO series', series, { headers: dicom }],
+      ['WADO instance', instance, { headers: dicom }],
+      ['metadata study', `${study}/metadata`],
+      ['metadata series', `${series}/metadata`],
+      ['metadata instance', `${instance}/metadata`],
+      ['frames', `${instance}/frames/1`],
+      ['bulk data', `${instance}/bulkdata/7FE00010`],
+      ['rendered study', `${study}/rendered`],
+      ['rendered instance', `${instance}/rendered`],
+      ['rendered frame', `${instance}/frames/1/rendered`],
+      ['thumbnail series', `${series}/thumbnail`],
+      ['thumbnail instance', `${instance}/thumbnail`],
+      ['DELETE instance', instance, { method: 'DELETE' }],
+      ['DELETE study', study, { method: 'DELETE' }],
+      ['admin stats', `${server.url}/admin/hsm/stats`, { headers: admin }],
+      ['admin cycles', `${server.url}/admin/hsm/cycles`, { headers: admin }],
+    ];
+
+    await relay.close();
+    const answers = [];
+    for (const [name, url, init] of requests) {
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
+      const text = await response.text();
+      const code =
+        response.headers.get('content-type') === 'application/problem+json'
+          ? (JSON.parse(text) as { code: string }).code
+          : text.slice(0, 80);
+      answers.push([name, response.status, code, response.headers.get('retry-after')]);
+    }
+    await relay.open();
+
+    expect(answers).toEqual(requests.map(([name]) => [name, 503, 'index.unavailable', '5']));
+    // Nothing was deleted while the database was away, and it serves again.
+    const after = await fetch(`${instance}/metadata`);
+    expect(after.status).toBe(200);
+  });
 });
+
+function stowInit(multipart: { body: Buffer; contentType: string }): RequestInit {
+  return { body: multipart.body, headers: { 'Content-Type': multipart.contentType } };
+}

@@ -4,6 +4,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { guardQueries } from './guard.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -35,8 +36,13 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
       max: options.maxConnections ?? 10,
       // Migrations print NOTICEs ("relation already exists, skipping"): not for our logs.
       onnotice: () => {},
+      // Delay before a closed connection reconnects, in seconds. postgres.js grows it to 20 s
+      // after repeated failures, and every query waiting for that connection waits too: during
+      // an outage requests hung for seconds before answering 503. Capped at 1 s, each request
+      // meets the outage at once; the 503's Retry-After spaces out the clients instead.
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     });
-    const db = drizzlePostgres({ client, schema }) as unknown as Db;
+    const db = guardQueries(drizzlePostgres({ client, schema }) as unknown as Db);
     return {
       db,
       driver: 'postgres',
@@ -47,6 +53,6 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
   if (options.pgliteDir) await mkdir(options.pgliteDir, { recursive: true });
   const client = options.pgliteDir ? new PGlite(options.pgliteDir) : new PGlite();
   await client.waitReady;
-  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  const db = guardQueries(drizzlePglite({ client, schema }) as unknown as Db);
   return { db, driver: 'pglite', raw: { driver: 'pglite', client }, close: () => client.close() };
 }

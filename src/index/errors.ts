@@ -3,10 +3,19 @@ export abstract class IndexError extends Error {
   abstract readonly code: string;
 }
 
+/**
+ * How long a client should wait before retrying while the index is unreachable (RFC 9110
+ * 10.2.3 Retry-After). Short and fixed: outages we can tell apart from bad queries are restarts,
+ * fail-overs and network blips, which last seconds; we cannot know better, and a long hint
+ * would keep well-behaved clients away after the database is back.
+ */
+export const INDEX_RETRY_AFTER_SECONDS = 5;
+
 /** The database cannot be reached or refuses work for now; retrying later may succeed. */
 export class IndexUnavailableError extends IndexError {
   override readonly name = 'IndexUnavailableError';
   readonly code = 'index.unavailable';
+  readonly retryAfterSeconds = INDEX_RETRY_AFTER_SECONDS;
   constructor(options?: ErrorOptions) {
     super('the index database is unavailable', options);
   }
@@ -14,8 +23,10 @@ export class IndexUnavailableError extends IndexError {
 
 /**
  * Error codes that mean "the database is not there right now", as opposed to a bad query:
- * socket errors, postgres.js connection states, and SQLSTATE classes 08 (connection exception),
- * 53 (insufficient resources) and 57P0x (operator intervention: shutdown, crash recovery).
+ * socket errors, postgres.js connection states, our socket watchdog's `QUERY_TIMEOUT`, and
+ * SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57014
+ * (query_canceled: statement_timeout) and 57P0x (operator intervention: shutdown, crash
+ * recovery, not yet accepting connections).
  */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -23,11 +34,25 @@ const UNAVAILABLE_CODES = new Set([
   'EPIPE',
   'ETIMEDOUT',
   'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
   'CONNECTION_CLOSED',
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
+  'QUERY_TIMEOUT',
+  '57014',
 ]);
+
+/** The driver error (anywhere in the cause chain) that marks an outage, if any. */
+export function unavailableCause(error: unknown): Error | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (isUnavailableCode((e as { code?: unknown }).code)) return e;
+    e = e.cause;
+  }
+  return undefined;
+}
 
 function isUnavailableCode(code: unknown): boolean {
   if (typeof code !== 'string') return false;
@@ -40,15 +65,12 @@ function isUnavailableCode(code: unknown): boolean {
 }
 
 /**
- * Re-throws database outages as IndexUnavailableError (drizzle wraps driver errors, so the
- * cause chain is searched); anything else is re-thrown as it is.
+ * Database outages as IndexUnavailableError; anything else unchanged. The cause kept is the
+ * driver's own error, not drizzle's wrapper: drizzle's message holds the SQL parameters, which
+ * are UIDs and must not reach the logs.
  */
-export function rethrowIndexError(error: unknown): never {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
-    if (isUnavailableCode((e as { code?: unknown }).code)) {
-      throw new IndexUnavailableError({ cause: error });
-    }
-    e = e.cause;
-  }
-  throw error;
+export function toIndexError(error: unknown): unknown {
+  if (error instanceof IndexError) return error;
+  const cause = unavailableCause(error);
+  return cause ? new IndexUnavailableError({ cause }) : error;
 }

@@ -11,7 +11,6 @@ import { zeroPreamble } from '../dicom/part10/preamble.js';
 import { scanPart10, type ScanResult } from '../dicom/part10/scan.js';
 import { isValidUid } from '../dicom/uid.js';
 import type { Db } from '../index/db.js';
-import { rethrowIndexError } from '../index/errors.js';
 import { recordPendingBlob, scheduleBlobDeletion } from '../index/blob-journal.repository.js';
 import { commitInstance, type CommitResult } from '../index/instances.repository.js';
 import { createByteCounter } from '../lib/byte-counter.js';
@@ -78,7 +77,7 @@ export class StoreInstances {
     const { db, store, options } = this.deps;
     const blobKey = newBlobKey();
     const blob = { blobKey, storageTier: store.name };
-    await recordPendingBlob(db, blob, options.pendingGraceSeconds).catch(rethrowIndexError);
+    await recordPendingBlob(db, blob, options.pendingGraceSeconds);
 
     let outcome: StoreOutcome | undefined;
     try {
@@ -112,7 +111,7 @@ export class StoreInstances {
           deleteGraceSeconds: options.deleteGraceSeconds,
           beforeCommit: () => this.deps.fault?.('before-commit'),
         },
-      ).catch(rethrowIndexError);
+      );
       this.deps.fault?.('after-commit');
       return (outcome = outcomeOf(result, ids));
     } finally {
