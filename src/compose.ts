@@ -35,17 +35,22 @@ export interface ComposeOverrides {
   clock?: Clock;
 }
 
-function openIndex(config: Config): Promise<Database> {
+function openIndex(config: Config, queryTimeoutMs: number): Promise<Database> {
   return openDb({
     url: config.databaseUrl,
     pgliteDir: join(config.dataDir, 'index'),
     maxConnections: config.databasePoolSize,
+    queryTimeoutMs,
   });
 }
 
-/** Applies pending index migrations (`strata migrate`); returns the driver used. */
+/**
+ * Applies pending index migrations (`strata migrate`); returns the driver used. No query
+ * timeout: a schema change on a large index, or waiting for another server's migration lock,
+ * may take long.
+ */
 export async function migrateIndex(config: Config): Promise<Database['driver']> {
-  const database = await openIndex(config);
+  const database = await openIndex(config, 0);
   try {
     await migrateDb(database);
     return database.driver;
@@ -54,14 +59,33 @@ export async function migrateIndex(config: Config): Promise<Database['driver']> 
   }
 }
 
+/**
+ * The migrated index the server uses. PostgreSQL migrates on its own short-lived pool without
+ * timeouts, then serves from a pool with DATABASE_QUERY_TIMEOUT_MS; PGlite (in-process, no
+ * network to stall) migrates in place, since opening it twice would slow every start.
+ */
+async function openMigratedIndex(config: Config): Promise<Database> {
+  if (config.databaseUrl) {
+    await migrateIndex(config);
+    return openIndex(config, config.database.queryTimeoutMs);
+  }
+  const database = await openIndex(config, 0);
+  try {
+    await migrateDb(database);
+    return database;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
 export async function openStrata(
   config: Config,
   overrides: ComposeOverrides = {},
 ): Promise<Omit<Strata, 'url'>> {
   const log = overrides.log ?? createLogger(config.logLevel);
-  const database = await openIndex(config);
+  const database = await openMigratedIndex(config);
   try {
-    await migrateDb(database);
     // Temp files younger than the pending grace may be another process's upload in flight.
     await assertTiersConfigured(database.db, config.storage);
     const stores = await openStores(config.storage, {

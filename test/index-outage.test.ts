@@ -1,5 +1,7 @@
 import { createServer, Socket as NetSocket, type Server, type Socket } from 'node:net';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IndexUnavailableError } from '../src/index/errors.js';
 import { makeInstance } from './helpers/make-dicom.js';
 import { multipartRelated, stow } from './helpers/multipart.js';
 import { blobCount, freshDatabase, startTestServer, type TestServer } from './helpers/server.js';
@@ -12,9 +14,15 @@ import { blobCount, freshDatabase, startTestServer, type TestServer } from './he
 const enabled = process.env['STRATA_TEST_DB'] === 'postgres';
 const ADMIN_TOKEN = 'outage-test-admin-token';
 
+/**
+ * A TCP relay in front of PostgreSQL that can be cut (connections refused) or stalled
+ * (connections accepted, nothing forwarded either way: a hung server or network), and resumed.
+ */
 class Relay {
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
+  /** While stalled: what each side sent, in order, to forward on resume. */
+  private held: [Socket, Buffer][] | undefined;
   constructor(
     private readonly target: { host: string; port: number },
     readonly port: number,
@@ -34,14 +42,33 @@ class Relay {
     this.server = createServer((client) => {
       const upstream = new NetSocket();
       upstream.connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
+      for (const [from, to] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
+        this.sockets.add(from);
+        from.on('close', () => {
+          this.sockets.delete(from);
+          to.destroy();
+        });
+        from.on('error', () => from.destroy());
+        from.on('data', (chunk: Buffer) => {
+          if (this.held) this.held.push([to, chunk]);
+          else to.write(chunk);
+        });
       }
-      client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  stall(): void {
+    this.held ??= [];
+  }
+
+  resume(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const [to, chunk] of held) if (!to.destroyed) to.write(chunk);
   }
 
   async close(): Promise<void> {
@@ -50,24 +77,35 @@ class Relay {
   }
 }
 
+/** Starts a relay in front of a fresh database and a server that reaches it through it. */
+async function serverBehindRelay(env: Record<string, string>) {
+  const database = await freshDatabase();
+  const url = new URL(database.url!);
+  const relay = await Relay.start({ host: url.hostname, port: Number(url.port || 5432) });
+  url.port = String(relay.port);
+  url.hostname = '127.0.0.1';
+  const server = await startTestServer({ DATABASE_URL: url.toString(), ...env });
+  return {
+    relay,
+    server,
+    close: async () => {
+      await server.close();
+      await relay.close();
+      await database.drop();
+    },
+  };
+}
+
 describe.runIf(enabled)('index outage (postgres)', () => {
+  let setup: Awaited<ReturnType<typeof serverBehindRelay>>;
   let relay: Relay;
   let server: TestServer;
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
 
   beforeAll(async () => {
-    database = await freshDatabase();
-    const url = new URL(database.url!);
-    relay = await Relay.start({ host: url.hostname, port: Number(url.port || 5432) });
-    url.port = String(relay.port);
-    url.hostname = '127.0.0.1';
-    server = await startTestServer({ DATABASE_URL: url.toString(), ADMIN_TOKEN });
+    setup = await serverBehindRelay({ ADMIN_TOKEN });
+    ({ relay, server } = setup);
   });
-  afterAll(async () => {
-    await server?.close();
-    await relay?.close();
-    await database?.drop();
-  });
+  afterAll(() => setup?.close());
 
   it('answers 503 while the database is unreachable, and recovers', async () => {
     const before = makeInstance();
@@ -146,3 +184,63 @@ describe.runIf(enabled)('index outage (postgres)', () => {
 function stowInit(multipart: { body: Buffer; contentType: string }): RequestInit {
   return { body: multipart.body, headers: { 'Content-Type': multipart.contentType } };
 }
+
+describe.runIf(enabled)('index stall (postgres)', () => {
+  let setup: Awaited<ReturnType<typeof serverBehindRelay>>;
+  let relay: Relay;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    setup = await serverBehindRelay({ DATABASE_QUERY_TIMEOUT_MS: '1000' });
+    ({ relay, server } = setup);
+  });
+  afterAll(() => {
+    relay?.resume();
+    return setup?.close();
+  });
+
+  const get = (url: string, headers: Record<string, string> = {}) =>
+    // The deadline only stops a hanging test; the server must answer well within it.
+    fetch(url, { headers, signal: AbortSignal.timeout(20_000) });
+
+  it('fails QIDO and WADO with 503 while the database stalls, and serves again after', async () => {
+    const stored = makeInstance();
+    expect((await stow(`${server.base}/studies`, [{ body: stored.bytes }])).status).toBe(200);
+    const instance = [
+      `${server.base}/studies/${stored.studyInstanceUid}`,
+      `series/${stored.seriesInstanceUid}/instances/${stored.sopInstanceUid}`,
+    ].join('/');
+    const dicom = { Accept: 'multipart/related; type="application/dicom"' };
+
+    relay.stall();
+    let answers: Response[];
+    try {
+      answers = [
+        await get(`${server.base}/studies`),
+        await get(instance, dicom),
+        await get(`${instance}/metadata`),
+      ];
+    } finally {
+      relay.resume();
+    }
+
+    for (const response of answers) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(((await response.json()) as { code: string }).code).toBe('index.unavailable');
+    }
+    expect((await get(`${server.base}/studies`)).status).toBe(200);
+    const again = await get(instance, dicom);
+    expect(again.status).toBe(200);
+    expect(Buffer.from(await again.arrayBuffer()).includes(stored.bytes.subarray(132))).toBe(true);
+  });
+
+  it('lets PostgreSQL cancel a statement slower than the timeout (SQLSTATE 57014)', async () => {
+    const error: unknown = await server.database.db.execute(sql`select pg_sleep(10)`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(IndexUnavailableError);
+    expect(((error as Error).cause as { code?: string }).code).toBe('57014');
+  });
+});
