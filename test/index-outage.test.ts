@@ -172,7 +172,18 @@ describe.runIf(enabled)('index outage (postgres)', () => {
           : text.slice(0, 80);
       answers.push([name, response.status, code, response.headers.get('retry-after')]);
     }
+    const ready = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(20_000) });
+    const live = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(20_000) });
     await relay.open();
+
+    // Readiness names the index; liveness does not depend on it (no restart for an outage).
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: unknown[] }).checks).toContainEqual({
+      name: 'index',
+      ok: false,
+      code: 'index.unavailable',
+    });
+    expect(live.status).toBe(200);
 
     expect(answers).toEqual(requests.map(([name]) => [name, 503, 'index.unavailable', '5']));
     // Nothing was deleted while the database was away, and it serves again.
@@ -214,12 +225,14 @@ describe.runIf(enabled)('index stall (postgres)', () => {
 
     relay.stall();
     let answers: Response[];
+    let ready: Response;
     try {
       answers = [
         await get(`${server.base}/studies`),
         await get(instance, dicom),
         await get(`${instance}/metadata`),
       ];
+      ready = await get(`${server.url}/readyz`);
     } finally {
       relay.resume();
     }
@@ -229,6 +242,11 @@ describe.runIf(enabled)('index stall (postgres)', () => {
       expect(response.headers.get('retry-after')).toBe('5');
       expect(((await response.json()) as { code: string }).code).toBe('index.unavailable');
     }
+    // Readiness names the stalled index (whichever bound, its own or the query timeout, fired).
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: unknown[] }).checks).toContainEqual(
+      expect.objectContaining({ name: 'index', ok: false }),
+    );
     expect((await get(`${server.base}/studies`)).status).toBe(200);
     const again = await get(instance, dicom);
     expect(again.status).toBe(200);

@@ -4,6 +4,7 @@ import type { Logger } from '../lib/log.js';
 import type { Services } from '../services/services.js';
 import { adminRoutes } from './admin.routes.js';
 import { corsMiddleware } from './cors.js';
+import { registerHealthRoutes } from './health.routes.js';
 import { problemResponse, PROBLEM_JSON } from './problem.js';
 import { registerRoutes } from './routes.js';
 
@@ -41,7 +42,7 @@ export function createApp(services: Services, options: AppOptions): Hono {
   });
   if (options.corsOrigins.length > 0) app.use(corsMiddleware(options.corsOrigins));
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  registerHealthRoutes(app, services);
 
   const dicomweb = new Hono();
   registerRoutes(dicomweb, services, options);
