@@ -16,9 +16,34 @@ export class IndexUnavailableError extends IndexError {
   override readonly name = 'IndexUnavailableError';
   readonly code = 'index.unavailable';
   readonly retryAfterSeconds = INDEX_RETRY_AFTER_SECONDS;
-  constructor(options?: ErrorOptions) {
-    super('the index database is unavailable', options);
+  constructor(options?: ErrorOptions, message = 'the index database is unavailable') {
+    super(message, options);
   }
+}
+
+/**
+ * The database answered and refused us: authentication failed (SQLSTATE class 28) or the
+ * database does not exist (3D000). Waiting does not fix that; the configuration must change.
+ */
+export class IndexRefusedError extends IndexError {
+  override readonly name = 'IndexRefusedError';
+  readonly code = 'index.refused';
+  constructor(sqlState: string, options?: ErrorOptions) {
+    const what = sqlState === '3D000' ? 'the database does not exist' : 'authentication failed';
+    super(`the database refused the connection: ${what} (SQLSTATE ${sqlState})`, options);
+  }
+}
+
+/** The refusal (auth, unknown database) anywhere in the cause chain, as IndexRefusedError. */
+export function refusedCause(error: unknown): IndexRefusedError | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (code === '3D000' || /^28[0-9A-Z]{3}$/.test(code))) {
+      return new IndexRefusedError(code, { cause: e });
+    }
+    e = e.cause;
+  }
+  return undefined;
 }
 
 /**

@@ -15,7 +15,11 @@ export interface ChildServer {
 }
 
 /** Runs `strata serve` in a child process (so a test can kill it), resolves once it listens. */
-export async function startChildServer(env: Record<string, string>): Promise<ChildServer> {
+export async function startChildServer(
+  env: Record<string, string>,
+  /** Sees each log line as it comes, before the server listens (start-up tests act on them). */
+  onLine?: (line: string) => void,
+): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
@@ -28,7 +32,9 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
     pending += chunk.toString('utf8');
     const parts = pending.split('\n');
     pending = parts.pop()!;
-    lines.push(...parts.filter((l) => l.trim() !== ''));
+    const fresh = parts.filter((l) => l.trim() !== '');
+    lines.push(...fresh);
+    if (onLine) fresh.forEach(onLine);
     for (const wake of waiters) wake();
   };
   child.stdout.on('data', onData);
