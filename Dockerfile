@@ -25,8 +25,14 @@ USER node
 VOLUME ["/data"]
 EXPOSE 8080
 
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Readiness, not liveness: Docker's health status answers "can it serve?", which is what compose
+# `depends_on: condition: service_healthy` and load balancers wait for; /readyz checks the index
+# and every storage tier (2 s each, inside the 5 s timeout). Docker restarts nothing on
+# "unhealthy", so a database outage marks the container unhealthy without killing it. On
+# Kubernetes use /healthz (process only) as livenessProbe and /readyz as readinessProbe. The
+# start period covers DATABASE_CONNECT_RETRY_SECONDS (60 s) of waiting for the database.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 
 # SIGTERM from `docker stop` closes the server cleanly (cli/serve.ts).
 ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]

@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { assertTiersConfigured, openStores } from './compose-storage.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { openDb, type Database } from './index/db.js';
+import { IndexRefusedError } from './index/errors.js';
 import { migrateDb } from './index/migrate.js';
+import { waitForIndex } from './index/wait-for-index.js';
 import type { Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { createServices, type Services } from './services/services.js';
@@ -37,22 +39,67 @@ export interface ComposeOverrides {
   clock?: Clock;
 }
 
-function openIndex(config: Config): Promise<Database> {
+function openIndex(config: Config, queryTimeoutMs: number): Promise<Database> {
   return openDb({
     url: config.databaseUrl,
     pgliteDir: join(config.dataDir, 'index'),
     maxConnections: config.databasePoolSize,
+    queryTimeoutMs,
   });
 }
 
-/** Applies pending index migrations (`strata migrate`); returns the driver used. */
-export async function migrateIndex(config: Config): Promise<Database['driver']> {
-  const database = await openIndex(config);
+/**
+ * Applies pending index migrations (`strata migrate`); returns the driver used. Waits for a
+ * database that is not up yet (DATABASE_CONNECT_RETRY_SECONDS). No query timeout: a schema
+ * change on a large index, or waiting for another server's migration lock, may take long.
+ */
+export async function migrateIndex(
+  config: Config,
+  log: Logger = createLogger(config.logLevel),
+): Promise<Database['driver']> {
+  const database = await openIndex(config, 0);
   try {
+    await waitUntilReachable(database, config, log);
     await migrateDb(database);
     return database.driver;
   } finally {
     await database.close();
+  }
+}
+
+/**
+ * The migrated index the server uses. PostgreSQL: waits until it answers, migrates on a
+ * short-lived pool without timeouts, then serves from a pool with DATABASE_QUERY_TIMEOUT_MS.
+ * PGlite (in-process, nothing to wait for or stall) migrates in place, since opening it twice
+ * would slow every start.
+ */
+async function openMigratedIndex(config: Config, log: Logger): Promise<Database> {
+  const database = await openIndex(config, config.databaseUrl ? config.database.queryTimeoutMs : 0);
+  try {
+    if (config.databaseUrl) {
+      await waitUntilReachable(database, config, log);
+      await migrateIndex(config, log);
+    } else {
+      await migrateDb(database);
+    }
+    return database;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** Start-up retry for PostgreSQL; a refusal waiting cannot fix is a configuration error. */
+async function waitUntilReachable(database: Database, config: Config, log: Logger) {
+  if (database.driver !== 'postgres') return;
+  try {
+    await waitForIndex(database.db, {
+      retryForMs: config.database.connectRetrySeconds * 1000,
+      log,
+    });
+  } catch (error) {
+    if (error instanceof IndexRefusedError) throw new ConfigError('DATABASE_URL', error.message);
+    throw error;
   }
 }
 
@@ -61,9 +108,8 @@ export async function openStrata(
   overrides: ComposeOverrides = {},
 ): Promise<Omit<Strata, 'url'>> {
   const log = overrides.log ?? createLogger(config.logLevel);
-  const database = await openIndex(config);
+  const database = await openMigratedIndex(config, log);
   try {
-    await migrateDb(database);
     // Temp files younger than the pending grace may be another process's upload in flight.
     await assertTiersConfigured(database.db, config.storage);
     const stores = await openStores(config.storage, {

@@ -66,6 +66,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the index timeout and start-up retry window (0 turns either off)', () => {
+    expect(loadConfig({}).database).toEqual({ queryTimeoutMs: 30_000, connectRetrySeconds: 60 });
+    const env = { DATABASE_QUERY_TIMEOUT_MS: '0', DATABASE_CONNECT_RETRY_SECONDS: '0' };
+    expect(loadConfig(env).database).toEqual({ queryTimeoutMs: 0, connectRetrySeconds: 0 });
+    expect(() => loadConfig({ DATABASE_QUERY_TIMEOUT_MS: '2s' })).toThrow(
+      /DATABASE_QUERY_TIMEOUT_MS: expected a whole number/,
+    );
+  });
+
   it('never echoes a database URL, which may hold a password', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://user:secret@h/db' })).not.toThrow(/secret/);
   });

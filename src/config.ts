@@ -15,6 +15,16 @@ export interface Config {
   /** PostgreSQL URL; unset → embedded PGlite in `dataDir/index`. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Index availability (PostgreSQL only; PGlite runs in-process). */
+  database: {
+    /**
+     * Longest wait for one statement or connection attempt, in ms (0 = none). Beyond it the
+     * request answers 503 instead of hanging on a stalled database.
+     */
+    queryTimeoutMs: number;
+    /** How long start-up keeps retrying an unreachable database, in seconds (0 = not at all). */
+    connectRetrySeconds: number;
+  };
   /** Path prefix of the DICOMweb Studies Service. */
   dicomwebRoot: string;
   /** Public URL of the server as clients see it (behind a proxy); unset → from the request. */
@@ -95,6 +105,13 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, { min: 1, max: 1000 }),
+    database: {
+      // 30 s: far above an index lookup or a STOW commit (milliseconds), room for a broad QIDO
+      // on a large index, and below the patience of clients and proxies (often 60 s).
+      queryTimeoutMs: read.integer('DATABASE_QUERY_TIMEOUT_MS', 30_000, { min: 0 }),
+      // 60 s covers a database container started alongside ours (compose, Kubernetes).
+      connectRetrySeconds: read.integer('DATABASE_CONNECT_RETRY_SECONDS', 60, { min: 0 }),
+    },
     dicomwebRoot: read.path('DICOMWEB_ROOT', '/dicom-web'),
     publicBaseUrl: read.url('PUBLIC_BASE_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
     trustProxyHeaders: read.boolean('TRUST_PROXY_HEADERS', true),

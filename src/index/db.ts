@@ -4,6 +4,8 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { openPglite } from './pglite-open.js';
+import { guardQueries } from './guard.js';
+import { watchedSockets } from './socket-watchdog.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -18,7 +20,19 @@ export interface OpenDbOptions {
   pgliteDir?: string | undefined;
   /** postgres.js pool size. */
   maxConnections?: number;
+  /**
+   * PostgreSQL only: longest wait for the database to answer one statement (and to accept a
+   * connection); 0 or unset = no limit (migrations: a schema change may take long).
+   */
+  queryTimeoutMs?: number;
 }
+
+/**
+ * How much longer than the server's statement_timeout the client waits before it gives up on
+ * the connection: a slow query on a healthy server is cancelled by the server first (SQLSTATE
+ * 57014, the backend stops working), and only a silent server or network meets the watchdog.
+ */
+const CLIENT_GRACE_MS = 1000;
 
 export interface Database {
   db: Db;
@@ -28,6 +42,20 @@ export interface Database {
   readonly raw: { driver: 'postgres'; client: postgres.Sql } | { driver: 'pglite'; client: PGlite };
 }
 
+/** postgres.js options that bound every statement and connection attempt by `timeoutMs`. */
+function timeoutOptions(timeoutMs: number): postgres.Options<Record<string, never>> {
+  if (timeoutMs <= 0) return {};
+  const options: postgres.Options<Record<string, never>> = {
+    // Server side: cancels a statement that runs too long (it never sees a stalled network).
+    connection: { statement_timeout: timeoutMs },
+    // Client side: TCP connect, TLS and authentication (seconds; fractions allowed).
+    connect_timeout: timeoutMs / 1000,
+  };
+  // Client side: an established connection that stops answering (socket-watchdog.ts). The
+  // `socket` option is in postgres.js's README ("Custom socket") but not in its types.
+  return Object.assign(options, { socket: watchedSockets(timeoutMs + CLIENT_GRACE_MS) });
+}
+
 /** Opens the index: postgres.js when a URL is given, else embedded PGlite (on disk or in memory). */
 export async function openDb(options: OpenDbOptions): Promise<Database> {
   if (options.url) {
@@ -35,8 +63,14 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
       max: options.maxConnections ?? 10,
       // Migrations print NOTICEs ("relation already exists, skipping"): not for our logs.
       onnotice: () => {},
+      // Delay before a closed connection reconnects, in seconds. postgres.js grows it to 20 s
+      // after repeated failures, and every query waiting for that connection waits too: during
+      // an outage requests hung for seconds before answering 503. Capped at 1 s, each request
+      // meets the outage at once; the 503's Retry-After spaces out the clients instead.
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+      ...timeoutOptions(options.queryTimeoutMs ?? 0),
     });
-    const db = drizzlePostgres({ client, schema }) as unknown as Db;
+    const db = guardQueries(drizzlePostgres({ client, schema }) as unknown as Db);
     return {
       db,
       driver: 'postgres',
@@ -51,6 +85,6 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
     client = new PGlite();
     await client.waitReady;
   }
-  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  const db = guardQueries(drizzlePglite({ client, schema }) as unknown as Db);
   return { db, driver: 'pglite', raw: { driver: 'pglite', client }, close: () => client.close() };
 }

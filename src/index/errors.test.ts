@@ -1,20 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { IndexUnavailableError, rethrowIndexError } from './errors.js';
+import { IndexUnavailableError, toIndexError } from './errors.js';
 
 const withCode = (code: string) => Object.assign(new Error('driver'), { code });
 
-describe('rethrowIndexError', () => {
-  it.each(['ECONNREFUSED', 'CONNECTION_CLOSED', '08006', '53300', '57P01'])(
-    'turns %s (also when wrapped as a cause) into IndexUnavailableError',
+describe('toIndexError', () => {
+  it.each([
+    'ECONNREFUSED',
+    'CONNECTION_CLOSED',
+    'QUERY_TIMEOUT',
+    '08006',
+    '53300',
+    '57014',
+    '57P01',
+  ])(
+    'turns %s (also when wrapped as a cause) into IndexUnavailableError with Retry-After',
     (code) => {
-      expect(() => rethrowIndexError(withCode(code))).toThrow(IndexUnavailableError);
-      const wrapped = new Error('query failed', { cause: withCode(code) });
-      expect(() => rethrowIndexError(wrapped)).toThrow(IndexUnavailableError);
+      expect(toIndexError(withCode(code))).toBeInstanceOf(IndexUnavailableError);
+      const driver = withCode(code);
+      const ours = toIndexError(new Error('Failed query: … params: 1.2.3', { cause: driver }));
+      expect(ours).toBeInstanceOf(IndexUnavailableError);
+      expect((ours as IndexUnavailableError).retryAfterSeconds).toBeGreaterThan(0);
+      // The driver's error, not drizzle's wrapper whose message holds the parameters.
+      expect((ours as Error).cause).toBe(driver);
     },
   );
 
-  it.each(['23505', '42P01', '22P02'])('re-throws %s (a query problem) unchanged', (code) => {
+  it.each(['23505', '42P01', '22P02'])('leaves %s (a query problem) unchanged', (code) => {
     const error = withCode(code);
-    expect(() => rethrowIndexError(error)).toThrow(error);
+    expect(toIndexError(error)).toBe(error);
   });
 });

@@ -3,12 +3,21 @@ export abstract class IndexError extends Error {
   abstract readonly code: string;
 }
 
+/**
+ * How long a client should wait before retrying while the index is unreachable (RFC 9110
+ * 10.2.3 Retry-After). Short and fixed: outages we can tell apart from bad queries are restarts,
+ * fail-overs and network blips, which last seconds; we cannot know better, and a long hint
+ * would keep well-behaved clients away after the database is back.
+ */
+export const INDEX_RETRY_AFTER_SECONDS = 5;
+
 /** The database cannot be reached or refuses work for now; retrying later may succeed. */
 export class IndexUnavailableError extends IndexError {
   override readonly name = 'IndexUnavailableError';
   readonly code = 'index.unavailable';
-  constructor(options?: ErrorOptions) {
-    super('the index database is unavailable', options);
+  readonly retryAfterSeconds = INDEX_RETRY_AFTER_SECONDS;
+  constructor(options?: ErrorOptions, message = 'the index database is unavailable') {
+    super(message, options);
   }
 }
 
@@ -29,9 +38,36 @@ export class IndexDiskFullError extends IndexError {
 }
 
 /**
+ * The database answered and refused us: authentication failed (SQLSTATE class 28) or the
+ * database does not exist (3D000). Waiting does not fix that; the configuration must change.
+ */
+export class IndexRefusedError extends IndexError {
+  override readonly name = 'IndexRefusedError';
+  readonly code = 'index.refused';
+  constructor(sqlState: string, options?: ErrorOptions) {
+    const what = sqlState === '3D000' ? 'the database does not exist' : 'authentication failed';
+    super(`the database refused the connection: ${what} (SQLSTATE ${sqlState})`, options);
+  }
+}
+
+/** The refusal (auth, unknown database) anywhere in the cause chain, as IndexRefusedError. */
+export function refusedCause(error: unknown): IndexRefusedError | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (code === '3D000' || /^28[0-9A-Z]{3}$/.test(code))) {
+      return new IndexRefusedError(code, { cause: e });
+    }
+    e = e.cause;
+  }
+  return undefined;
+}
+
+/**
  * Error codes that mean "the database is not there right now", as opposed to a bad query:
- * socket errors, postgres.js connection states, and SQLSTATE classes 08 (connection exception),
- * 53 (insufficient resources) and 57P0x (operator intervention: shutdown, crash recovery).
+ * socket errors, postgres.js connection states, our socket watchdog's `QUERY_TIMEOUT`, and
+ * SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57014
+ * (query_canceled: statement_timeout) and 57P0x (operator intervention: shutdown, crash
+ * recovery, not yet accepting connections).
  */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -39,11 +75,25 @@ const UNAVAILABLE_CODES = new Set([
   'EPIPE',
   'ETIMEDOUT',
   'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
   'CONNECTION_CLOSED',
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
+  'QUERY_TIMEOUT',
+  '57014',
 ]);
+
+/** The driver error (anywhere in the cause chain) that marks an outage, if any. */
+export function unavailableCause(error: unknown): Error | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (isUnavailableCode((e as { code?: unknown }).code)) return e;
+    e = e.cause;
+  }
+  return undefined;
+}
 
 function isUnavailableCode(code: unknown): boolean {
   if (typeof code !== 'string') return false;
@@ -56,15 +106,12 @@ function isUnavailableCode(code: unknown): boolean {
 }
 
 /**
- * Re-throws database outages as IndexUnavailableError (drizzle wraps driver errors, so the
- * cause chain is searched); anything else is re-thrown as it is.
+ * Database outages as IndexUnavailableError; anything else unchanged. The cause kept is the
+ * driver's own error, not drizzle's wrapper: drizzle's message holds the SQL parameters, which
+ * are UIDs and must not reach the logs.
  */
-export function rethrowIndexError(error: unknown): never {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
-    if (isUnavailableCode((e as { code?: unknown }).code)) {
-      throw new IndexUnavailableError({ cause: error });
-    }
-    e = e.cause;
-  }
-  throw error;
+export function toIndexError(error: unknown): unknown {
+  if (error instanceof IndexError) return error;
+  const cause = unavailableCause(error);
+  return cause ? new IndexUnavailableError({ cause }) : error;
 }

@@ -2,7 +2,6 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { DicomJsonDataset } from '../dicom/json/types.js';
 import type { Db } from './db.js';
-import { rethrowIndexError } from './errors.js';
 import { compileWhere } from './qido/compile.js';
 import type { QidoQuery } from './qido/parse.js';
 import { instances, series, studies } from './schema.js';
@@ -56,13 +55,9 @@ export interface Page<T> {
 export const REMAINING_COUNT_CAP = 10_000;
 
 async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
-  try {
-    // postgres.js answers an array of rows, PGlite an object with `rows`.
-    const result: unknown = await db.execute(query);
-    return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
-  } catch (error) {
-    rethrowIndexError(error);
-  }
+  // postgres.js answers an array of rows, PGlite an object with `rows`.
+  const result: unknown = await db.execute(query);
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 }
 
 /** One extra row tells whether more remain without counting them all. */

@@ -1,6 +1,5 @@
 import type { Db } from '../index/db.js';
 import { deleteInstances, type DeleteScope } from '../index/delete.repository.js';
-import { rethrowIndexError } from '../index/errors.js';
 import { ResourceNotFoundError } from './errors.js';
 import { assertUid } from './uid-params.js';
 import type { SweepBlobs } from './sweep-blobs.js';
@@ -20,7 +19,7 @@ export class DeleteInstances {
       assertUid(scope.seriesInstanceUid, 'SeriesInstanceUID');
     }
     if (scope.sopInstanceUid !== undefined) assertUid(scope.sopInstanceUid, 'SOPInstanceUID');
-    const entries = await deleteInstances(this.deps.db, scope).catch(rethrowIndexError);
+    const entries = await deleteInstances(this.deps.db, scope);
     if (entries.length === 0) {
       throw new ResourceNotFoundError(
         scope.sopInstanceUid !== undefined

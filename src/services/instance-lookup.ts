@@ -1,10 +1,8 @@
 /**
  * Which stored instances a WADO-RS request names (PS3.18 10.4.1: study, series or instance
- * scope), with everything needed to read them. A database outage is IndexUnavailableError (503,
- * retry later), as on the write path.
+ * scope), with everything needed to read them.
  */
 import type { Db } from '../index/db.js';
-import { rethrowIndexError } from '../index/errors.js';
 import {
   findInstanceRows,
   findInstancesWithElements,
@@ -45,7 +43,7 @@ export class InstanceLookup {
     if (scope.instance !== undefined) {
       // One instance: rows and metadata in one round trip (frames, bulk data, rendered).
       assertScope(scope);
-      const found = await findInstancesWithMetadata(this.deps.db, scope).catch(rethrowIndexError);
+      const found = await findInstancesWithMetadata(this.deps.db, scope);
       if (found.length === 0) throw new ResourceNotFoundError('instance');
       return found;
     }
@@ -61,9 +59,7 @@ export class InstanceLookup {
    */
   async findForFrames(scope: RetrieveScope & { instance: string }): Promise<StoredInstance> {
     assertScope(scope);
-    const [found] = await findInstancesWithElements(this.deps.db, scope, FRAME_ELEMENTS).catch(
-      rethrowIndexError,
-    );
+    const [found] = await findInstancesWithElements(this.deps.db, scope, FRAME_ELEMENTS);
     if (!found) throw new ResourceNotFoundError('instance');
     return found;
   }
@@ -71,7 +67,7 @@ export class InstanceLookup {
   /** Like `find` without the DICOM JSON: instance retrieve needs only where the bytes are. */
   async findRows(scope: RetrieveScope): Promise<InstanceRow[]> {
     assertScope(scope);
-    const rows = await findInstanceRows(this.deps.db, scope).catch(rethrowIndexError);
+    const rows = await findInstanceRows(this.deps.db, scope);
     if (rows.length === 0) throw new ResourceNotFoundError(levelOf(scope));
     return rows;
   }
@@ -91,7 +87,7 @@ export class InstanceLookup {
       const metadata = await findMetadata(
         this.deps.db,
         batch.map((r) => r.id),
-      ).catch(rethrowIndexError);
+      );
       // An instance deleted between the two queries is skipped, as if listed a moment later.
       const present = batch.filter((r) => metadata.has(r.id));
       yield present.map((r) => ({ ...r, metadata: metadata.get(r.id) ?? {} }));
@@ -113,7 +109,7 @@ export async function* metadataTextOf(
     const texts = await findMetadataText(
       db,
       batch.map((r) => r.id),
-    ).catch(rethrowIndexError);
+    );
     yield batch.flatMap((row) => {
       const json = texts.get(row.id);
       return json === undefined ? [] : [{ row, json }];

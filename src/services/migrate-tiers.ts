@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import type { Db } from '../index/db.js';
-import { rethrowIndexError } from '../index/errors.js';
 import {
   claimCandidates,
   cycleTotals,
@@ -160,7 +159,7 @@ export class MigrateTiers {
       skipped: report.skipped,
       failed: report.failed,
       details: { transitions },
-    }).catch(rethrowIndexError);
+    });
     const fields = {
       worker: report.worker,
       trigger,
@@ -196,9 +195,9 @@ export class MigrateTiers {
     const source = this.deps.stores.get(from);
     const target = this.deps.stores.get(to);
     if (!source || !target) throw new Error(`hsm: tier ${from} or ${to} has no store`);
-    const claimed = await claimCandidates(this.deps.db, criteria).catch(rethrowIndexError);
+    const claimed = await claimCandidates(this.deps.db, criteria);
     const { take, rest } = withinByteBudget(claimed, limits.maxBytes);
-    await releaseClaims(this.deps.db, rest).catch(rethrowIndexError);
+    await releaseClaims(this.deps.db, rest);
     report.skipped += rest.length;
 
     const moveDeps: MoveDeps = {
@@ -236,22 +235,22 @@ export class MigrateTiers {
       }
     });
     // Unmoved instances are free for the next cycle (or another worker) at once.
-    await releaseClaims(this.deps.db, unfinished).catch(rethrowIndexError);
+    await releaseClaims(this.deps.db, unfinished);
     return report;
   }
 
   /** Per-tier instances, bytes, studies, series and patients. */
   async statistics(): Promise<TierStatistics[]> {
-    return tierStatistics(this.deps.db).catch(rethrowIndexError);
+    return tierStatistics(this.deps.db);
   }
 
   /** Cumulative results over every recorded cycle of every worker. */
   async totals(): Promise<CycleTotals> {
-    return cycleTotals(this.deps.db).catch(rethrowIndexError);
+    return cycleTotals(this.deps.db);
   }
 
   async recentCycles(limit = 20) {
-    return recentCycles(this.deps.db, limit).catch(rethrowIndexError);
+    return recentCycles(this.deps.db, limit);
   }
 
   /** Cycles every `migration.intervalSeconds` (0 = only on demand) until `stop()`. */

@@ -7,6 +7,7 @@ import { FrameSource } from './frame-source.js';
 import { InstanceLookup } from './instance-lookup.js';
 import type { MoveDeps } from './migrate-one.js';
 import { MigrateTiers, type MigrateTiersOptions } from './migrate-tiers.js';
+import { Readiness } from './readiness.js';
 import { AccessRecorder } from './retrieve-access.js';
 import { RetrieveBulkData } from './retrieve-bulk-data.js';
 import { RetrieveFrames } from './retrieve-frames.js';
@@ -65,7 +66,16 @@ export interface Services {
   rendered: RetrieveRendered;
   /** QIDO-RS (PS3.18 10.6). */
   search: SearchService;
+  /** /readyz: index and every storage tier answer. */
+  readiness: Readiness;
 }
+
+/**
+ * Per-check bound of /readyz: a healthy index answers `select 1` and an object store its probe
+ * in milliseconds, so 2 s means trouble; it keeps the whole answer inside Docker's HEALTHCHECK
+ * timeout (5 s in our Dockerfile). Kubernetes probes should allow at least 3 s (timeoutSeconds).
+ */
+const READINESS_TIMEOUT_MS = 2000;
 
 export function createServices(deps: ServicesDeps): Services {
   const sweeper = new SweepBlobs({
@@ -116,6 +126,11 @@ export function createServices(deps: ServicesDeps): Services {
       frames,
       stores: deps.stores,
       thumbnails: new ThumbnailCache(32 << 20),
+    }),
+    readiness: new Readiness({
+      db: deps.db,
+      stores: deps.stores,
+      timeoutMs: READINESS_TIMEOUT_MS,
     }),
     search: new SearchService({
       db: deps.db,

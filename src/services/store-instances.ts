@@ -11,7 +11,6 @@ import { zeroPreamble } from '../dicom/part10/preamble.js';
 import { scanPart10, type ScanResult } from '../dicom/part10/scan.js';
 import { isValidUid } from '../dicom/uid.js';
 import type { Db } from '../index/db.js';
-import { rethrowIndexError } from '../index/errors.js';
 import { recordPendingBlob, scheduleBlobDeletion } from '../index/blob-journal.repository.js';
 import { commitInstance, type CommitResult } from '../index/instances.repository.js';
 import { createByteCounter } from '../lib/byte-counter.js';
@@ -79,7 +78,7 @@ export class StoreInstances {
     const { db, store, options } = this.deps;
     const blobKey = newBlobKey();
     const blob = { blobKey, storageTier: store.name };
-    await recordPendingBlob(db, blob, options.pendingGraceSeconds).catch(rethrowIndexError);
+    await recordPendingBlob(db, blob, options.pendingGraceSeconds);
 
     let outcome: StoreOutcome | undefined;
     try {
@@ -113,7 +112,7 @@ export class StoreInstances {
           deleteGraceSeconds: options.deleteGraceSeconds,
           beforeCommit: () => this.deps.fault?.('before-commit'),
         },
-      ).catch(rethrowIndexError);
+      );
       this.deps.fault?.('after-commit');
       return (outcome = withWarning(outcomeOf(result, ids), patientWarning(result) ?? warning));
     } finally {

@@ -1,5 +1,4 @@
 import type { Db } from '../index/db.js';
-import { rethrowIndexError } from '../index/errors.js';
 import {
   findIndexedBlob,
   pageIndexedBlobs,
@@ -105,7 +104,7 @@ export class VerifyStorage {
 
   private async checkIndex(report: VerifyReport, options: VerifyOptions): Promise<void> {
     for (let after = 0; ;) {
-      const page = await pageIndexedBlobs(this.deps.db, after, PAGE).catch(rethrowIndexError);
+      const page = await pageIndexedBlobs(this.deps.db, after, PAGE);
       if (page.length === 0) return;
       after = page[page.length - 1]!.id;
       report.instances += page.length;
@@ -176,7 +175,7 @@ export class VerifyStorage {
     const flush = async () => {
       const keys = batch;
       batch = [];
-      const referenced = await referencedKeys(this.deps.db, tier, keys).catch(rethrowIndexError);
+      const referenced = await referencedKeys(this.deps.db, tier, keys);
       for (const key of keys) {
         if (referenced.has(key)) continue;
         report.orphans++;

@@ -67,8 +67,9 @@ export interface BlobStore {
   delete(key: BlobKey): Promise<void>;
   list(prefix?: string): AsyncIterable<BlobKey>;
   /**
-   * Start-up check of a remote backend's settings (bucket or container exists, credentials
-   * accepted, endpoint reachable); rejects with `StorageSettingError`. Local stores have none.
+   * Checks the backend can serve: bucket or container exists, credentials accepted, endpoint
+   * reachable; for fs, the root is still a writable directory. Run at start-up (a setting to fix
+   * rejects with `StorageSettingError`) and by the readiness endpoint. Memory stores have none.
    */
   probe?(): Promise<void>;
   /** Releases clients and handles. */

@@ -31,6 +31,15 @@ describe('FsBlobStore', () => {
 
   const tempFiles = () => fs.readdir(path.join(root, TEMP_DIR));
 
+  it('probes ok while its root serves, unavailable once the root is gone or a file', async () => {
+    const store = await FsBlobStore.open({ root });
+    await expect(store.probe()).resolves.toBeUndefined();
+    await fs.rm(root, { recursive: true });
+    await expect(store.probe()).rejects.toBeInstanceOf(StorageUnavailableError);
+    await fs.writeFile(root, 'not a directory');
+    await expect(store.probe()).rejects.toBeInstanceOf(StorageUnavailableError);
+  });
+
   it('creates a missing root, stores one file per key under it', async () => {
     const store = await FsBlobStore.open({ root });
     await store.put('3f/01jd2x', bodyOf(Buffer.from('bytes')));

@@ -229,6 +229,20 @@ export class FsBlobStore implements BlobStore {
     yield* this.#walk(start, prefix);
   }
 
+  /**
+   * The store can take writes: its temp directory (inside `root`, where every put starts) is
+   * still a writable directory. Catches a volume unmounted or replaced under a running server,
+   * which per-key reads would report only as missing blobs.
+   */
+  async probe(): Promise<void> {
+    this.#assertOpen();
+    const stats = await fsStep('probe of the blob root', () => fs.stat(this.#tempDir));
+    if (!stats.isDirectory()) {
+      throw new StorageUnavailableError('probe of the blob root: not a directory');
+    }
+    await fsStep('probe of the blob root', () => fs.access(this.#tempDir, fsConstants.W_OK));
+  }
+
   close(): Promise<void> {
     this.#closed = true;
     return Promise.resolve();

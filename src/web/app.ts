@@ -5,6 +5,7 @@ import type { Services } from '../services/services.js';
 import { adminRoutes } from './admin.routes.js';
 import { corsMiddleware } from './cors.js';
 import { idleBody } from './idle-body.js';
+import { registerHealthRoutes } from './health.routes.js';
 import { problemResponse, PROBLEM_JSON } from './problem.js';
 import { registerRoutes } from './routes.js';
 import { unreadBody } from './unread-body.js';
@@ -51,7 +52,7 @@ export function createApp(services: Services, options: AppOptions): Hono {
   app.use(idleBody(options.idleTimeoutSeconds));
   if (options.corsOrigins.length > 0) app.use(corsMiddleware(options.corsOrigins));
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  registerHealthRoutes(app, services);
 
   const dicomweb = new Hono();
   registerRoutes(dicomweb, services, options);

@@ -16,11 +16,15 @@ export interface ChildServer {
 
 /**
  * Runs `strata serve` in a child process (so a test can kill it), resolves once it listens
- * (within `startTimeoutMs`: a fresh PGlite index takes a while on a busy machine).
+ * (within `startTimeoutMs`: a fresh PGlite index takes a while on a busy machine). `onLine` sees
+ * each log line as it comes, before the server listens (start-up tests act on them).
  */
 export async function startChildServer(
   env: Record<string, string>,
-  { startTimeoutMs = 30_000 }: { startTimeoutMs?: number } = {},
+  {
+    startTimeoutMs = 30_000,
+    onLine,
+  }: { startTimeoutMs?: number; onLine?: (line: string) => void } = {},
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
     cwd: ROOT,
@@ -34,7 +38,9 @@ export async function startChildServer(
     pending += chunk.toString('utf8');
     const parts = pending.split('\n');
     pending = parts.pop()!;
-    lines.push(...parts.filter((l) => l.trim() !== ''));
+    const fresh = parts.filter((l) => l.trim() !== '');
+    lines.push(...fresh);
+    if (onLine) fresh.forEach(onLine);
     for (const wake of waiters) wake();
   };
   child.stdout.on('data', onData);

@@ -1,12 +1,14 @@
 import { createServer, Socket as NetSocket, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP relay between the server and PostgreSQL that a test closes to make a real outage
- * (connections cut, new ones refused) and opens again on the same port.
+ * A TCP relay in front of PostgreSQL that can be cut (connections refused) or stalled
+ * (connections accepted, nothing forwarded either way: a hung server or network), and resumed.
  */
 export class Relay {
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
+  /** While stalled: what each side sent, in order, to forward on resume. */
+  private held: [Socket, Buffer][] | undefined;
   constructor(
     private readonly target: { host: string; port: number },
     readonly port: number,
@@ -26,14 +28,33 @@ export class Relay {
     this.server = createServer((client) => {
       const upstream = new NetSocket();
       upstream.connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
+      for (const [from, to] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
+        this.sockets.add(from);
+        from.on('close', () => {
+          this.sockets.delete(from);
+          to.destroy();
+        });
+        from.on('error', () => from.destroy());
+        from.on('data', (chunk: Buffer) => {
+          if (this.held) this.held.push([to, chunk]);
+          else to.write(chunk);
+        });
       }
-      client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  stall(): void {
+    this.held ??= [];
+  }
+
+  resume(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const [to, chunk] of held) if (!to.destroyed) to.write(chunk);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,66 @@
+import { toIndexError } from './errors.js';
+
+/**
+ * Wraps a drizzle database so that every query it runs, by any path, rejects with our index
+ * errors (errors.ts `toIndexError`): a connection refused, closed or timed out becomes
+ * `IndexUnavailableError` (503 + Retry-After), wherever the query was built. Without this each
+ * caller had to remember a `.catch(...)`, and WADO, metadata and frames did not.
+ *
+ * drizzle's builders are thenables built by chained calls (`db.select().from(t).where(…)`), so
+ * the wrapper follows the chain: each method's object result is wrapped in turn, and `then`,
+ * `catch` and `finally` of a wrapped thenable translate the rejection. Methods run on the real
+ * object (never the proxy), so drizzle's internals and `instanceof` / entity checks see
+ * their own objects. A transaction callback receives drizzle's own `tx`; anything it throws
+ * leaves through the wrapped `transaction()` promise.
+ */
+export function guardQueries<T extends object>(db: T): T {
+  return wrap(db);
+}
+
+const wrapped = new WeakMap<object, object>();
+
+function wrap<T extends object>(target: T): T {
+  const known = wrapped.get(target);
+  if (known) return known as T;
+  const proxy = new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
+      // Symbol-keyed methods (iterators, inspection) and the class itself are drizzle's to use.
+      if (typeof value !== 'function' || typeof property === 'symbol' || property === 'constructor')
+        return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (property === 'then') {
+        return (onFulfilled?: (v: unknown) => unknown, onRejected?: (e: unknown) => unknown) =>
+          method.call(object, onFulfilled, (error: unknown) => {
+            const ours = toIndexError(error);
+            if (onRejected) return onRejected(ours);
+            throw ours;
+          });
+      }
+      if (property === 'catch' && isThenable(object)) {
+        return (onRejected?: (e: unknown) => unknown) =>
+          (proxy as PromiseLike<unknown>).then(undefined, onRejected);
+      }
+      if (property === 'finally' && isThenable(object)) {
+        return (onFinally?: () => void) =>
+          (proxy as PromiseLike<unknown>).then(
+            (v) => (onFinally?.(), v),
+            (e: unknown) => {
+              onFinally?.();
+              throw e;
+            },
+          );
+      }
+      return (...args: unknown[]) => {
+        const result = method.apply(object, args);
+        return typeof result === 'object' && result !== null ? wrap(result) : result;
+      };
+    },
+  });
+  wrapped.set(target, proxy);
+  return proxy;
+}
+
+function isThenable(value: object): boolean {
+  return typeof (value as { then?: unknown }).then === 'function';
+}
