@@ -33,19 +33,25 @@ export interface ComposeOverrides {
   log?: Logger;
   /** Time for HSM policies and leases (tests pass a FakeClock). */
   clock?: Clock;
+  /** The command line (`strata serve`), recorded in the PGlite directory lock. */
+  command?: string;
 }
 
-function openIndex(config: Config): Promise<Database> {
+function openIndex(config: Config, command: string | undefined): Promise<Database> {
   return openDb({
     url: config.databaseUrl,
     pgliteDir: join(config.dataDir, 'index'),
     maxConnections: config.databasePoolSize,
+    command,
   });
 }
 
 /** Applies pending index migrations (`strata migrate`); returns the driver used. */
-export async function migrateIndex(config: Config): Promise<Database['driver']> {
-  const database = await openIndex(config);
+export async function migrateIndex(
+  config: Config,
+  overrides: Pick<ComposeOverrides, 'command'> = {},
+): Promise<Database['driver']> {
+  const database = await openIndex(config, overrides.command);
   try {
     await migrateDb(database);
     return database.driver;
@@ -59,7 +65,7 @@ export async function openStrata(
   overrides: ComposeOverrides = {},
 ): Promise<Omit<Strata, 'url'>> {
   const log = overrides.log ?? createLogger(config.logLevel);
-  const database = await openIndex(config);
+  const database = await openIndex(config, overrides.command);
   try {
     await migrateDb(database);
     // Temp files younger than the pending grace may be another process's upload in flight.

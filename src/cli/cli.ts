@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type Config } from '../config.js';
+import { DirectoryLockedError } from '../lib/dir-lock.js';
 import { hsmCommand } from './hsm.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
@@ -39,6 +40,12 @@ export async function runCli(argv: string[]): Promise<number> {
     // configuration errors too, whichever command met them.
     if (error instanceof ConfigError) {
       console.error(`strata: configuration error: ${error.message}`);
+      return 2;
+    }
+    // Another process holds the embedded index (PGlite is single-process): exit 2 like a
+    // setting, before anything was touched.
+    if (error instanceof DirectoryLockedError) {
+      console.error(`strata: ${error.message}`);
       return 2;
     }
     throw error;

@@ -3,7 +3,7 @@ import { startStrata } from '../compose.js';
 
 /** `strata serve`: runs until SIGINT/SIGTERM, then closes cleanly. */
 export async function serveCommand(config: Config): Promise<number> {
-  const strata = await startStrata(config);
+  const strata = await startStrata(config, { command: 'strata serve' });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -4,6 +4,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { lockDirectory } from '../lib/dir-lock.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -18,6 +19,8 @@ export interface OpenDbOptions {
   pgliteDir?: string | undefined;
   /** postgres.js pool size. */
   maxConnections?: number;
+  /** What this process runs (`strata serve`), named to a second process refused the PGlite lock. */
+  command?: string;
 }
 
 export interface Database {
@@ -44,9 +47,31 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
       close: () => client.end({ timeout: 5 }),
     };
   }
-  if (options.pgliteDir) await mkdir(options.pgliteDir, { recursive: true });
-  const client = options.pgliteDir ? new PGlite(options.pgliteDir) : new PGlite();
+  if (!options.pgliteDir) return pglite(new PGlite(), async () => {});
+  // One process per PGlite directory (lib/dir-lock.ts says why); held until close.
+  const lock = await lockDirectory(options.pgliteDir, options.command ?? 'strata');
+  try {
+    await mkdir(options.pgliteDir, { recursive: true });
+    return await pglite(new PGlite(options.pgliteDir), () => lock.release());
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function pglite(client: PGlite, release: () => Promise<void>): Promise<Database> {
   await client.waitReady;
   const db = drizzlePglite({ client, schema }) as unknown as Db;
-  return { db, driver: 'pglite', raw: { driver: 'pglite', client }, close: () => client.close() };
+  return {
+    db,
+    driver: 'pglite',
+    raw: { driver: 'pglite', client },
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        await release();
+      }
+    },
+  };
 }
