@@ -3,7 +3,8 @@ import type { StoreOutcome } from '../services/outcomes.js';
 /**
  * The STOW-RS response (PS3.18 10.5.3, Annex I Table I.1-1) as DICOM JSON, and its status:
  * 200 every instance stored; 202 some stored, others failed; 409 none stored (each failure is in
- * FailedSOPSequence with its FailureReason). Request-level problems (400/415/413) never get here.
+ * FailedSOPSequence with its FailureReason). Request-level problems (400/415/413) get here only
+ * when something was stored before them (web/stow-partial.ts); otherwise they are problem+json.
  */
 export interface StowResponse {
   status: 200 | 202 | 409;
