@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobPath } from '../src/storage/fs-paths.js';
+import { newBlobKey } from '../src/storage/keys.js';
 import { startChildServer } from './helpers/child-server.js';
 import { makeInstance } from './helpers/make-dicom.js';
 import { stow } from './helpers/multipart.js';
@@ -28,7 +30,7 @@ function strataCli(args: string[]) {
     cwd: ROOT,
     env: { ...process.env, ...env() },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 120_000,
   });
 }
 
@@ -44,10 +46,15 @@ describe.skipIf(testDb !== 'pglite')('one process per PGlite data directory', ()
       expect(second.stderr).toContain(`pid ${server.process.pid!}`);
       expect(second.stderr).toContain('"strata serve"');
 
+      // An orphan in the tier: a verify that ran would remove it.
+      const orphan = blobPath(join(dataDir, 'blobs'), newBlobKey());
+      await mkdir(dirname(orphan), { recursive: true });
+      await writeFile(orphan, 'referenced by nothing');
       const verify = strataCli(['verify', '--remove-orphans']);
       expect(verify.status).toBe(2);
       expect(verify.stderr).toContain(`pid ${server.process.pid!}`);
       expect(verify.stdout).toBe('');
+      await access(orphan); // still there: the refused verify deleted nothing
 
       // The first server still serves the instance, byte for byte.
       const got = await fetch(
@@ -59,17 +66,22 @@ describe.skipIf(testDb !== 'pglite')('one process per PGlite data directory', ()
     } finally {
       await server.stop();
     }
-    // Released on a clean stop: verify runs.
+    // Released on a clean stop: verify runs (and finds the orphan planted above).
     const verify = strataCli(['verify']);
-    expect(verify.status, verify.stderr).toBe(0);
-  });
+    expect(verify.status, verify.stderr).toBe(1);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ instances: 1, missing: 0, orphans: 1 });
+  }, 600_000);
 
   it('after SIGKILL of the holder, the next start takes the lock over', async () => {
     const doomed = await startChildServer(env());
     doomed.process.kill('SIGKILL');
     expect((await doomed.exited).signal).toBe('SIGKILL');
     const next = await startChildServer(env());
-    await next.stop();
-    expect((await next.exited).code).toBe(0);
-  });
+    try {
+      const stored = await stow(`${next.base}/studies`, [{ body: makeInstance().bytes }]);
+      expect(stored.status).toBe(200);
+    } finally {
+      await next.stop();
+    }
+  }, 300_000);
 });

@@ -70,6 +70,11 @@ describe('lockDirectory', () => {
     expect((refused as Error).message).toContain(`pid ${process.ppid}`);
   });
 
+  it('takes over an unreadable lock file (what a power cut can leave)', async () => {
+    await writeFile(`${dir}.lock`, '');
+    await (await lockDirectory(dir, 'strata serve')).release();
+  });
+
   it('refuses a lock held on another host and says which file to remove', async () => {
     await writeHolder({ pid: deadPid(), host: 'elsewhere' });
     const refused = await lockDirectory(dir, 'strata serve').catch((e: unknown) => e);

@@ -99,7 +99,7 @@ async function tryLink(from: string, to: string): Promise<boolean> {
   }
 }
 
-/** The holder named in a lock file; a file that is not ours to read counts as a holder too. */
+/** The holder named in a lock file, or undefined when there is none. */
 async function readHolder(file: string): Promise<LockHolder | undefined> {
   let text: string;
   try {
@@ -111,8 +111,9 @@ async function readHolder(file: string): Promise<LockHolder | undefined> {
   try {
     return JSON.parse(text) as LockHolder;
   } catch {
-    // Never half-written (it is linked whole), so it is not ours: refuse rather than guess.
-    return { pid: 0, host: '?', command: 'unknown', since: '?', nonce: text.slice(0, 40) };
+    // It is linked only once written whole, so unreadable content is what a power cut leaves
+    // (the name survived, the bytes did not): a dead holder, pid 0, never blocking a start.
+    return { pid: 0, host: hostname(), command: 'unreadable', since: '?', nonce: text };
   }
 }
 
@@ -123,7 +124,7 @@ function isAlive(holder: LockHolder): boolean {
     // incarnation that had our pid (container restart), certainly dead.
     return heldHere.has(holder.nonce);
   }
-  if (!Number.isInteger(holder.pid) || holder.pid <= 0) return true;
+  if (!Number.isInteger(holder.pid) || holder.pid <= 0) return false;
   try {
     process.kill(holder.pid, 0);
   } catch (error) {

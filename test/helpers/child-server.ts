@@ -64,7 +64,13 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
       check();
     });
 
-  const listening = await waitForLog(/"msg":"listening"/);
+  // A server that never got to listen must not outlive the test: it would hold DATA_DIR's lock.
+  // Start-up (tsx, PGlite, migrations) takes seconds, but over a minute on a loaded machine.
+  const listening = await waitForLog(/"msg":"listening"/, 120_000).catch(async (error: unknown) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    throw error;
+  });
   const { dicomweb } = JSON.parse(listening) as { dicomweb: string };
   return {
     process: child,
