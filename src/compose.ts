@@ -37,14 +37,21 @@ export interface ComposeOverrides {
   log?: Logger;
   /** Time for HSM policies and leases (tests pass a FakeClock). */
   clock?: Clock;
+  /** The command line (`strata serve`), recorded in the PGlite directory lock. */
+  command?: string;
 }
 
-function openIndex(config: Config, queryTimeoutMs: number): Promise<Database> {
+function openIndex(
+  config: Config,
+  queryTimeoutMs: number,
+  command: string | undefined,
+): Promise<Database> {
   return openDb({
     url: config.databaseUrl,
     pgliteDir: join(config.dataDir, 'index'),
     maxConnections: config.databasePoolSize,
     queryTimeoutMs,
+    command,
   });
 }
 
@@ -55,9 +62,9 @@ function openIndex(config: Config, queryTimeoutMs: number): Promise<Database> {
  */
 export async function migrateIndex(
   config: Config,
-  log: Logger = createLogger(config.logLevel),
+  { log = createLogger(config.logLevel), command }: { log?: Logger; command?: string } = {},
 ): Promise<Database['driver']> {
-  const database = await openIndex(config, 0);
+  const database = await openIndex(config, 0, command);
   try {
     await waitUntilReachable(database, config, log);
     await migrateDb(database);
@@ -73,12 +80,17 @@ export async function migrateIndex(
  * PGlite (in-process, nothing to wait for or stall) migrates in place, since opening it twice
  * would slow every start.
  */
-async function openMigratedIndex(config: Config, log: Logger): Promise<Database> {
-  const database = await openIndex(config, config.databaseUrl ? config.database.queryTimeoutMs : 0);
+async function openMigratedIndex(
+  config: Config,
+  log: Logger,
+  command: string | undefined,
+): Promise<Database> {
+  const timeoutMs = config.databaseUrl ? config.database.queryTimeoutMs : 0;
+  const database = await openIndex(config, timeoutMs, command);
   try {
     if (config.databaseUrl) {
       await waitUntilReachable(database, config, log);
-      await migrateIndex(config, log);
+      await migrateIndex(config, { log });
     } else {
       await migrateDb(database);
     }
@@ -108,7 +120,7 @@ export async function openStrata(
   overrides: ComposeOverrides = {},
 ): Promise<Omit<Strata, 'url'>> {
   const log = overrides.log ?? createLogger(config.logLevel);
-  const database = await openMigratedIndex(config, log);
+  const database = await openMigratedIndex(config, log, overrides.command);
   try {
     // Temp files younger than the pending grace may be another process's upload in flight.
     await assertTiersConfigured(database.db, config.storage);

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { fatalLog, logFatal } from './fatal.js';
+import { DirectoryLockedError } from '../lib/dir-lock.js';
 import { hsmCommand } from './hsm.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
@@ -28,10 +29,16 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (error) {
     // Start-up checks against the configured backends (a missing bucket, refused keys) are
     // configuration errors too, whichever command met them.
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ConfigError || error instanceof DirectoryLockedError)) throw error;
     // A server writes nothing but JSON lines (its log); the other commands talk to a person.
     if (command === 'serve') return logFatal(fatalLog(), error);
-    console.error(`strata: configuration error: ${error.message}`);
+    // Another process holding the embedded index (PGlite is single-process) exits 2 like a
+    // setting, before anything was touched.
+    console.error(
+      error instanceof ConfigError
+        ? `strata: configuration error: ${error.message}`
+        : `strata: ${error.message}`,
+    );
     return 2;
   }
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../config.js';
+import { DirectoryLockedError } from '../lib/dir-lock.js';
 import { createLogger, type Logger } from '../lib/log.js';
 
 /** Fatal lines are written whatever LOG_LEVEL says: a process that stops must say why. */
@@ -8,7 +9,7 @@ export function fatalLog(): Logger {
 
 /**
  * Writes the one JSON line that says why the process stops, and returns its exit code: 2 for
- * the operator's configuration, 1 for anything else. Configuration messages name a variable and
+ * the operator's configuration or a data directory held by another process, 1 for anything else. Configuration messages name a variable and
  * the value that was set (settings, never request data); a full index disk names its directory;
  * any other error is reduced to class, code and frames by the logger.
  */
@@ -19,6 +20,11 @@ export function logFatal(log: Logger, error: unknown): number {
       variable: error.variable,
       detail: error.message,
     });
+    return 2;
+  }
+  if (error instanceof DirectoryLockedError) {
+    // Names the holder (pid, host, command) and the directory: server facts, never data.
+    log.error('data directory in use', { code: error.code, detail: error.message });
     return 2;
   }
   const fields = error as { code?: unknown; dataDir?: unknown } | null;

@@ -19,7 +19,7 @@ export async function hsmCommand(config: Config, args: string[]): Promise<number
     console.error(HSM_USAGE);
     return 2;
   }
-  const strata = await openConfigured(config);
+  const strata = await openConfigured(config, `strata hsm ${sub}`);
   if (!strata) return 2;
   try {
     if (sub === 'run') {

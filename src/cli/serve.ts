@@ -11,7 +11,7 @@ import { fatalLog } from './fatal.js';
 export async function serveCommand(config: Config): Promise<number> {
   const log = createLogger(config.logLevel);
   installProcessLog(log, { fatal: fatalLog() });
-  const strata = await startStrata(config, { log });
+  const strata = await startStrata(config, { log, command: 'strata serve' });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

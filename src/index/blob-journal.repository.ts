@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db, Tx } from './db.js';
-import { blobJournal } from './schema.js';
+import { blobJournal, instances } from './schema.js';
 
 /** A blob the journal tracks (see schema.ts `blobJournal` for the life cycle). */
 export interface JournalEntry {
@@ -94,4 +94,40 @@ export async function claimDueBlobs(db: Db, limit: number): Promise<JournalEntry
 export async function forgetJournalEntries(db: Db, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
   await db.delete(blobJournal).where(inArray(blobJournal.id, ids));
+}
+
+/**
+ * `verify --remove-orphans`' decision, made by the database at deletion time: schedules `blob`
+ * for deletion now, only if no instance row (of any tier) and no journal row (pending of any
+ * age, or delete) names its key. One statement, so one snapshot: an upload's commit swaps its
+ * pending row for its instance row atomically, and any snapshot sees one of the two, which a
+ * check of the two tables in separate statements could miss. No lock is needed beyond that,
+ * because nothing ever adds a reference to an existing key: every upload and every HSM copy
+ * writes a fresh key after recording it pending (store-instances.ts, migrate-one.ts).
+ * Returns the entry to delete, or undefined when the blob is referenced (or already scheduled).
+ * A crash after the insert leaves a due delete row: the sweeper finishes the job.
+ */
+export async function claimOrphan(
+  db: Db,
+  blob: { blobKey: string; storageTier: string },
+): Promise<JournalEntry | undefined> {
+  const result: unknown = await db.execute(sql`
+    insert into ${blobJournal} (blob_key, storage_tier, kind, due_at)
+    select ${blob.blobKey}, ${blob.storageTier}, 'delete', now()
+    where not exists (select 1 from ${instances} where blob_key = ${blob.blobKey})
+      and not exists (select 1 from ${blobJournal} where blob_key = ${blob.blobKey})
+    on conflict do nothing
+    returning id, blob_key, storage_tier, kind`);
+  // postgres.js answers an array of rows, PGlite an object with `rows`.
+  type Row = { id: number | string; blob_key: string; storage_tier: string; kind: 'delete' };
+  const rows = Array.isArray(result) ? (result as Row[]) : (result as { rows: Row[] }).rows;
+  const row = rows[0];
+  return (
+    row && {
+      id: Number(row.id),
+      blobKey: row.blob_key,
+      storageTier: row.storage_tier,
+      kind: row.kind,
+    }
+  );
 }

@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { openPglite } from './pglite-open.js';
 import { guardQueries } from './guard.js';
 import { watchedSockets } from './socket-watchdog.js';
+import { lockDirectory } from '../lib/dir-lock.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -25,6 +26,8 @@ export interface OpenDbOptions {
    * connection); 0 or unset = no limit (migrations: a schema change may take long).
    */
   queryTimeoutMs?: number;
+  /** What this process runs (`strata serve`), named to a second process refused the PGlite lock. */
+  command?: string;
 }
 
 /**
@@ -78,13 +81,33 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
       close: () => client.end({ timeout: 5 }),
     };
   }
-  let client: PGlite;
-  if (options.pgliteDir) {
-    client = await openPglite(options.pgliteDir);
-  } else {
-    client = new PGlite();
+  if (!options.pgliteDir) {
+    const client = new PGlite();
     await client.waitReady;
+    return pglite(client, async () => {});
   }
+  // One process per PGlite directory (lib/dir-lock.ts says why); held until close.
+  const lock = await lockDirectory(options.pgliteDir, options.command ?? 'strata');
+  try {
+    return pglite(await openPglite(options.pgliteDir), () => lock.release());
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+function pglite(client: PGlite, release: () => Promise<void>): Database {
   const db = guardQueries(drizzlePglite({ client, schema }) as unknown as Db);
-  return { db, driver: 'pglite', raw: { driver: 'pglite', client }, close: () => client.close() };
+  return {
+    db,
+    driver: 'pglite',
+    raw: { driver: 'pglite', client },
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        await release();
+      }
+    },
+  };
 }

@@ -326,18 +326,22 @@ export async function findIndexedBlob(db: Db, id: number): Promise<IndexedBlob |
   return row;
 }
 
-/** Which of `keys` in `tier` an instance row or a journal row references. */
+/**
+ * Which of `keys` in `tier` an instance row or a journal row references. One statement (one
+ * snapshot): two queries could straddle a commit that swaps a pending row for an instance row
+ * and see neither.
+ */
 export async function referencedKeys(db: Db, tier: string, keys: string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
-  const [fromInstances, fromJournal] = await Promise.all([
-    db
-      .select({ key: instances.blobKey })
-      .from(instances)
-      .where(and(eq(instances.storageTier, tier), inArray(instances.blobKey, keys))),
-    db
-      .select({ key: blobJournal.blobKey })
-      .from(blobJournal)
-      .where(and(eq(blobJournal.storageTier, tier), inArray(blobJournal.blobKey, keys))),
-  ]);
-  return new Set([...fromInstances, ...fromJournal].map((r) => r.key));
+  const rows = await db
+    .select({ key: instances.blobKey })
+    .from(instances)
+    .where(and(eq(instances.storageTier, tier), inArray(instances.blobKey, keys)))
+    .unionAll(
+      db
+        .select({ key: blobJournal.blobKey })
+        .from(blobJournal)
+        .where(and(eq(blobJournal.storageTier, tier), inArray(blobJournal.blobKey, keys))),
+    );
+  return new Set(rows.map((r) => r.key));
 }

@@ -10,23 +10,38 @@ export interface IncomingInstance {
   refusal?: string | undefined;
 }
 
+/** What became of one part: its outcome, or the error that stopped it (not its own fault). */
+export type PartResult = { outcome: StoreOutcome } | { error: unknown };
+
+export interface StoreManyResult {
+  /** One per part started, in request order. */
+  parts: PartResult[];
+  /**
+   * Reading the request failed after `parts.length` parts (body cut off, STOW_MAX_PARTS
+   * exceeded, client gone); parts not yet started were not read.
+   */
+  readError?: unknown;
+}
+
 /**
  * Stores the parts of one request in order, overlapping each part's durable finish (fsync and
  * index commit) with the reading of the next: part N+1 starts streaming as soon as part N's
  * bytes have all been read, while at most `maxInFlight` parts are still being finished. Only one
  * part reads from the request at a time, so memory stays bounded as with one part. Commits
- * happen in request order, and outcomes come back in it. If reading the request fails, the parts already started are
- * still finished (their outcomes are lost with the request) before the error is rethrown.
+ * happen in request order, and results come back in it. If reading the request fails, the parts
+ * already started are still finished and reported with the read error, so the caller can tell
+ * the client exactly what was stored (web/stow-partial.ts).
  */
 export async function storeMany(
   store: StoreInstances,
   parts: AsyncIterable<IncomingInstance> | Iterable<IncomingInstance>,
   context: StoreContext,
   maxInFlight = 4,
-): Promise<StoreOutcome[]> {
+): Promise<StoreManyResult> {
   const started: Promise<StoreOutcome>[] = [];
   const inFlight = new Set<Promise<unknown>>();
   let previous: Promise<unknown> | undefined;
+  let readError: { error: unknown } | undefined;
   try {
     for await (const part of parts) {
       if (part.refusal !== undefined) {
@@ -54,10 +69,15 @@ export async function storeMany(
       while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
     }
   } catch (error) {
-    await Promise.allSettled(started);
-    throw error;
+    readError = { error };
   }
-  return Promise.all(started);
+  const settled = await Promise.allSettled(started);
+  return {
+    parts: settled.map((r) =>
+      r.status === 'fulfilled' ? { outcome: r.value } : { error: r.reason as unknown },
+    ),
+    ...(readError ? { readError: readError.error } : {}),
+  };
 }
 
 async function drained(body: Readable): Promise<void> {

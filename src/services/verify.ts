@@ -1,3 +1,4 @@
+import { claimOrphan, forgetJournalEntries } from '../index/blob-journal.repository.js';
 import type { Db } from '../index/db.js';
 import {
   findIndexedBlob,
@@ -193,17 +194,22 @@ export class VerifyStorage {
     await flush();
   }
 
-  /** Looks once more right before deleting: a STOW or move may have started since the listing. */
+  /**
+   * The listing is old by now: a STOW or move may have referenced the key since. The database
+   * decides at deletion time (claimOrphan: one statement over instance and journal rows) and
+   * records the decision as a due delete row, so the sweeper finishes it if this delete fails.
+   */
   private async removeOrphan(tier: string, store: BlobStore, key: string): Promise<boolean> {
-    const referenced = await referencedKeys(this.deps.db, tier, [key]);
-    if (referenced.has(key)) return false;
+    const entry = await claimOrphan(this.deps.db, { blobKey: key, storageTier: tier });
+    if (!entry) return false;
     try {
       await store.delete(key);
-      return true;
     } catch (error) {
       this.deps.log.warn('verify: orphan delete failed', { tier, key, error });
       return false;
     }
+    await forgetJournalEntries(this.deps.db, [entry.id]);
+    return true;
   }
 }
 

@@ -5,7 +5,8 @@ import type { StoreOutcome } from '../services/outcomes.js';
  * 200 every instance stored without warning; 202 some stored, but others failed or were stored
  * with a WarningReason (PS3.18 Table 10.5.3-1: "stored some of the Instances but warnings or
  * failures exist"); 409 none stored (each failure is in FailedSOPSequence with its
- * FailureReason). Request-level problems (400/415/413) never get here.
+ * FailureReason). Request-level problems (400/415/413) get here only when something was stored
+ * before them (web/stow-partial.ts); otherwise they are problem+json.
  */
 export interface StowResponse {
   status: 200 | 202 | 409;

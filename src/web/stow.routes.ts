@@ -11,6 +11,7 @@ import { readMultipartFormData } from './multipart/form-data-reader.js';
 import { readMultipartRelated } from './multipart/related-reader.js';
 import type { MultipartPart } from './multipart/related-reader.js';
 import { requestBody } from './node-streams.js';
+import { settleStow } from './stow-partial.js';
 import { stowResponse } from './stow-response.js';
 import type { Readable } from 'node:stream';
 
@@ -36,10 +37,12 @@ export function stowHandler(services: Services, options: StowRouteOptions) {
     const studyUid = c.req.param('study');
     if (studyUid !== undefined) assertUid(studyUid, 'StudyInstanceUID');
     const parts = partsOf(c, options);
-    const outcomes = await storeMany(services.store, incoming(parts), {
+    const result = await storeMany(services.store, incoming(parts), {
       studyInstanceUid: studyUid,
       signal: c.req.raw.signal,
     });
+    // Stopped part-way with something stored: 202 listing it, not an error (stow-partial.ts).
+    const { outcomes, warnings } = settleStow(result);
     if (outcomes.length === 0) throw new BadRequestError('the request holds no DICOM parts');
     logOutcomes(options.log, c, outcomes);
     const base = resolveBaseUrl(c.req.raw, options) + options.dicomwebRoot;
@@ -52,7 +55,9 @@ export function stowHandler(services: Services, options: StowRouteOptions) {
       },
       studyUid,
     );
-    return c.body(JSON.stringify(response.body), response.status, { 'Content-Type': DICOM_JSON });
+    const headers: Record<string, string> = { 'Content-Type': DICOM_JSON };
+    if (warnings.length > 0) headers['Warning'] = warnings.join(', ');
+    return c.body(JSON.stringify(response.body), response.status, headers);
   };
 }
 

@@ -76,7 +76,15 @@ export async function startChildServer(
       check();
     });
 
-  const listening = await waitForLog(/"msg":"listening"/, startTimeoutMs);
+  // A server that never got to listen must not outlive the test: it would hold DATA_DIR's lock.
+  // Start-up (tsx, PGlite, migrations) takes seconds, but over a minute on a loaded machine.
+  const listening = await waitForLog(/"msg":"listening"/, Math.max(startTimeoutMs, 120_000)).catch(
+    async (error: unknown) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      throw error;
+    },
+  );
   const { dicomweb } = JSON.parse(listening) as { dicomweb: string };
   return {
     process: child,
