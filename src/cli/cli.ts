@@ -1,3 +1,4 @@
+import type { ComposeOverrides } from '../compose.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { hsmCommand } from './hsm.js';
 import { migrateCommand } from './migrate.js';
@@ -15,8 +16,11 @@ Commands:
 
 Configuration comes from environment variables; see README "Configuration".`;
 
-/** Runs one command; resolves to the process exit code. */
-export async function runCli(argv: string[]): Promise<number> {
+/**
+ * Runs one command; resolves to the process exit code. `overrides` reach the composition root
+ * (src/main.ts passes none; the crash tests' entry passes a fault hook).
+ */
+export async function runCli(argv: string[], overrides: ComposeOverrides = {}): Promise<number> {
   const [command, ...args] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
@@ -33,7 +37,7 @@ export async function runCli(argv: string[]): Promise<number> {
     throw error;
   }
   try {
-    return await runCommand(command, args, config);
+    return await runCommand(command, args, config, overrides);
   } catch (error) {
     // Start-up checks against the configured backends (a missing bucket, refused keys) are
     // configuration errors too, whichever command met them.
@@ -45,14 +49,19 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-function runCommand(command: string, args: string[], config: Config): Promise<number> {
+function runCommand(
+  command: string,
+  args: string[],
+  config: Config,
+  overrides: ComposeOverrides,
+): Promise<number> {
   switch (command) {
     case 'serve':
-      return serveCommand(config);
+      return serveCommand(config, overrides);
     case 'migrate':
       return migrateCommand(config);
     case 'hsm':
-      return hsmCommand(config, args);
+      return hsmCommand(config, args, overrides);
     case 'verify':
       return verifyCommand(config, args);
     default:
