@@ -1,6 +1,7 @@
 # Strata DICOMweb server. Runs the TypeScript sources through tsx (no separate build step).
 # Embedded default: PGlite index + filesystem blobs under /data; set DATABASE_URL for PostgreSQL.
-FROM node:20-bookworm-slim
+# Node 22 LTS is the supported runtime (package.json engines; 20.19+ still works).
+FROM node:22-bookworm-slim
 
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
@@ -18,6 +19,10 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY migrations ./migrations
+# .dockerignore keeps test support out of src (testing/ folders, *.test.ts, *.contract.ts); fail
+# the build if any slipped through.
+RUN if find src -path '*/testing/*' -o -name '*.test.ts' -o -name '*.contract.ts' | grep -q .; then \
+      echo 'test support in the image' >&2; exit 1; fi
 
 # Run as the unprivileged user of the base image; /data is the only writable place it needs.
 RUN mkdir -p /data && chown node:node /data

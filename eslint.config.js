@@ -87,4 +87,34 @@ export default tseslint.config(
     'web/ is thin: it talks to services/, never to storage/ or index/.',
     ['drizzle-orm', 'postgres', '@electric-sql/pglite'],
   ),
+  {
+    // Test hooks do not ship: production code never imports test support (src/**/testing,
+    // *.contract.ts) nor reads the crash tests' variable, which only test/helpers/crash-entry.ts
+    // turns into a fault hook. (no-restricted-syntax: the layer blocks own no-restricted-imports.)
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts', 'src/**/testing/**', 'src/**/*.contract.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          'ImportDeclaration',
+          'ImportExpression',
+          'ExportAllDeclaration',
+          'ExportNamedDeclaration',
+        ]
+          .flatMap((node) => [
+            `${node}[source.value=/(^|\\/)testing\\//]`,
+            `${node}[source.value=/\\.contract\\.js$/]`,
+          ])
+          .map((selector) => ({
+            selector,
+            message: 'test support (testing/, *.contract.ts) stays out of the production path.',
+          })),
+        {
+          selector: "Literal[value='STRATA_TEST_CRASH_AT']",
+          message: 'the crash hook is installed by test/helpers/crash-entry.ts, never by src/.',
+        },
+      ],
+    },
+  },
 );

@@ -13,6 +13,8 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Once per run: says whether the PostgreSQL suites or the sample suites were skipped.
+    globalSetup: ['./test/helpers/global-setup.ts'],
     projects: [
       {
         extends: true,
@@ -24,8 +26,6 @@ export default defineConfig({
           name: 'integration-pglite',
           include: ['test/**/*.test.ts'],
           env: { STRATA_TEST_DB: 'pglite' },
-          // Once per run: says whether the PostgreSQL suites were skipped.
-          globalSetup: ['./test/helpers/global-setup.ts'],
         },
       },
       ...(postgresUrl

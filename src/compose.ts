@@ -39,6 +39,12 @@ export interface ComposeOverrides {
   clock?: Clock;
   /** The command line (`strata serve`), recorded in the PGlite directory lock. */
   command?: string;
+  /**
+   * Called at each named write-path and migration point. Only the crash tests pass one (through
+   * test/helpers/crash-entry.ts, which kills the process at a chosen point); the production
+   * entry never does, so no environment variable can make a server crash itself.
+   */
+  fault?: (point: string) => void;
 }
 
 function openIndex(
@@ -140,8 +146,8 @@ export async function openStrata(
         pendingGraceSeconds: config.sweeper.pendingGraceSeconds,
         deleteGraceSeconds: config.sweeper.deleteGraceSeconds,
       },
-      fault: faultHook(process.env['STRATA_TEST_CRASH_AT']),
-      migrationFault: faultHook(process.env['STRATA_TEST_CRASH_AT']),
+      fault: overrides.fault,
+      migrationFault: overrides.fault,
       hsm: config.hsm,
       clock: overrides.clock,
       searchOptions: config.qido,
@@ -211,16 +217,5 @@ export async function startStrata(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await strata.close();
     },
-  };
-}
-
-/**
- * STRATA_TEST_CRASH_AT names a write-path point where the process dies at once (SIGKILL: no
- * cleanup, like a power cut). Only the durability tests set it.
- */
-function faultHook(point: string | undefined): ((p: string) => void) | undefined {
-  if (!point) return undefined;
-  return (reached) => {
-    if (reached === point) process.kill(process.pid, 'SIGKILL');
   };
 }

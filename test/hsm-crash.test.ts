@@ -8,6 +8,7 @@ import { openStrata, startStrata } from '../src/compose.js';
 import { loadConfig } from '../src/config.js';
 import { findInstance } from '../src/index/instances.queries.js';
 import { createLogger } from '../src/lib/log.js';
+import { entryFor } from './helpers/child-server.js';
 import { keysIn } from './helpers/hsm.js';
 import { makeInstance, type GeneratedInstance } from './helpers/make-dicom.js';
 import { stow } from './helpers/multipart.js';
@@ -63,7 +64,7 @@ async function setup(
 }
 
 function strataCli(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  return spawnSync(process.execPath, ['--import', 'tsx', entryFor(env), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     encoding: 'utf8',

@@ -21,7 +21,7 @@ import {
   type S3Emulator,
 } from '../src/storage/testing/s3-emulator.js';
 import { stow } from './helpers/multipart.js';
-import { sampleBytes, samples, type Sample } from './helpers/samples.js';
+import { sampleBytes, samples, type Sample, samplesAvailable } from './helpers/samples.js';
 import { freshDatabase, startTestServer, testDb, type TestServer } from './helpers/server.js';
 import { get, splitMultipart } from './helpers/wado-multipart.js';
 
@@ -56,7 +56,7 @@ function describeRoundTrip(
   expectTier: string,
   encrypted: boolean,
 ) {
-  describe(`${label} (${testDb})`, () => {
+  describe.skipIf(!samplesAvailable)(`${label} (${testDb})`, () => {
     let server: TestServer;
     beforeAll(async () => {
       server = await startTestServer(await env());
@@ -196,77 +196,80 @@ describeRoundTrip(
   true,
 );
 
-describe(`ENCRYPTION_KEY_FILE rotation through a restart (${testDb})`, () => {
-  it('objects sealed with the old key stay readable by WADO after a new key becomes active', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'strata-rotate-'));
-    const database = await freshDatabase();
-    const [first, second] = chosen.slice(-2);
-    const k1 = randomBytes(32).toString('base64');
-    const k2 = randomBytes(32).toString('base64');
-    const keyFile = join(dir, 'keys');
-    const env = {
-      DATA_DIR: join(dir, 'data'),
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      SWEEP_INTERVAL_SECONDS: '0',
-      ENCRYPTION_KEY_FILE: keyFile,
-      ...(database.url ? { DATABASE_URL: database.url } : {}),
-    };
-    const url = (base: string, s: Sample) =>
-      `${base}/dicom-web/studies/${s.study_instance}/series/${s.series_instance}` +
-      `/instances/${s.sop_instance}`;
-    const keyIdAtRest = async (s: Sample, db: TestServer['database']['db']) => {
-      const row = (await findInstance(db, s.sop_instance!))!;
-      const atRest = await readFile(join(dir, 'data', 'blobs', row.blobKey));
-      // encrypted-format.ts: "STRE", version, key id length, key id.
-      return atRest.subarray(6, 6 + atRest[5]!).toString('utf8');
-    };
-    try {
-      await writeFile(keyFile, `# first key\nk1=${k1}\n`);
-      let strata = await startStrata(loadConfig(env));
+describe.skipIf(!samplesAvailable)(
+  `ENCRYPTION_KEY_FILE rotation through a restart (${testDb})`,
+  () => {
+    it('objects sealed with the old key stay readable by WADO after a new key becomes active', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'strata-rotate-'));
+      const database = await freshDatabase();
+      const [first, second] = chosen.slice(-2);
+      const k1 = randomBytes(32).toString('base64');
+      const k2 = randomBytes(32).toString('base64');
+      const keyFile = join(dir, 'keys');
+      const env = {
+        DATA_DIR: join(dir, 'data'),
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        SWEEP_INTERVAL_SECONDS: '0',
+        ENCRYPTION_KEY_FILE: keyFile,
+        ...(database.url ? { DATABASE_URL: database.url } : {}),
+      };
+      const url = (base: string, s: Sample) =>
+        `${base}/dicom-web/studies/${s.study_instance}/series/${s.series_instance}` +
+        `/instances/${s.sop_instance}`;
+      const keyIdAtRest = async (s: Sample, db: TestServer['database']['db']) => {
+        const row = (await findInstance(db, s.sop_instance!))!;
+        const atRest = await readFile(join(dir, 'data', 'blobs', row.blobKey));
+        // encrypted-format.ts: "STRE", version, key id length, key id.
+        return atRest.subarray(6, 6 + atRest[5]!).toString('utf8');
+      };
       try {
-        const stored = await stow(`${strata.url}/dicom-web/studies`, [
-          { body: sampleBytes(first!.file) },
-        ]);
-        expect(stored.status).toBe(200);
-      } finally {
-        await strata.close();
-      }
-      // Rotation: append the new key and make it active; the old one stays for reading.
-      await writeFile(keyFile, `k1=${k1}\nk2=${k2}\nactive=k2\n`);
-      strata = await startStrata(loadConfig(env));
-      try {
-        const stored = await stow(`${strata.url}/dicom-web/studies`, [
-          { body: sampleBytes(second!.file) },
-        ]);
-        expect(stored.status).toBe(200);
-        for (const s of [first!, second!]) {
-          const wado = await get(url(strata.url, s), { Accept: ACCEPT });
-          expect(wado.status).toBe(200);
-          const [part] = splitMultipart(wado.body, wado.contentType);
-          expect(sha256(part!.body)).toBe(sha256(zeroPreamble(sampleBytes(s.file))));
+        await writeFile(keyFile, `# first key\nk1=${k1}\n`);
+        let strata = await startStrata(loadConfig(env));
+        try {
+          const stored = await stow(`${strata.url}/dicom-web/studies`, [
+            { body: sampleBytes(first!.file) },
+          ]);
+          expect(stored.status).toBe(200);
+        } finally {
+          await strata.close();
         }
-        expect(await keyIdAtRest(first!, strata.database.db)).toBe('k1');
-        expect(await keyIdAtRest(second!, strata.database.db)).toBe('k2');
+        // Rotation: append the new key and make it active; the old one stays for reading.
+        await writeFile(keyFile, `k1=${k1}\nk2=${k2}\nactive=k2\n`);
+        strata = await startStrata(loadConfig(env));
+        try {
+          const stored = await stow(`${strata.url}/dicom-web/studies`, [
+            { body: sampleBytes(second!.file) },
+          ]);
+          expect(stored.status).toBe(200);
+          for (const s of [first!, second!]) {
+            const wado = await get(url(strata.url, s), { Accept: ACCEPT });
+            expect(wado.status).toBe(200);
+            const [part] = splitMultipart(wado.body, wado.contentType);
+            expect(sha256(part!.body)).toBe(sha256(zeroPreamble(sampleBytes(s.file))));
+          }
+          expect(await keyIdAtRest(first!, strata.database.db)).toBe('k1');
+          expect(await keyIdAtRest(second!, strata.database.db)).toBe('k2');
+        } finally {
+          await strata.close();
+        }
+        // Dropping a key still in use: the objects sealed with it answer an error, not garbage.
+        await writeFile(keyFile, `k2=${k2}\n`);
+        strata = await startStrata(loadConfig(env));
+        try {
+          expect((await get(url(strata.url, first!), { Accept: ACCEPT })).status).toBe(500);
+          expect((await get(url(strata.url, second!), { Accept: ACCEPT })).status).toBe(200);
+        } finally {
+          await strata.close();
+        }
       } finally {
-        await strata.close();
+        await database.drop();
+        await rm(dir, { recursive: true, force: true });
       }
-      // Dropping a key still in use: the objects sealed with it answer an error, not garbage.
-      await writeFile(keyFile, `k2=${k2}\n`);
-      strata = await startStrata(loadConfig(env));
-      try {
-        expect((await get(url(strata.url, first!), { Accept: ACCEPT })).status).toBe(500);
-        expect((await get(url(strata.url, second!), { Accept: ACCEPT })).status).toBe(200);
-      } finally {
-        await strata.close();
-      }
-    } finally {
-      await database.drop();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-});
+    });
+  },
+);
 
 /** Runs the CLI in a child process without blocking this one; resolves on exit. */
 function runStrata(
@@ -373,45 +376,48 @@ describe(`a backend that cannot work stops start-up (${testDb})`, () => {
     expect(message).not.toContain(wrongKey);
   });
 
-  it('switching STORAGE_BACKEND under an index with instances in the old tier names STORAGE_BACKEND', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'strata-switch-'));
-    const database = await freshDatabase();
-    try {
-      const env = {
-        DATA_DIR: dir,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        SWEEP_INTERVAL_SECONDS: '0',
-        ...(database.url ? { DATABASE_URL: database.url } : {}),
-      };
-      const fs = await startStrata(loadConfig(env));
+  it.skipIf(!samplesAvailable)(
+    'switching STORAGE_BACKEND under an index with instances in the old tier names STORAGE_BACKEND',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'strata-switch-'));
+      const database = await freshDatabase();
       try {
-        const stored = await stow(`${fs.url}/dicom-web/studies`, [
-          { body: sampleBytes(chosen.at(-1)!.file) },
-        ]);
-        expect(stored.status).toBe(200);
+        const env = {
+          DATA_DIR: dir,
+          HOST: '127.0.0.1',
+          PORT: '0',
+          LOG_LEVEL: 'silent',
+          SWEEP_INTERVAL_SECONDS: '0',
+          ...(database.url ? { DATABASE_URL: database.url } : {}),
+        };
+        const fs = await startStrata(loadConfig(env));
+        try {
+          const stored = await stow(`${fs.url}/dicom-web/studies`, [
+            { body: sampleBytes(chosen.at(-1)!.file) },
+          ]);
+          expect(stored.status).toBe(200);
+        } finally {
+          await fs.close();
+        }
+        const error = await startStrata(
+          loadConfig({ ...env, ...(await s3Env(uniqueBucketName('switch'))) }),
+        ).then(
+          async (strata) => {
+            await strata.close();
+            return undefined;
+          },
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(Error);
+        expect((error as Error).message).toMatch(
+          /^STORAGE_BACKEND: the index has instances in tier\(s\) "fs", which are not configured \(configured: s3\)/,
+        );
       } finally {
-        await fs.close();
+        await database.drop();
+        await rm(dir, { recursive: true, force: true });
       }
-      const error = await startStrata(
-        loadConfig({ ...env, ...(await s3Env(uniqueBucketName('switch'))) }),
-      ).then(
-        async (strata) => {
-          await strata.close();
-          return undefined;
-        },
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(Error);
-      expect((error as Error).message).toMatch(
-        /^STORAGE_BACKEND: the index has instances in tier\(s\) "fs", which are not configured \(configured: s3\)/,
-      );
-    } finally {
-      await database.drop();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
   it('a STRATA_CONFIG tier with a missing bucket names its JSON path', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'strata-bad-tier-'));

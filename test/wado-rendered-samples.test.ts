@@ -8,7 +8,12 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNumber, getString } from '../src/dicom/json/dicom-json.js';
 import type { DicomJsonDataset } from '../src/dicom/json/types.js';
-import { loadManifest, readSample, type SampleFacts } from '../src/dicom/testing/samples.js';
+import {
+  loadManifest,
+  readSample,
+  type SampleFacts,
+  samplesAvailable,
+} from '../src/dicom/testing/samples.js';
 import { findTransferSyntax } from '../src/dicom/transfer-syntax.js';
 import { frameView } from '../src/imaging/functional-groups.js';
 import { stow } from './helpers/multipart.js';
@@ -89,7 +94,7 @@ function modalityValue(frame: Buffer, ds: DicomJsonDataset, p: number): number {
 const isGray = (f: SampleFacts) =>
   f.photometric === 'MONOCHROME1' || f.photometric === 'MONOCHROME2';
 
-describe(`Retrieve Rendered of every stored sample (${testDb})`, () => {
+describe.skipIf(!samplesAvailable)(`Retrieve Rendered of every stored sample (${testDb})`, () => {
   it.each(decodable.map((f) => [f.file, f] as const))(
     '%s renders as PNG and JPEG of the stored size',
     async (_, f) => {

@@ -1,3 +1,4 @@
+import type { ComposeOverrides } from '../compose.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { fatalLog, logFatal } from './fatal.js';
 import { DirectoryLockedError } from '../lib/dir-lock.js';
@@ -17,15 +18,18 @@ Commands:
 
 Configuration comes from environment variables; see README "Configuration".`;
 
-/** Runs one command; resolves to the process exit code. */
-export async function runCli(argv: string[]): Promise<number> {
+/**
+ * Runs one command; resolves to the process exit code. `overrides` reach the composition root
+ * (src/main.ts passes none; the crash tests' entry passes a fault hook).
+ */
+export async function runCli(argv: string[], overrides: ComposeOverrides = {}): Promise<number> {
   const [command, ...args] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
   }
   try {
-    return await runCommand(command, args, loadConfig());
+    return await runCommand(command, args, loadConfig(), overrides);
   } catch (error) {
     // Start-up checks against the configured backends (a missing bucket, refused keys) are
     // configuration errors too, whichever command met them.
@@ -43,14 +47,19 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-function runCommand(command: string, args: string[], config: Config): Promise<number> {
+function runCommand(
+  command: string,
+  args: string[],
+  config: Config,
+  overrides: ComposeOverrides,
+): Promise<number> {
   switch (command) {
     case 'serve':
-      return serveCommand(config);
+      return serveCommand(config, overrides);
     case 'migrate':
       return migrateCommand(config);
     case 'hsm':
-      return hsmCommand(config, args);
+      return hsmCommand(config, args, overrides);
     case 'verify':
       return verifyCommand(config, args);
     default:

@@ -1,3 +1,4 @@
+import type { ComposeOverrides } from '../compose.js';
 import type { Config } from '../config.js';
 import { openConfigured } from './verify.js';
 
@@ -13,13 +14,17 @@ export const HSM_USAGE = `Usage: strata hsm <run|stats>
  * safe beside running servers on PostgreSQL (claims are row locks), while PGlite allows one
  * process: stop the server or use POST /admin/hsm/run instead.
  */
-export async function hsmCommand(config: Config, args: string[]): Promise<number> {
+export async function hsmCommand(
+  config: Config,
+  args: string[],
+  overrides: ComposeOverrides = {},
+): Promise<number> {
   const [sub] = args;
   if (sub !== 'run' && sub !== 'stats') {
     console.error(HSM_USAGE);
     return 2;
   }
-  const strata = await openConfigured(config, `strata hsm ${sub}`);
+  const strata = await openConfigured(config, { ...overrides, command: `strata hsm ${sub}` });
   if (!strata) return 2;
   try {
     if (sub === 'run') {

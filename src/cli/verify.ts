@@ -1,5 +1,5 @@
 import { ConfigError, type Config } from '../config.js';
-import { openStrata } from '../compose.js';
+import { openStrata, type ComposeOverrides } from '../compose.js';
 
 export const VERIFY_USAGE = `Usage: strata verify [--no-checksums] [--remove-orphans] [--concurrency N]
 
@@ -24,7 +24,7 @@ export async function verifyCommand(config: Config, args: string[]): Promise<num
       return 2;
     }
   }
-  const strata = await openConfigured(config, ['strata verify', ...args].join(' '));
+  const strata = await openConfigured(config, { command: ['strata verify', ...args].join(' ') });
   if (!strata) return 2;
   try {
     const report = await strata.services.verify.run(options);
@@ -40,9 +40,9 @@ export async function verifyCommand(config: Config, args: string[]): Promise<num
  * the configuration) exits 2 like any configuration error, so scripts can tell it from exit 1
  * (problems found).
  */
-export async function openConfigured(config: Config, command: string) {
+export async function openConfigured(config: Config, overrides: ComposeOverrides = {}) {
   try {
-    return await openStrata(config, { command });
+    return await openStrata(config, overrides);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`strata: configuration error: ${error.message}`);

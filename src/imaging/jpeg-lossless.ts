@@ -10,8 +10,10 @@ import type { WasmDecoded } from './wasm-decoders.js';
 export function decodeJpegLossless(frame: Uint8Array): WasmDecoded {
   try {
     const decoder = new Decoder();
-    const copy = frame.slice();
-    const samples = decoder.decode(copy.buffer, 0, copy.length);
+    // The decoder reads an ArrayBuffer: pass the view's own window of it. A small Buffer is a
+    // view into Node's shared 8 KiB pool (and Buffer#slice does not copy), so `.buffer` alone
+    // starts at someone else's bytes.
+    const samples = decoder.decode(frame.buffer as ArrayBuffer, frame.byteOffset, frame.byteLength);
     const bytes = samples instanceof Uint16Array ? 2 : 1;
     // Uint16Array holds host-order samples: little-endian on every platform Node supports.
     const data = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);

@@ -30,6 +30,8 @@ export const PixelTags = {
   HighBit: '00280102',
   PixelRepresentation: '00280103',
   PixelData: '7FE00010',
+  FloatPixelData: '7FE00008',
+  DoubleFloatPixelData: '7FE00009',
 } as const;
 
 function required(dataset: DicomJsonDataset, tag: string, keyword: string): number {
@@ -46,8 +48,15 @@ function required(dataset: DicomJsonDataset, tag: string, keyword: string): numb
  *   (SR, PDF, float pixel data…) or the values are out of range.
  */
 export function pixelDescriptionOf(dataset: DicomJsonDataset): PixelDescription {
-  if (!(PixelTags.PixelData in dataset))
+  if (!(PixelTags.PixelData in dataset)) {
+    // PS3.3 C.7.6.3: float samples (parametric maps) are real-world values with no stored
+    // grayscale pipeline to render them through; say so rather than "no Pixel Data".
+    if (PixelTags.FloatPixelData in dataset || PixelTags.DoubleFloatPixelData in dataset)
+      throw new NotAnImageError(
+        'floating point pixel data (Float Pixel Data / Double Float Pixel Data) cannot be rendered',
+      );
     throw new NotAnImageError('not an image: no Pixel Data (7FE00010)');
+  }
   const rows = required(dataset, PixelTags.Rows, 'Rows');
   const columns = required(dataset, PixelTags.Columns, 'Columns');
   const bitsAllocated = required(dataset, PixelTags.BitsAllocated, 'BitsAllocated');

@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { Readable as NodeReadable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import {
   textBytes,
   transcodeToExplicitLittle,
@@ -68,10 +69,16 @@ export class RetrieveInstances {
         return source;
       case 'transcode':
         return fromGenerator(transcodeToExplicitLittle(source), source);
-      case 'decode': {
-        const instance = await this.withMetadata(row);
-        return fromGenerator(await this.decoded(instance, source, signal), source);
-      }
+      case 'decode':
+        try {
+          const instance = await this.withMetadata(row);
+          return fromGenerator(await this.decoded(instance, source, signal), source);
+        } catch (error) {
+          // Nobody else holds `source` yet (e.g. frame 1 did not decode): close its file
+          // descriptor before the error answers, rather than leave it to the garbage collector.
+          await release(source);
+          throw error;
+        }
     }
   }
 
@@ -149,6 +156,12 @@ function assertFitsExplicitLittle(description: PixelDescription, frames: number)
     "an instance's decoded pixel data exceeds the 4 GiB value length of Explicit VR Little Endian; ask for transfer-syntax=* to receive it as stored",
     ['*'],
   );
+}
+
+/** Destroys `stream` and waits until it has closed (its file descriptor, if any, released). */
+async function release(stream: Readable): Promise<void> {
+  stream.destroy();
+  await finished(stream).catch(() => undefined); // destroyed on purpose: its error is not news
 }
 
 /** A Readable over `generator` that destroys `source` however it ends (client hang-up too). */

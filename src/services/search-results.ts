@@ -97,7 +97,10 @@ function text(vr: string, values: (string | number)[] | null): DicomJsonElement 
 export function studyResult(row: StudyRow, options: ResultOptions): DicomJsonDataset {
   const ds: DicomJsonDataset = {};
   pick(ds, row.attributes, STUDY_RETURN, options);
-  ds['00080061'] = text('CS', row.modalities);
+  // No series with a Modality: left out rather than sent zero-length ({"vr":"CS"}). OHIF's
+  // study list (DICOMWeb.getModalities) reads ModalitiesInStudy.Value.length whenever the
+  // element is present and throws without a Value; absent, it shows an empty modality.
+  if (row.modalities && row.modalities.length > 0) ds['00080061'] = text('CS', row.modalities);
   if (row.sopClasses) ds['00080062'] = text('UI', row.sopClasses);
   ds['00201206'] = text('IS', [row.seriesCount]);
   ds['00201208'] = text('IS', [row.instanceCount]);

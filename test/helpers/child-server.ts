@@ -14,6 +14,11 @@ export interface ChildServer {
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
+/** The process entry: the production one, or the crash tests' one when a crash point is set. */
+export function entryFor(env: Record<string, string>): string {
+  return env['STRATA_TEST_CRASH_AT'] ? 'test/helpers/crash-entry.ts' : 'src/main.ts';
+}
+
 /**
  * Runs `strata serve` in a child process (so a test can kill it), resolves once it listens
  * (within `startTimeoutMs`: a fresh PGlite index takes a while on a busy machine). `onLine` sees
@@ -26,7 +31,7 @@ export async function startChildServer(
     onLine,
   }: { startTimeoutMs?: number; onLine?: (line: string) => void } = {},
 ): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entryFor(env), 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

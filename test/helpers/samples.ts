@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { SAMPLES_DIR } from '../../src/dicom/testing/samples.js';
+import { samplePath, samplesAvailable } from '../../src/dicom/testing/samples.js';
 
-/** The shared sample set (STRATA_DICOM_SAMPLES; see its MANIFEST.md). */
-export { SAMPLES_DIR };
+/** The shared sample set, resolved in src/dicom/testing/samples.ts (see its MANIFEST.md). */
+export { samplesAvailable };
 
 export interface Sample {
   file: string;
@@ -15,14 +14,17 @@ export interface Sample {
   series_instance: string | null;
   study_instance: string | null;
   frames: number | null;
+  patient_id: string | null;
+  modality: string | null;
 }
 
-export const samples: Sample[] = JSON.parse(
-  readFileSync(join(SAMPLES_DIR, 'manifest.json'), 'utf8'),
-) as Sample[];
+/** Every row of manifest.json; none when the samples are absent (their suites skip). */
+export const samples: Sample[] = samplesAvailable
+  ? (JSON.parse(readFileSync(samplePath('manifest.json'), 'utf8')) as Sample[])
+  : [];
 
 export function sampleBytes(file: string): Buffer {
-  return readFileSync(join(SAMPLES_DIR, file));
+  return readFileSync(samplePath(file));
 }
 
 export function sample(file: string): Sample {

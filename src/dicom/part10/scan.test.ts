@@ -6,7 +6,13 @@ import { encapsulatedFrameRanges } from '../frames/encapsulated.js';
 import { nativeFrameBits } from '../frames/native.js';
 import { getNumber, getString } from '../json/dicom-json.js';
 import { findTransferSyntax } from '../transfer-syntax.js';
-import { chunked, loadManifest, readSample, type SampleFacts } from '../testing/samples.js';
+import {
+  chunked,
+  loadManifest,
+  readSample,
+  type SampleFacts,
+  samplesAvailable,
+} from '../testing/samples.js';
 import { scanPart10, type ScanResult } from './scan.js';
 
 dcmjs.log.setLevel('silent');
@@ -54,7 +60,7 @@ function checkIdentity(result: ScanResult, facts: SampleFacts): void {
   expect(result.size).toBe(facts.size);
 }
 
-describe('scanPart10 over the sample set', () => {
+describe.skipIf(!samplesAvailable)('scanPart10 over the sample set', () => {
   it.each(stored.map((s) => [s.file, s] as const))(
     'scans %s: identity, sizes and pixel layout',
     async (file, facts) => {
