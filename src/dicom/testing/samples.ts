@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
  * are never committed; where they are absent the suites that need them are skipped.
  */
 const configured =
-  process.env['STRATA_DICOM_SAMPLES'] ??
+  process.env['STRATA_DICOM_SAMPLES'] ||
   fileURLToPath(new URL('../../../../shared/dicom-samples', import.meta.url));
 
 /** The sample folder, or undefined when it (its manifest.json) is not there. */
