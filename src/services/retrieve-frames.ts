@@ -6,7 +6,7 @@
 import { canDecode, decodeFrame } from '../imaging/decode.js';
 import { pixelDescriptionOf, type PixelDescription } from '../imaging/pixel-description.js';
 import { assertRenderableSize } from '../imaging/render.js';
-import type { FrameSource } from './frame-source.js';
+import type { FrameSource, FrameStream } from './frame-source.js';
 import type { StoredInstance } from './stored-instance.js';
 
 export interface RetrieveFramesDeps {
@@ -21,14 +21,22 @@ export class RetrieveFrames {
     return canDecode(transferSyntaxUid);
   }
 
-  /** A reader of frame n (1-based); `decode` turns encapsulated frames into native bytes. */
+  /**
+   * A reader of frame n (1-based); `decode` turns encapsulated frames into native bytes. Native
+   * frames that are a plain byte range come as a stream from storage (bounded memory); the
+   * others (encapsulated, decoded, deflated, 1-bit) as bytes in memory.
+   */
   reader(
     instance: StoredInstance,
     decode: boolean,
     signal?: AbortSignal,
-  ): (n: number) => Promise<Uint8Array> {
+  ): (n: number) => Promise<Uint8Array | FrameStream> {
     let description: PixelDescription | undefined;
     return async (n) => {
+      if (!decode) {
+        const streamed = await this.deps.frames.openFrame(instance, n, signal);
+        if (streamed) return streamed;
+      }
       const [bytes] = await this.deps.frames.readFrames(instance, [n], signal);
       const stored = bytes ?? new Uint8Array(0);
       if (!decode) return stored;
