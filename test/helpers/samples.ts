@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The shared sample set (see ../shared/dicom-samples/MANIFEST.md). */
-export const SAMPLES_DIR = fileURLToPath(
-  new URL('../../../shared/dicom-samples/', import.meta.url),
-);
+/**
+ * The shared sample set (see ../shared/dicom-samples/MANIFEST.md): STRATA_DICOM_SAMPLES as in
+ * src/dicom/testing/samples.ts, else beside the checkout (a worktree elsewhere needs the env).
+ */
+const fromEnv = process.env['STRATA_DICOM_SAMPLES'];
+export const SAMPLES_DIR = fromEnv
+  ? join(fromEnv, '/')
+  : fileURLToPath(new URL('../../../shared/dicom-samples/', import.meta.url));
 
 export interface Sample {
   file: string;
