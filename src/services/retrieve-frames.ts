@@ -3,7 +3,8 @@
  * decoded to native little-endian samples (imaging/decode) when Explicit VR LE is asked of
  * encapsulated pixel data.
  */
-import { canDecode, decodeFrame } from '../imaging/decode.js';
+import { canDecode } from '../imaging/decode.js';
+import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { pixelDescriptionOf, type PixelDescription } from '../imaging/pixel-description.js';
 import { assertRenderableSize } from '../imaging/render.js';
 import type { FrameSource, FrameStream } from './frame-source.js';
@@ -11,6 +12,8 @@ import type { StoredInstance } from './stored-instance.js';
 
 export interface RetrieveFramesDeps {
   frames: FrameSource;
+  /** Decoding runs on its worker threads, within its concurrency bound. */
+  imaging: ImagingPool;
 }
 
 export class RetrieveFrames {
@@ -32,20 +35,30 @@ export class RetrieveFrames {
     signal?: AbortSignal,
   ): (n: number) => Promise<Uint8Array | FrameStream> {
     let description: PixelDescription | undefined;
+    const { frames, imaging } = this.deps;
     return async (n) => {
       if (!decode) {
-        const streamed = await this.deps.frames.openFrame(instance, n, signal);
+        const streamed = await frames.openFrame(instance, n, signal);
         if (streamed) return streamed;
+        const [bytes] = await frames.readFrames(instance, [n], signal);
+        return bytes ?? new Uint8Array(0);
       }
-      const [bytes] = await this.deps.frames.readFrames(instance, [n], signal);
-      const stored = bytes ?? new Uint8Array(0);
-      if (!decode) return stored;
       if (!description) {
         description = pixelDescriptionOf(instance.metadata);
-        // One decoded frame is held in memory: the rendering bound keeps that bounded too.
+        // One decoded frame is held in memory per slot: the rendering bound keeps that bounded.
         assertRenderableSize(description);
       }
-      return asBytes((await decodeFrame(stored, instance.transferSyntaxUid, description)).data);
+      const described = description;
+      // The slot spans the read too, so queued requests hold no frame bytes.
+      return imaging.use(async (worker) => {
+        const [bytes] = await frames.readFrames(instance, [n], signal);
+        const decoded = await worker.decode(
+          bytes ?? new Uint8Array(0),
+          instance.transferSyntaxUid,
+          described,
+        );
+        return asBytes(decoded.data);
+      }, signal);
     };
   }
 }
