@@ -83,6 +83,17 @@ describe('ImagingPool', () => {
     expect(order).toEqual(['first', 'queued']);
   });
 
+  it('lets work continuing an admitted response wait even when the queue is full', async () => {
+    const pool = newPool(1, 0);
+    let release!: () => void;
+    const held = pool.use(() => new Promise<void>((resolve) => (release = resolve)));
+    await expect(pool.use(() => Promise.resolve())).rejects.toMatchObject({ code: 'imaging.busy' });
+    const continued = pool.use(() => Promise.resolve('frame 2'), undefined, { admitted: true });
+    release();
+    await held;
+    expect(await continued).toBe('frame 2');
+  });
+
   it('gives a queued place up when its request is aborted', async () => {
     const pool = newPool(1, 1);
     let release!: () => void;

@@ -41,6 +41,10 @@ export interface ImagingWorker {
   display(task: Omit<DisplayTask, 'op'>): Promise<DisplayImage>;
 }
 
+export interface UseOptions {
+  admitted?: boolean;
+}
+
 interface Waiter {
   resolve(): void;
   reject(error: Error): void;
@@ -59,10 +63,17 @@ export class ImagingPool {
   /**
    * Runs `work` holding a slot and its worker, once one is free.
    *
+   * @param options.admitted the work continues a response already under way (frame 2 of a
+   *   streamed multi-frame answer): it waits for a slot rather than being refused, since a
+   *   refusal now would cut a body whose status line is sent.
    * @throws ImagingBusyError when every slot is taken and `maxQueue` requests already wait.
    */
-  async use<T>(work: (worker: ImagingWorker) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.acquire(signal);
+  async use<T>(
+    work: (worker: ImagingWorker) => Promise<T>,
+    signal?: AbortSignal,
+    options: UseOptions = {},
+  ): Promise<T> {
+    await this.acquire(signal, options.admitted === true);
     const thread = this.idle.pop() ?? this.spawn();
     try {
       return await work(thread);
@@ -75,14 +86,19 @@ export class ImagingPool {
     }
   }
 
-  /** One decode in a slot of its own. */
+  /** One decode in a slot of its own (`options` as for `use`). */
   decode(
     frame: Uint8Array,
     transferSyntaxUid: string,
     description: PixelDescription,
     signal?: AbortSignal,
+    options: UseOptions = {},
   ): Promise<DecodedFrame> {
-    return this.use((worker) => worker.decode(frame, transferSyntaxUid, description), signal);
+    return this.use(
+      (worker) => worker.decode(frame, transferSyntaxUid, description),
+      signal,
+      options,
+    );
   }
 
   /** Stops every worker; waiting requests are refused. */
@@ -94,13 +110,13 @@ export class ImagingPool {
     this.idle.length = 0;
   }
 
-  private acquire(signal?: AbortSignal): Promise<void> {
+  private acquire(signal: AbortSignal | undefined, admitted: boolean): Promise<void> {
     signal?.throwIfAborted();
     if (this.active < this.options.concurrency) {
       this.active++;
       return Promise.resolve();
     }
-    if (this.waiting.length >= this.options.maxQueue)
+    if (!admitted && this.waiting.length >= this.options.maxQueue)
       return Promise.reject(new ImagingBusyError(BUSY_RETRY_AFTER_SECONDS));
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {

@@ -35,8 +35,12 @@ export class RetrieveFrames {
     signal?: AbortSignal,
   ): (n: number) => Promise<Uint8Array | FrameStream> {
     let description: PixelDescription | undefined;
+    let reads = 0;
     const { frames, imaging } = this.deps;
     return async (n) => {
+      // The first frame is read before the status line; later ones continue a response under
+      // way, so they wait for a decode slot rather than being refused (which would cut it).
+      const admitted = reads++ > 0;
       if (!decode) {
         const streamed = await frames.openFrame(instance, n, signal);
         if (streamed) return streamed;
@@ -50,15 +54,19 @@ export class RetrieveFrames {
       }
       const described = description;
       // The slot spans the read too, so queued requests hold no frame bytes.
-      return imaging.use(async (worker) => {
-        const [bytes] = await frames.readFrames(instance, [n], signal);
-        const decoded = await worker.decode(
-          bytes ?? new Uint8Array(0),
-          instance.transferSyntaxUid,
-          described,
-        );
-        return asBytes(decoded.data);
-      }, signal);
+      return imaging.use(
+        async (worker) => {
+          const [bytes] = await frames.readFrames(instance, [n], signal);
+          const decoded = await worker.decode(
+            bytes ?? new Uint8Array(0),
+            instance.transferSyntaxUid,
+            described,
+          );
+          return asBytes(decoded.data);
+        },
+        signal,
+        { admitted },
+      );
     };
   }
 }

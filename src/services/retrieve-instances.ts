@@ -115,7 +115,10 @@ export class RetrieveInstances {
       yield asBytes(first.data);
       for (let n = 2; n <= count; n++) {
         const [bytes] = await frames.readFrames(instance, [n], signal);
-        const frame = await imaging.decode(bytes ?? new Uint8Array(0), ts, description, signal);
+        // Admitted: the response is under way, so later frames wait rather than cut it.
+        const frame = await imaging.decode(bytes ?? new Uint8Array(0), ts, description, signal, {
+          admitted: true,
+        });
         yield asBytes(frame.data);
       }
       if (total % 2 === 1) yield new Uint8Array(1); // PS3.5 §7.1.1: even value length
