@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { assertTiersConfigured, openStores } from './compose-storage.js';
 import { ConfigError, type Config } from './config.js';
+import { ImagingPool } from './imaging/imaging-pool.js';
 import { openDb, type Database } from './index/db.js';
 import { IndexRefusedError } from './index/errors.js';
 import { migrateDb } from './index/migrate.js';
@@ -134,6 +135,10 @@ export async function openStrata(
       tempSweepGraceMs: config.sweeper.pendingGraceSeconds * 1000,
     });
     const store = stores.values().next().value!;
+    const imaging = new ImagingPool({
+      concurrency: config.render.concurrency,
+      maxQueue: config.render.queueMax,
+    });
     const services = createServices({
       db: database.db,
       store,
@@ -151,6 +156,7 @@ export async function openStrata(
       hsm: config.hsm,
       clock: overrides.clock,
       searchOptions: config.qido,
+      imaging,
     });
     return {
       services,
@@ -161,6 +167,7 @@ export async function openStrata(
       close: async () => {
         await services.hsm.stop();
         await services.sweeper.stop();
+        await imaging.close();
         await Promise.all([...stores.values()].map((s) => s.close()));
         await database.close();
       },

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -25,6 +26,7 @@ describe('loadConfig', () => {
     ['QIDO_MAX_LIMIT', '-5', /QIDO_MAX_LIMIT: expected a whole number/],
     ['QIDO_DEFAULT_LIMIT', '0', /QIDO_DEFAULT_LIMIT: must be at least 1/],
     ['QIDO_DEFAULT_LIMIT', '5000', /QIDO_DEFAULT_LIMIT: must be at most QIDO_MAX_LIMIT/],
+    ['RENDER_CONCURRENCY', '0', /RENDER_CONCURRENCY: must be at least 1/],
   ])('refuses %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
@@ -73,6 +75,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_QUERY_TIMEOUT_MS: '2s' })).toThrow(
       /DATABASE_QUERY_TIMEOUT_MS: expected a whole number/,
     );
+  });
+
+  it('reads the decode/render slots (one per core by default) and the queue bound', () => {
+    expect(loadConfig({}).render).toEqual({ concurrency: availableParallelism(), queueMax: 32 });
+    expect(loadConfig({ RENDER_CONCURRENCY: '2', RENDER_QUEUE_MAX: '0' }).render).toEqual({
+      concurrency: 2,
+      queueMax: 0,
+    });
   });
 
   it('never echoes a database URL, which may hold a password', () => {

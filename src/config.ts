@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { readConfigFile, type HsmConfig } from './config-file.js';
 import { storageConfigFromEnv, type StorageConfig } from './config-storage.js';
@@ -63,6 +64,14 @@ export interface Config {
   qido: {
     defaultLimit: number;
     maxLimit: number;
+  };
+  /**
+   * Decoding and rendering (rendered, thumbnails, frames and instances transcoded to native):
+   * worker threads = slots at once, and how many requests may wait for a slot before 503.
+   */
+  render: {
+    concurrency: number;
+    queueMax: number;
   };
   sweeper: {
     intervalSeconds: number;
@@ -133,6 +142,10 @@ export function loadConfig(env: Env = process.env): Config {
       }),
     },
     qido: qidoConfig(read),
+    render: {
+      concurrency: read.integer('RENDER_CONCURRENCY', availableParallelism(), { min: 1, max: 256 }),
+      queueMax: read.integer('RENDER_QUEUE_MAX', 32, { min: 0 }),
+    },
     sweeper: {
       intervalSeconds: read.integer('SWEEP_INTERVAL_SECONDS', 300, { min: 0 }),
       pendingGraceSeconds: read.integer('SWEEP_PENDING_GRACE_SECONDS', 6 * 3600, { min: 0 }),

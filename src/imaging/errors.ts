@@ -43,3 +43,55 @@ export class RenderParameterError extends Error {
   override readonly name = 'RenderParameterError';
   readonly code = 'imaging.bad_parameter';
 }
+
+/**
+ * Every decode/render slot is taken and the queue of waiting requests is full: the request is
+ * refused at once rather than queued without bound (503 with Retry-After, RFC 9110 §10.2.3).
+ */
+export class ImagingBusyError extends Error {
+  override readonly name = 'ImagingBusyError';
+  readonly code = 'imaging.busy';
+  constructor(readonly retryAfterSeconds: number) {
+    super('the server is busy decoding or rendering other images; retry later');
+  }
+}
+
+/** What crosses the worker boundary of an error (structured clone keeps no class or fields). */
+export interface SerializedError {
+  name: string;
+  code?: string | undefined;
+  message: string;
+  decodable?: readonly string[] | undefined;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  const e = error as Partial<SerializedError> | null;
+  return {
+    name: typeof e?.name === 'string' ? e.name : 'Error',
+    code: typeof e?.code === 'string' ? e.code : undefined,
+    message: typeof e?.message === 'string' ? e.message : String(error),
+    decodable: Array.isArray(e?.decodable) ? e.decodable : undefined,
+  };
+}
+
+/** The typed error a worker threw, rebuilt on the main thread (unknown codes stay a 500). */
+export function deserializeError(error: SerializedError): Error {
+  switch (error.code) {
+    case 'imaging.not_an_image':
+      return new NotAnImageError(error.message);
+    case 'imaging.unsupported_transfer_syntax':
+      return new UnsupportedTransferSyntaxError(error.message, error.decodable);
+    case 'imaging.decode_failed':
+      return new DecodeError(error.message);
+    case 'imaging.too_large':
+      return new ImageTooLargeError(error.message);
+    case 'imaging.bad_parameter':
+      return new RenderParameterError(error.message);
+    case undefined:
+    default: {
+      const plain = new Error(error.message);
+      plain.name = error.name;
+      return plain;
+    }
+  }
+}

@@ -4,6 +4,7 @@
  * file (deflated files are the documented exception: they are inflated up to the last frame).
  */
 import { getNumber, getString } from '../dicom/json/dicom-json.js';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import { splitEncapsulatedFrames, type ByteRange } from '../dicom/frames/encapsulated.js';
 import {
   nativeFrameBits,
@@ -22,6 +23,7 @@ import {
   NoPixelDataError,
   StoredLayoutError,
 } from './errors.js';
+import { exactLength, swapWordsStream } from './frame-stream.js';
 import type { AccessRecorder } from './retrieve-access.js';
 import { readSpans, type Span } from './retrieve-bytes.js';
 import type { StoredInstance } from './stored-instance.js';
@@ -33,8 +35,55 @@ export interface FrameSourceDeps {
   access?: AccessRecorder | undefined;
 }
 
+/** A frame streamed from storage: `length` bytes, little endian. */
+export interface FrameStream {
+  length: number;
+  body: Readable;
+}
+
 export class FrameSource {
   constructor(private readonly deps: FrameSourceDeps) {}
+
+  /**
+   * Native frame n (1-based) as a stream of its stored byte range, swapped to little endian on
+   * the way when the file is big endian: memory stays a few chunks whatever the frame size (a
+   * 500 MB single-frame instance is never held whole). Undefined when the frame cannot be cut
+   * from the blob as a plain range: encapsulated or deflated pixel data, or 1-bit frames that
+   * share bytes with their neighbours — readFrames serves those.
+   * The storage read is opened before this resolves: a missing blob or offline tier rejects
+   * here, before any status line is sent.
+   *
+   * @throws as readFrames.
+   */
+  async openFrame(
+    instance: StoredInstance,
+    frame: number,
+    signal?: AbortSignal,
+  ): Promise<FrameStream | undefined> {
+    const layout = instance.pixelData;
+    assertFrames(instance, [frame]);
+    if (layout?.kind !== 'native' || instance.deflated) return undefined;
+    const range = nativeFrameRange(
+      layout,
+      frame - 1,
+      geometryOf(instance, numberOfFramesOf(instance)),
+    );
+    if (range.bitOffset !== 0 || range.bitLength % 8 !== 0 || range.length === 0) return undefined;
+    const store = storeOf(this.deps.stores, instance.storageTier);
+    this.deps.access?.record([instance.id]);
+    const stored = await store.get(instance.blobKey, {
+      range: { start: range.offset, end: range.offset + range.length - 1 },
+      ...(signal ? { signal } : {}),
+    });
+    const size = swapWordSize(layout.vr);
+    const bigEndian = findTransferSyntax(instance.transferSyntaxUid)?.littleEndian === false;
+    const stages: Transform[] = [exactLength(range.length)];
+    if (bigEndian && (size === 2 || size === 4 || size === 8)) stages.push(swapWordsStream(size));
+    // The callback form returns the last stage: it carries any error to the consumer, and
+    // destroying it (client gone) destroys the storage read.
+    const body: Readable = pipeline([stored, ...stages], () => undefined) as Transform;
+    return { length: range.length, body };
+  }
 
   /**
    * The stored bytes of each requested frame (1-based numbers), in request order. Native frames

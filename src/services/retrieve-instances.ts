@@ -12,7 +12,7 @@ import {
   usBytes,
   type ReplacementElement,
 } from '../dicom/part10/transcode.js';
-import { decodeFrame } from '../imaging/decode.js';
+import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { pixelDescriptionOf, type PixelDescription } from '../imaging/pixel-description.js';
 import { assertRenderableSize } from '../imaging/render.js';
 import type { InstanceRow } from '../index/retrieve.queries.js';
@@ -30,6 +30,8 @@ export interface RetrieveInstancesDeps {
   frames: FrameSource;
   stores: ReadonlyMap<string, BlobStore>;
   access?: AccessRecorder | undefined;
+  /** Decoding runs on its worker threads, within its concurrency bound. */
+  imaging: ImagingPool;
 }
 
 export interface PlannedInstance extends ServePlan {
@@ -103,9 +105,9 @@ export class RetrieveInstances {
     const ts = instance.transferSyntaxUid;
     assertFitsExplicitLittle(description, count);
     assertRenderableSize(description); // one decoded frame is held in memory at a time
-    const frames = this.deps.frames;
+    const { frames, imaging } = this.deps;
     const [firstBytes] = await frames.readFrames(instance, [1], signal);
-    const first = await decodeFrame(firstBytes ?? new Uint8Array(0), ts, description);
+    const first = await imaging.decode(firstBytes ?? new Uint8Array(0), ts, description, signal);
     const decoded = first.description;
     const frameLength = first.data.length;
     const total = frameLength * count;
@@ -120,7 +122,10 @@ export class RetrieveInstances {
       yield asBytes(first.data);
       for (let n = 2; n <= count; n++) {
         const [bytes] = await frames.readFrames(instance, [n], signal);
-        const frame = await decodeFrame(bytes ?? new Uint8Array(0), ts, description);
+        // Admitted: the response is under way, so later frames wait rather than cut it.
+        const frame = await imaging.decode(bytes ?? new Uint8Array(0), ts, description, signal, {
+          admitted: true,
+        });
         yield asBytes(frame.data);
       }
       if (total % 2 === 1) yield new Uint8Array(1); // PS3.5 §7.1.1: even value length

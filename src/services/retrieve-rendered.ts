@@ -8,11 +8,12 @@
  * frame 1. Instance resources render frame 1; frame resources render the one frame named.
  */
 import { createHash } from 'node:crypto';
-import { assertDecodable, decodeFrame } from '../imaging/decode.js';
+import { assertDecodable } from '../imaging/decode.js';
 import { frameView } from '../imaging/functional-groups.js';
+import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { pixelDescriptionOf } from '../imaging/pixel-description.js';
 import { PALETTE_DATA_TAGS } from '../imaging/photometric.js';
-import { assertRenderableSize, renderFrame, type RenderedMediaType } from '../imaging/render.js';
+import { assertRenderableSize, encodeImage, type RenderedMediaType } from '../imaging/render.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { findTransferSyntax } from '../dicom/transfer-syntax.js';
 import type { RenderParams } from '../imaging/render-params.js';
@@ -28,13 +29,6 @@ import type { StoredInstance } from './stored-instance.js';
 // web/ may not import imaging/ (house style §3): what the routes need is re-exported here.
 export { parseRenderParams } from '../imaging/render-params.js';
 export type { RenderedMediaType } from '../imaging/render.js';
-
-/**
- * Renders in progress at once; further requests wait their turn. Each holds a decoded frame
- * and its 8-bit copy in memory, and decoding is CPU-bound, so a burst (a viewer opening a
- * study list) queues instead of multiplying memory.
- */
-export const MAX_CONCURRENT_RENDERS = 4;
 
 /** Thumbnails fit in this box unless the request's viewport says otherwise. */
 export const THUMBNAIL_SIDE = 128;
@@ -66,26 +60,16 @@ export interface RetrieveRenderedDeps {
   /** Every tier by name: palette LUT data stored as bulk data is read from the instance's tier. */
   stores: ReadonlyMap<string, BlobStore>;
   thumbnails: ThumbnailCache;
+  /**
+   * Renders run in its slots (bounded at once, a bounded queue, 503 beyond): each holds a
+   * decoded frame and its 8-bit copy, so a burst queues instead of multiplying memory. Decode
+   * and windowing run on its worker threads; the encode runs on sharp's libuv threads.
+   */
+  imaging: ImagingPool;
 }
 
 export class RetrieveRendered {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
   constructor(private readonly deps: RetrieveRenderedDeps) {}
-
-  /** Runs `work` once fewer than MAX_CONCURRENT_RENDERS are running. */
-  private async limited<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active >= MAX_CONCURRENT_RENDERS)
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await work();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
 
   /**
    * Resolves the resource to one frame of one stored instance.
@@ -108,7 +92,7 @@ export class RetrieveRendered {
           const hit = this.deps.thumbnails.get(key);
           if (hit) return hit.body;
         }
-        const body = await this.limited(() => this.renderRow(row, frame, params, request));
+        const body = await this.renderRow(row, frame, params, request);
         if (kind === 'thumbnail')
           this.deps.thumbnails.set(key, { body, mediaType: request.mediaType });
         return body;
@@ -140,16 +124,30 @@ export class RetrieveRendered {
     assertRenderableSize(description);
     const syntax = frameSyntaxOf(instance);
     assertDecodable(syntax); // before any byte is read
-    const [bytes] = await this.deps.frames.readFrames(instance, [frame], request.signal);
-    if (!bytes) throw new NoPixelDataError();
-    const decoded = await decodeFrame(bytes, syntax, description);
-    const lutData =
-      description.photometricInterpretation === 'PALETTE COLOR'
-        ? await this.paletteLutData(instance, request.signal)
-        : undefined;
-    // Enhanced multi-frame objects carry window and rescale per frame (PS3.3 C.7.6.16).
-    const dataset = frameView(instance.metadata, frame);
-    return renderFrame(decoded, dataset, params, request.mediaType, lutData);
+    const stored = instance;
+    // The slot spans the read, decode and encode: queued requests hold no pixels.
+    return this.deps.imaging.use(async (worker) => {
+      const [bytes] = await this.deps.frames.readFrames(stored, [frame], request.signal);
+      if (!bytes) throw new NoPixelDataError();
+      const lutData =
+        description.photometricInterpretation === 'PALETTE COLOR'
+          ? await this.paletteLutData(stored, request.signal)
+          : undefined;
+      const image = await worker.display({
+        frame: bytes,
+        transferSyntaxUid: syntax,
+        description,
+        // Enhanced multi-frame objects carry window and rescale per frame (PS3.3 C.7.6.16).
+        dataset: frameView(stored.metadata, frame),
+        window: params.window,
+        lutData,
+      });
+      return encodeImage(image, {
+        mediaType: request.mediaType,
+        viewport: params.viewport,
+        quality: params.quality,
+      });
+    }, request.signal);
   }
 
   /**

@@ -14,6 +14,7 @@ import { RetrieveFrames } from './retrieve-frames.js';
 import { RetrieveInstances } from './retrieve-instances.js';
 import { RetrieveMetadata } from './retrieve-metadata.js';
 import { RetrieveRendered } from './retrieve-rendered.js';
+import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { ThumbnailCache } from '../imaging/thumbnail-cache.js';
 import { SearchService, type SearchOptions } from './search.js';
 import { StoreInstances, type StoreInstancesDeps } from './store-instances.js';
@@ -40,6 +41,8 @@ export interface ServicesDeps {
   migrationFault?: MoveDeps['fault'];
   /** QIDO-RS paging limits; default 100 per page, at most 1000. */
   searchOptions?: SearchOptions | undefined;
+  /** Decoding and rendering: worker threads and the bounded queue (503 when full). */
+  imaging: ImagingPool;
 }
 
 /** The one object web/ receives. */
@@ -91,10 +94,16 @@ export function createServices(deps: ServicesDeps): Services {
     access,
     lookup,
     frames,
-    retrieve: new RetrieveInstances({ lookup, frames, stores: deps.stores, access }),
+    retrieve: new RetrieveInstances({
+      lookup,
+      frames,
+      stores: deps.stores,
+      access,
+      imaging: deps.imaging,
+    }),
     metadata: new RetrieveMetadata({ lookup }),
     bulkData: new RetrieveBulkData({ lookup, stores: deps.stores, access }),
-    retrieveFrames: new RetrieveFrames({ frames }),
+    retrieveFrames: new RetrieveFrames({ frames, imaging: deps.imaging }),
     store: new StoreInstances({
       db: deps.db,
       store: deps.store,
@@ -125,6 +134,7 @@ export function createServices(deps: ServicesDeps): Services {
       lookup,
       frames,
       stores: deps.stores,
+      imaging: deps.imaging,
       thumbnails: new ThumbnailCache(32 << 20),
     }),
     readiness: new Readiness({

@@ -45,6 +45,8 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   // Stored pixel data the codec rejects (a damaged codestream): the request is fine, the stored
   // object is not; 500 naming the cause rather than the anonymous internal error.
   'imaging.decode_failed': 500,
+  // Every decode/render slot taken and the queue full: come back shortly (Retry-After).
+  'imaging.busy': 503,
   'storage.unavailable': 503,
   'storage.offline': 503,
   'storage.full': 507,

@@ -15,7 +15,7 @@ import type { Context } from 'hono';
 import { findTransferSyntax } from '../dicom/transfer-syntax.js';
 import { TransferSyntax } from '../dicom/uid.js';
 import { InvalidFrameListError, NotAcceptableError } from '../services/errors.js';
-import { assertFrames } from '../services/frame-source.js';
+import { assertFrames, type FrameStream } from '../services/frame-source.js';
 import type { Services } from '../services/services.js';
 import type { StoredInstance } from '../services/stored-instance.js';
 import {
@@ -139,19 +139,26 @@ export async function framesResponse(
   const signal = c.req.raw.signal;
   const read = services.retrieveFrames.reader(instance, decode, signal);
   const contentType = `${partType}; transfer-syntax=${servedSyntax}`;
-  // The first frame is read before the status line: an offline tier is a 503, not a cut body.
+  // The first frame is opened before the status line: an offline tier is a 503, not a cut body.
   const first = await read(frames[0] ?? 1);
   if (!negotiated.offer.multipart) {
-    return new Response(first, {
-      status: 200,
-      headers: { ...headers, 'Content-Type': contentType },
+    if (first instanceof Uint8Array)
+      return new Response(first, {
+        status: 200,
+        headers: { ...headers, 'Content-Type': contentType },
+      });
+    return streamResponse(first.body, 200, {
+      ...headers,
+      'Content-Type': contentType,
+      'Content-Length': String(first.length),
     });
   }
   const boundary = newBoundary();
   const multipartType = `multipart/related; type="${partType}"; boundary=${boundary}`;
-  if (frames.length === 1) {
-    // The usual viewer request (one frame): the frame is in memory already, so the body is
-    // built in one piece rather than streamed (no stream conversions on the hot path).
+  if (frames.length === 1 && first instanceof Uint8Array) {
+    // The usual viewer request (one frame of a compressed image): the frame is in memory
+    // already, so the body is built in one piece rather than streamed (no stream conversions on
+    // the hot path). Native frames stream from storage instead: they may be hundreds of MB.
     const body = Buffer.concat([
       Buffer.from(`--${boundary}\r\nContent-Type: ${contentType}\r\n\r\n`, 'latin1'),
       first,
@@ -162,10 +169,13 @@ export async function framesResponse(
       headers: { ...headers, 'Content-Type': multipartType },
     });
   }
+  const part = (frame: Uint8Array | FrameStream): OutgoingPart => ({
+    headers: { 'Content-Type': contentType },
+    body: frame instanceof Uint8Array ? frame : frame.body,
+  });
   async function* parts(): AsyncGenerator<OutgoingPart> {
-    yield { headers: { 'Content-Type': contentType }, body: first };
-    for (const n of frames.slice(1))
-      yield { headers: { 'Content-Type': contentType }, body: await read(n) };
+    yield part(first);
+    for (const n of frames.slice(1)) yield part(await read(n));
   }
   return streamResponse(
     writeMultipartRelated(parts(), boundary, { highWaterMark: STREAM_AHEAD }),
