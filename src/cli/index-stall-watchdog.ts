@@ -57,14 +57,14 @@ setInterval(() => {
  * Stops a `strata serve` whose embedded PGlite index is wedged on a full disk. Measured on a
  * real tmpfs (test/pglite-disk-full.test.ts): once a CHECKPOINT has failed with ENOSPC (PGlite
  * runs one itself when its WAL grows past max_wal_size), the next statement spins inside
- * PGlite's WASM and never returns; freeing space did not release it within 30 s. The spin holds the event loop, so no
- * timer, request or signal handler of the main thread runs again: only another thread can see
- * it. The main thread counts a beat every second in shared memory; a worker that sees no beat
- * for `stallMs` while the data directory's filesystem has less than
- * `minFreeBytes` free writes one JSON line (`index.disk_full`, the directory) and kills the
- * process, so that an orchestrator restarts it once space is freed (exit status 137). A stall
- * with room on the disk is left alone: that is not this failure, and killing would hide it.
- * Returns a stop function (after a clean shutdown).
+ * PGlite's WASM and never returns; freeing space did not release it within 30 s. The spin
+ * holds the event loop, so no timer, request or signal handler of the main thread runs again:
+ * only another thread can see it. The main thread counts a beat every second in shared
+ * memory; a worker that sees no beat for `stallMs` while the data directory's filesystem has
+ * less than `minFreeBytes` free writes one JSON line (`index.disk_full`, the directory) and
+ * kills the process, so that an orchestrator restarts it once space is freed (exit status
+ * 137). A stall with room on the disk is left alone: that is not this failure, and killing
+ * would hide it. Returns a stop function (after a clean shutdown).
  */
 export function startIndexStallWatchdog(options: IndexStallWatchdogOptions): () => Promise<void> {
   const beat = new SharedArrayBuffer(4);
