@@ -7,6 +7,7 @@ import { ConfigError, type Config } from './config.js';
 import { ImagingPool } from './imaging/imaging-pool.js';
 import { openDb, type Database } from './index/db.js';
 import { IndexRefusedError } from './index/errors.js';
+import { MIN_FREE_BYTES } from './index/pglite-open.js';
 import { migrateDb } from './index/migrate.js';
 import { waitForIndex } from './index/wait-for-index.js';
 import type { Clock } from './lib/clock.js';
@@ -28,6 +29,11 @@ export interface Strata {
   /** Every tier by name. */
   stores: ReadonlyMap<string, BlobStore>;
   log: Logger;
+  /**
+   * Embedded PGlite only: its data directory, and the free space below which a failure there is
+   * put down to a full disk (cli/index-stall-watchdog.ts watches it while serving).
+   */
+  indexDisk: { dataDir: string; minFreeBytes: number } | undefined;
   /** Where the server listens (after `listen`). */
   url: string;
   close(): Promise<void>;
@@ -164,6 +170,10 @@ export async function openStrata(
       store,
       stores,
       log,
+      indexDisk:
+        database.driver === 'pglite'
+          ? { dataDir: join(config.dataDir, 'index'), minFreeBytes: MIN_FREE_BYTES }
+          : undefined,
       close: async () => {
         await services.hsm.stop();
         await services.sweeper.stop();

@@ -2,6 +2,10 @@ import { ConfigError } from '../config.js';
 import { DirectoryLockedError } from '../lib/dir-lock.js';
 import { createLogger, type Logger } from '../lib/log.js';
 
+/** The message of the line that stops a server whose index disk is full (also the watchdog's). */
+export const INDEX_DISK_FULL_MESSAGE =
+  'the index database cannot run: the disk of its data directory is full';
+
 /** Fatal lines are written whatever LOG_LEVEL says: a process that stops must say why. */
 export function fatalLog(): Logger {
   return createLogger('debug');
@@ -29,7 +33,7 @@ export function logFatal(log: Logger, error: unknown): number {
   }
   const fields = error as { code?: unknown; dataDir?: unknown } | null;
   if (fields?.code === 'index.disk_full' && typeof fields.dataDir === 'string') {
-    log.error('the index database cannot run: the disk of its data directory is full', {
+    log.error(INDEX_DISK_FULL_MESSAGE, {
       code: fields.code,
       dataDir: fields.dataDir,
       error,

@@ -3,7 +3,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { openPglite } from './pglite-open.js';
+import { IndexDiskFullError } from './errors.js';
+import { isNoSpace, openPglite } from './pglite-open.js';
 import { guardQueries } from './guard.js';
 import { watchedSockets } from './socket-watchdog.js';
 import { lockDirectory } from '../lib/dir-lock.js';
@@ -86,8 +87,13 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
     await client.waitReady;
     return pglite(client, async () => {});
   }
-  // One process per PGlite directory (lib/dir-lock.ts says why); held until close.
-  const lock = await lockDirectory(options.pgliteDir, options.command ?? 'strata');
+  // One process per PGlite directory (lib/dir-lock.ts says why); held until close. On a disk
+  // filled to the last block the lock file is the first write to fail.
+  const lock = await lockDirectory(options.pgliteDir, options.command ?? 'strata').catch(
+    (error: unknown) => {
+      throw isNoSpace(error) ? new IndexDiskFullError(options.pgliteDir!, { cause: error }) : error;
+    },
+  );
   try {
     return pglite(await openPglite(options.pgliteDir), () => lock.release());
   } catch (error) {

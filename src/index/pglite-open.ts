@@ -10,7 +10,7 @@ const NO_SPACE_TEXT = /No space left on device/;
  * Below this much free space PostgreSQL cannot start or write WAL (a segment is 16 MiB, and
  * an abort in WASM says no more than "Aborted()"), so a failure is put down to a full disk.
  */
-const MIN_FREE_BYTES = 1024 * 1024;
+export const MIN_FREE_BYTES = 1024 * 1024;
 
 /**
  * Opens PGlite in `dataDir` (created if missing), turning a start-up failure caused by a full disk into
@@ -22,10 +22,7 @@ export async function openPglite(dataDir: string): Promise<PGlite> {
   try {
     await mkdir(dataDir, { recursive: true });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') {
-      throw new IndexDiskFullError(dataDir, { cause: error });
-    }
+    if (isNoSpace(error)) throw new IndexDiskFullError(dataDir, { cause: error });
     throw error;
   }
   let sawNoSpace = false;
@@ -44,6 +41,12 @@ export async function openPglite(dataDir: string): Promise<PGlite> {
     throw error;
   }
   return client;
+}
+
+/** Node's error for a write refused for want of space (or of quota). */
+export function isNoSpace(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 async function isDiskFull(error: unknown, dataDir: string): Promise<boolean> {

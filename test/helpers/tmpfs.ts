@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,10 +11,12 @@ export interface Tmpfs {
 /**
  * A real small filesystem (`mount -t tmpfs -o size=…`): the only honest full disk. Needs root
  * (or CAP_SYS_ADMIN); where mounting is refused, prints why and returns undefined so the caller
- * skips its tests.
+ * skips its tests. `at` mounts it on that folder (created if missing) instead of a fresh one, so
+ * that only part of a data directory sits on the small disk.
  */
-export async function mountTmpfs(size: string): Promise<Tmpfs | undefined> {
-  const path = await mkdtemp(join(tmpdir(), 'strata-tmpfs-'));
+export async function mountTmpfs(size: string, at?: string): Promise<Tmpfs | undefined> {
+  const path = at ?? (await mkdtemp(join(tmpdir(), 'strata-tmpfs-')));
+  if (at) await mkdir(at, { recursive: true });
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path], { stdio: 'pipe' });
   } catch (error) {
