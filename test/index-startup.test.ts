@@ -123,10 +123,16 @@ describe.runIf(enabled)('index start-up (postgres)', () => {
       DATABASE_CONNECT_RETRY_SECONDS: '2',
     });
     expect(code).toBe(1);
-    expect(output).toMatch(
-      /strata: fatal: the index database could not be reached .*last error ECONNREFUSED/,
-    );
-    expect(output).toContain('DATABASE_CONNECT_RETRY_SECONDS');
+    // serve writes JSON lines only; the last says why it stops.
+    const fatal = JSON.parse(output.trim().split('\n').at(-1)!) as {
+      msg: string;
+      code: string;
+      error: { cause?: { code?: string } };
+    };
+    expect(fatal.msg).toMatch(/the index database could not be reached/);
+    expect(fatal.msg).toContain('DATABASE_CONNECT_RETRY_SECONDS');
+    expect(fatal.code).toBe('index.unavailable');
+    expect(fatal.error.cause?.code).toBe('ECONNREFUSED');
     expect(output).not.toContain('not-logged');
   });
 
@@ -138,9 +144,9 @@ describe.runIf(enabled)('index start-up (postgres)', () => {
       DATABASE_CONNECT_RETRY_SECONDS: '60',
     });
     expect(code).toBe(2);
-    expect(output).toMatch(
-      /strata: configuration error: DATABASE_URL: .*does not exist \(SQLSTATE 3D000\)/,
-    );
+    const fatal = JSON.parse(output.trim().split('\n').at(-1)!) as Record<string, string>;
+    expect(fatal).toMatchObject({ msg: 'configuration error', variable: 'DATABASE_URL' });
+    expect(fatal['detail']).toMatch(/does not exist \(SQLSTATE 3D000\)/);
     expect(output).not.toContain('index not reachable yet');
   });
 });

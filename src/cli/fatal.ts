@@ -13,9 +13,10 @@ export function fatalLog(): Logger {
 
 /**
  * Writes the one JSON line that says why the process stops, and returns its exit code: 2 for
- * the operator's configuration or a data directory held by another process, 1 for anything else. Configuration messages name a variable and
- * the value that was set (settings, never request data); a full index disk names its directory;
- * any other error is reduced to class, code and frames by the logger.
+ * the operator's configuration or a data directory held by another process, 1 for anything
+ * else. Configuration messages name a variable and the value that was set (settings, never
+ * request data); a full index disk names its directory; an index that never came up names the
+ * setting that bounds the wait; any other error is reduced to class, code and frames.
  */
 export function logFatal(log: Logger, error: unknown): number {
   if (error instanceof ConfigError) {
@@ -38,6 +39,14 @@ export function logFatal(log: Logger, error: unknown): number {
       dataDir: fields.dataDir,
       error,
     });
+    return 1;
+  }
+  if (fields?.code === 'index.unavailable') {
+    // Start-up gave up waiting (index/wait-for-index.ts); the cause's code says why.
+    log.error(
+      'the index database could not be reached; DATABASE_CONNECT_RETRY_SECONDS sets how long start-up waits for it',
+      { code: fields.code, error },
+    );
     return 1;
   }
   log.error('fatal', { error });
