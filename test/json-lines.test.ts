@@ -46,10 +46,12 @@ describe.runIf(testDb === 'pglite')('strata serve writes only JSON lines', () =>
     const run = await runStrata(['serve'], {
       DATA_DIR: dataDir,
       DATABASE_URL: 'postgres://strata@127.0.0.1:1/strata',
+      DATABASE_CONNECT_RETRY_SECONDS: '0',
     });
     expect(run.code).toBe(1);
     const lines = parsed(run);
-    expect(lines.at(-1)).toMatchObject({ level: 'error', msg: 'fatal' });
+    expect(lines.at(-1)).toMatchObject({ level: 'error', code: 'index.unavailable' });
+    expect(String(lines.at(-1)!['msg'])).toMatch(/could not be reached/);
     expect(JSON.stringify(lines.at(-1))).toContain('ECONNREFUSED');
   });
 
