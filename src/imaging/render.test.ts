@@ -4,8 +4,13 @@ import type { DecodedFrame } from './decode.js';
 import { decodeFrame } from './decode.js';
 import { ImageTooLargeError, NotAnImageError, RenderParameterError } from './errors.js';
 import type { PixelDescription } from './pixel-description.js';
-import { assertRenderableSize, encodeImage, renderFrame, toDisplay } from './render.js';
-import { parseRenderParams, parseViewport, parseWindow } from './render-params.js';
+import { assertRenderableSize, encodeImage, toDisplay, type RenderedMediaType } from './render.js';
+import {
+  parseRenderParams,
+  parseViewport,
+  parseWindow,
+  type RenderParams,
+} from './render-params.js';
 import { sampleFrames } from './testing/sample-frames.js';
 import { samplesAvailable } from '../dicom/testing/samples.js';
 
@@ -104,7 +109,18 @@ describe.skipIf(!samplesAvailable)('colour', () => {
   });
 });
 
-describe('encodeImage and renderFrame', () => {
+/** toDisplay + encodeImage, as the imaging worker and sharp do them for a rendered request. */
+function renderFrame(
+  frame: DecodedFrame,
+  dataset: Parameters<typeof toDisplay>[1],
+  params: RenderParams,
+  mediaType: RenderedMediaType,
+): Promise<Buffer> {
+  const image = toDisplay(frame, dataset, params);
+  return encodeImage(image, { mediaType, viewport: params.viewport, quality: params.quality });
+}
+
+describe('encodeImage and toDisplay', () => {
   it.skipIf(!samplesAvailable)(
     'renders a CT sample as JPEG, PNG and WebP of the right size, scaled to fit the viewport',
     async () => {

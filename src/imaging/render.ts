@@ -104,15 +104,3 @@ export async function encodeImage(image: DisplayImage, options: EncodeOptions): 
       return pipeline.webp({ quality }).toBuffer();
   }
 }
-
-/** toDisplay + encodeImage. `lutData`: palette LUT data the metadata holds as bulk data. */
-export async function renderFrame(
-  frame: DecodedFrame,
-  dataset: DicomJsonDataset,
-  params: RenderParams,
-  mediaType: RenderedMediaType,
-  lutData?: LutData,
-): Promise<Buffer> {
-  const image = toDisplay(frame, dataset, params, lutData);
-  return encodeImage(image, { mediaType, viewport: params.viewport, quality: params.quality });
-}
