@@ -6,16 +6,10 @@
  * a 500 or a 200 cut short. Frames they do hold are still served.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  concat,
-  explicitElement,
-  itemHeader,
-  text,
-  uint16s,
-  UNDEFINED_LENGTH,
-} from '../src/dicom/testing/build-part10.js';
+import { uint16s } from '../src/dicom/testing/build-part10.js';
 import { TransferSyntax } from '../src/dicom/uid.js';
-import { makeInstance, newUid } from './helpers/make-dicom.js';
+import { makeInstance } from './helpers/make-dicom.js';
+import { encapsulatedInstance } from './helpers/pixel-instances.js';
 import { stow } from './helpers/multipart.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { get } from './helpers/wado-multipart.js';
@@ -41,47 +35,12 @@ function nativeShort(frames: number, rows = 5) {
   });
 }
 
-/** JPEG Baseline, 3 frames declared, 2 fragments (each opening with SOI) stored, no table. */
+/** JPEG Baseline 8x8, 3 frames declared, 2 fragments (each opening with SOI) stored, no table. */
 function encapsulatedShort() {
-  const [study, series, sop] = [newUid(), newUid(), newUid()];
-  const sopClass = '1.2.840.10008.5.1.4.1.1.7';
-  const meta = concat([
-    explicitElement('00020001', 'OB', new Uint8Array([0, 1])),
-    explicitElement('00020002', 'UI', text(sopClass, '\0')),
-    explicitElement('00020003', 'UI', text(sop, '\0')),
-    explicitElement('00020010', 'UI', text(TransferSyntax.JPEGBaseline8Bit, '\0')),
-  ]);
-  const groupLength = new Uint8Array(4);
-  new DataView(groupLength.buffer).setUint32(0, meta.length, true);
-  const preamble = new Uint8Array(132);
-  preamble.set(Buffer.from('DICM'), 128);
   const fragment = new Uint8Array([0xff, 0xd8, 1, 2, 3, 4, 0xff, 0xd9]);
-  const bytes = concat([
-    preamble,
-    explicitElement('00020000', 'UL', groupLength),
-    meta,
-    explicitElement('00080016', 'UI', text(sopClass, '\0')),
-    explicitElement('00080018', 'UI', text(sop, '\0')),
-    explicitElement('0020000D', 'UI', text(study, '\0')),
-    explicitElement('0020000E', 'UI', text(series, '\0')),
-    explicitElement('00280002', 'US', uint16s(1)),
-    explicitElement('00280004', 'CS', text('MONOCHROME2')),
-    explicitElement('00280008', 'IS', text('3')),
-    explicitElement('00280010', 'US', uint16s(8)),
-    explicitElement('00280011', 'US', uint16s(8)),
-    explicitElement('00280100', 'US', uint16s(8)),
-    explicitElement('00280101', 'US', uint16s(8)),
-    explicitElement('00280102', 'US', uint16s(7)),
-    explicitElement('00280103', 'US', uint16s(0)),
-    explicitElement('7FE00010', 'OB', new Uint8Array(0), UNDEFINED_LENGTH),
-    itemHeader('FFFEE000', 0),
-    itemHeader('FFFEE000', fragment.length),
-    fragment,
-    itemHeader('FFFEE000', fragment.length),
-    fragment,
-    itemHeader('FFFEE0DD'),
-  ]);
-  return { bytes: Buffer.from(bytes), study, series, sop };
+  return encapsulatedInstance(TransferSyntax.JPEGBaseline8Bit, 8, 8, [fragment, fragment], {
+    numberOfFrames: 3,
+  });
 }
 
 async function expectNotStored(url: string, accept?: string): Promise<void> {
@@ -101,8 +60,7 @@ describe('pixel data shorter than the declared geometry', () => {
     sopInstanceUid: string;
   }) =>
     `${server.base}/studies/${i.studyInstanceUid}/series/${i.seriesInstanceUid}/instances/${i.sopInstanceUid}`;
-  const encapsulatedUrl = () =>
-    `${server.base}/studies/${encapsulated.study}/series/${encapsulated.series}/instances/${encapsulated.sop}`;
+  const encapsulatedUrl = () => encapsulated.url(server.base);
 
   it('is stored as sent and retrieved whole, byte for byte', async () => {
     const response = await stow(`${server.base}/studies`, [

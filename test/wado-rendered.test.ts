@@ -8,14 +8,7 @@ import {
   type GeneratedInstance,
   type InstanceSpec,
 } from './helpers/make-dicom.js';
-import {
-  concat,
-  explicitElement,
-  itemHeader,
-  text,
-  uint16s,
-  UNDEFINED_LENGTH,
-} from '../src/dicom/testing/build-part10.js';
+import { encapsulatedInstance } from './helpers/pixel-instances.js';
 import { stow } from './helpers/multipart.js';
 import { sample, sampleBytes, samplesAvailable } from './helpers/samples.js';
 import { startTestServer, testDb, type TestServer } from './helpers/server.js';
@@ -295,47 +288,14 @@ describe(`WADO-RS rendered (${testDb})`, () => {
   );
 
   it('answers 406 naming the decodable syntaxes for JPEG XL pixel data, before reading it', async () => {
-    const study = newUid();
-    const series = newUid();
-    const sop = newUid();
-    const fragment = new Uint8Array([0xff, 0x0a, 1, 2, 3, 4, 5, 6]);
-    const sc = '1.2.840.10008.5.1.4.1.1.7';
-    const meta = concat([
-      explicitElement('00020001', 'OB', new Uint8Array([0, 1])),
-      explicitElement('00020002', 'UI', text(sc, '\0')),
-      explicitElement('00020003', 'UI', text(sop, '\0')),
-      explicitElement('00020010', 'UI', text('1.2.840.10008.1.2.4.110', '\0')),
-    ]);
-    const preamble = new Uint8Array(132);
-    preamble.set([0x44, 0x49, 0x43, 0x4d], 128);
-    const groupLength = new Uint8Array(4);
-    new DataView(groupLength.buffer).setUint32(0, meta.length, true);
-    const bytes = concat([
-      preamble,
-      explicitElement('00020000', 'UL', groupLength),
-      meta,
-      explicitElement('00080016', 'UI', text(sc, '\0')),
-      explicitElement('00080018', 'UI', text(sop, '\0')),
-      explicitElement('0020000D', 'UI', text(study, '\0')),
-      explicitElement('0020000E', 'UI', text(series, '\0')),
-      explicitElement('00280002', 'US', uint16s(1)),
-      explicitElement('00280004', 'CS', text('MONOCHROME2')),
-      explicitElement('00280010', 'US', uint16s(2)),
-      explicitElement('00280011', 'US', uint16s(2)),
-      explicitElement('00280100', 'US', uint16s(8)),
-      explicitElement('00280101', 'US', uint16s(8)),
-      explicitElement('00280102', 'US', uint16s(7)),
-      explicitElement('00280103', 'US', uint16s(0)),
-      explicitElement('7FE00010', 'OB', new Uint8Array(0), UNDEFINED_LENGTH),
-      itemHeader('FFFEE000', 0),
-      itemHeader('FFFEE000', fragment.length),
-      fragment,
-      itemHeader('FFFEE0DD', 0),
-    ]);
-    await store(bytes);
-    const r = await fetch(
-      `${server.base}/studies/${study}/series/${series}/instances/${sop}/rendered`,
+    const jpegXl = encapsulatedInstance(
+      '1.2.840.10008.1.2.4.110',
+      2,
+      2,
+      new Uint8Array([0xff, 0x0a, 1, 2, 3, 4, 5, 6]),
     );
+    await store(jpegXl.bytes);
+    const r = await fetch(`${jpegXl.url(server.base)}/rendered`);
     expect(r.status).toBe(406);
     const problem: any = await r.json();
     expect(problem.code).toBe('imaging.unsupported_transfer_syntax');

@@ -9,7 +9,7 @@ import {
 import { newUid } from './make-dicom.js';
 
 /**
- * Small single-frame Part 10 images with pixel data makeInstance cannot write: an encapsulated
+ * Small Part 10 images with pixel data makeInstance cannot write: an encapsulated
  * codestream (PS3.5 A.4) or Double Float Pixel Data.
  */
 export interface PixelInstance {
@@ -26,23 +26,30 @@ const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 const PARAMETRIC_MAP = '1.2.840.10008.5.1.4.1.1.30';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 
-/** An 8-bit MONOCHROME2 image whose one frame is `codestream`, in `transferSyntaxUid`. */
+/**
+ * An 8-bit MONOCHROME2 image in `transferSyntaxUid` whose pixel data holds `fragments` (one
+ * codestream, or several fragments one per frame) after an empty Basic Offset Table.
+ * `numberOfFrames` declares NumberOfFrames (0028,0008), which may differ from what is stored.
+ */
 export function encapsulatedInstance(
   transferSyntaxUid: string,
   rows: number,
   columns: number,
-  codestream: Uint8Array,
+  fragments: Uint8Array | Uint8Array[],
+  { numberOfFrames }: { numberOfFrames?: number } = {},
 ): PixelInstance {
-  // PS3.5 A.4: an item's value has even length.
-  const fragment =
-    codestream.length % 2 === 0 ? codestream : concat([codestream, new Uint8Array(1)]);
+  const items = (Array.isArray(fragments) ? fragments : [fragments]).flatMap((codestream) => {
+    // PS3.5 A.4: an item's value has even length.
+    const fragment =
+      codestream.length % 2 === 0 ? codestream : concat([codestream, new Uint8Array(1)]);
+    return [itemHeader('FFFEE000', fragment.length), fragment];
+  });
   return instance(SECONDARY_CAPTURE, transferSyntaxUid, [
-    ...imagePixel(rows, columns, 8),
+    ...imagePixel(rows, columns, 8, numberOfFrames),
     explicitElement('00280103', 'US', uint16s(0)),
     explicitElement('7FE00010', 'OB', new Uint8Array(0), UNDEFINED_LENGTH),
     itemHeader('FFFEE000', 0), // empty Basic Offset Table
-    itemHeader('FFFEE000', fragment.length),
-    fragment,
+    ...items,
     itemHeader('FFFEE0DD', 0),
   ]);
 }
@@ -56,10 +63,18 @@ export function doubleFloatInstance(): PixelInstance {
   ]);
 }
 
-function imagePixel(rows: number, columns: number, bits: number): Uint8Array[] {
+function imagePixel(
+  rows: number,
+  columns: number,
+  bits: number,
+  numberOfFrames?: number,
+): Uint8Array[] {
   return [
     explicitElement('00280002', 'US', uint16s(1)),
     explicitElement('00280004', 'CS', text('MONOCHROME2')),
+    ...(numberOfFrames === undefined
+      ? []
+      : [explicitElement('00280008', 'IS', text(String(numberOfFrames)))]),
     explicitElement('00280010', 'US', uint16s(rows)),
     explicitElement('00280011', 'US', uint16s(columns)),
     explicitElement('00280100', 'US', uint16s(bits)),
