@@ -6,7 +6,7 @@ import { assertTiersConfigured, openStores } from './compose-storage.js';
 import { ConfigError, type Config } from './config.js';
 import { ImagingPool } from './imaging/imaging-pool.js';
 import { openDb, type Database } from './index/db.js';
-import { IndexRefusedError } from './index/errors.js';
+import { IndexRefusedError, type IndexAbortedError } from './index/errors.js';
 import { MIN_FREE_BYTES } from './index/pglite-open.js';
 import { migrateDb } from './index/migrate.js';
 import { waitForIndex } from './index/wait-for-index.js';
@@ -52,12 +52,18 @@ export interface ComposeOverrides {
    * entry never does, so no environment variable can make a server crash itself.
    */
   fault?: (point: string) => void;
+  /**
+   * The embedded index aborted (index/errors.ts IndexAbortedError): the process cannot go on.
+   * `strata serve` passes one that writes the fatal line and exits.
+   */
+  onIndexAborted?: (error: IndexAbortedError) => void;
 }
 
 function openIndex(
   config: Config,
   queryTimeoutMs: number,
   command: string | undefined,
+  onAborted?: (error: IndexAbortedError) => void,
 ): Promise<Database> {
   return openDb({
     url: config.databaseUrl,
@@ -65,6 +71,7 @@ function openIndex(
     maxConnections: config.databasePoolSize,
     queryTimeoutMs,
     command,
+    ...(onAborted ? { onAborted } : {}),
   });
 }
 
@@ -97,9 +104,10 @@ async function openMigratedIndex(
   config: Config,
   log: Logger,
   command: string | undefined,
+  onAborted: ((error: IndexAbortedError) => void) | undefined,
 ): Promise<Database> {
   const timeoutMs = config.databaseUrl ? config.database.queryTimeoutMs : 0;
-  const database = await openIndex(config, timeoutMs, command);
+  const database = await openIndex(config, timeoutMs, command, onAborted);
   try {
     if (config.databaseUrl) {
       await waitUntilReachable(database, config, log);
@@ -133,7 +141,12 @@ export async function openStrata(
   overrides: ComposeOverrides = {},
 ): Promise<Omit<Strata, 'url'>> {
   const log = overrides.log ?? createLogger(config.logLevel);
-  const database = await openMigratedIndex(config, log, overrides.command);
+  const database = await openMigratedIndex(
+    config,
+    log,
+    overrides.command,
+    overrides.onIndexAborted,
+  );
   try {
     // Temp files younger than the pending grace may be another process's upload in flight.
     await assertTiersConfigured(database.db, config.storage);

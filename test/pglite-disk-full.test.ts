@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,31 @@ describe.runIf(testDb === 'pglite')('PGlite index on a full disk', () => {
     }
   }, 400_000);
 
+  it('PGlite aborting while its disk is full: the request gets 503, then one index.disk_full line naming the directory, exit 1', async () => {
+    const { dataDir, disk } = await indexOnSmallDisk('96m');
+    if (!disk) return;
+    const marker = join(dataDir, 'abort-now');
+    const server = await startChildServer({ DATA_DIR: dataDir, STRATA_TEST_ABORT_MARKER: marker });
+    try {
+      expect((await stowOne(server.base)).status).toBe(200);
+      await fill(disk.path);
+      await writeFile(marker, '');
+      const answer = await stowOne(server.base);
+      expect(answer.status).toBe(503);
+      expect(answer.json).toMatchObject({ code: 'index.aborted' });
+      const { code } = await server.exited;
+      expect(code, server.lines.join('\n')).toBe(1);
+      const fatal = server.lines.filter((line) => line.includes('"index.disk_full"'));
+      expect(fatal, server.lines.join('\n')).toHaveLength(1);
+      const line = JSON.parse(fatal[0]!) as Record<string, unknown>;
+      expect(line).toMatchObject({ level: 'error', dataDir: join(dataDir, 'index') });
+      expect(String(line['msg'])).toMatch(/disk .* is full/);
+      expect(server.lines.join('\n')).not.toContain('Aborted()');
+    } finally {
+      await server.stop();
+    }
+  }, 300_000);
+
   it('PGlite wedged by a checkpoint that failed on the full disk: the watchdog writes one index.disk_full line naming the directory and kills the process', async () => {
     const { dataDir, disk } = await indexOnSmallDisk('64m');
     if (!disk) return;
@@ -155,4 +180,30 @@ describe.runIf(testDb === 'pglite')('PGlite index on a full disk', () => {
     expect(String(line['msg'])).toMatch(/disk .* is full/);
     expect(line['stalledMs']).toBeGreaterThanOrEqual(3000);
   }, 200_000);
+});
+
+describe.runIf(testDb === 'pglite')('PGlite index aborting with room on its disk', () => {
+  it('the request gets 503 index.aborted, then one fatal line naming the abort, exit 1', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'strata-index-abort-'));
+    dirs.push(dataDir);
+    const marker = join(dataDir, 'abort-now');
+    const server = await startChildServer({ DATA_DIR: dataDir, STRATA_TEST_ABORT_MARKER: marker });
+    try {
+      expect((await stowOne(server.base)).status).toBe(200);
+      await writeFile(marker, '');
+      const answer = await stowOne(server.base);
+      expect(answer.status).toBe(503);
+      expect(answer.json).toMatchObject({ code: 'index.aborted' });
+      const { code } = await server.exited;
+      expect(code, server.lines.join('\n')).toBe(1);
+      const fatal = server.lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line['msg'] === 'index aborted');
+      expect(fatal).toHaveLength(1);
+      expect(JSON.stringify(fatal[0])).toContain('index.aborted');
+      expect(server.lines.join('\n')).not.toContain('index.disk_full');
+    } finally {
+      await server.stop();
+    }
+  }, 300_000);
 });

@@ -1,4 +1,6 @@
+import { statfsSync } from 'node:fs';
 import { ConfigError } from '../config.js';
+import { IndexAbortedError, IndexDiskFullError, isWasmTrap } from '../index/errors.js';
 import { DirectoryLockedError } from '../lib/dir-lock.js';
 import { createLogger, type Logger } from '../lib/log.js';
 
@@ -18,7 +20,7 @@ export function fatalLog(): Logger {
  * request data); a full index disk names its directory; an index that never came up names the
  * setting that bounds the wait; any other error is reduced to class, code and frames.
  */
-export function logFatal(log: Logger, error: unknown): number {
+export function logFatal(log: Logger, error: unknown, label = 'fatal'): number {
   if (error instanceof ConfigError) {
     log.error('configuration error', {
       code: error.code,
@@ -49,6 +51,43 @@ export function logFatal(log: Logger, error: unknown): number {
     );
     return 1;
   }
-  log.error('fatal', { error });
+  log.error(label, { error });
   return 1;
+}
+
+/** The embedded index's data directory and the free space below which it counts as full. */
+export interface IndexDisk {
+  dataDir: string;
+  minFreeBytes: number;
+}
+
+/**
+ * An abort of PGlite's WebAssembly (Emscripten's `abort()` throws a `WebAssembly.RuntimeError`
+ * whose message is "Aborted()") says nothing of its cause; when it escapes while the index's
+ * filesystem is full, the cause is the disk, and the operator is told so (the directory to free)
+ * instead of "Aborted()". Any other error, or an abort with room on the disk, is returned as is.
+ */
+export function explainIndexAbort(
+  error: unknown,
+  disk: IndexDisk | undefined,
+  freeBytes: (dir: string) => number = freeBytesOf,
+): unknown {
+  if (disk === undefined || !isWasmAbort(error)) return error;
+  let free: number;
+  try {
+    free = freeBytes(disk.dataDir);
+  } catch {
+    return error;
+  }
+  return free < disk.minFreeBytes ? new IndexDiskFullError(disk.dataDir, { cause: error }) : error;
+}
+
+/** The trap itself, or our IndexAbortedError around it. */
+function isWasmAbort(error: unknown): boolean {
+  return isWasmTrap(error instanceof IndexAbortedError ? error.cause : error);
+}
+
+function freeBytesOf(dir: string): number {
+  const stats = statfsSync(dir);
+  return stats.bavail * stats.bsize;
 }

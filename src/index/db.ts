@@ -3,7 +3,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { IndexDiskFullError } from './errors.js';
+import { IndexDiskFullError, type IndexAbortedError } from './errors.js';
 import { isNoSpace, openPglite } from './pglite-open.js';
 import { guardQueries } from './guard.js';
 import { watchedSockets } from './socket-watchdog.js';
@@ -29,6 +29,8 @@ export interface OpenDbOptions {
   queryTimeoutMs?: number;
   /** What this process runs (`strata serve`), named to a second process refused the PGlite lock. */
   command?: string;
+  /** Embedded PGlite only: told when a statement met an abort of the database (guard.ts). */
+  onAborted?: (error: IndexAbortedError) => void;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
   if (!options.pgliteDir) {
     const client = new PGlite();
     await client.waitReady;
-    return pglite(client, async () => {});
+    return pglite(client, async () => {}, options.onAborted);
   }
   // One process per PGlite directory (lib/dir-lock.ts says why); held until close. On a disk
   // filled to the last block the lock file is the first write to fail.
@@ -95,15 +97,19 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
     },
   );
   try {
-    return pglite(await openPglite(options.pgliteDir), () => lock.release());
+    return pglite(await openPglite(options.pgliteDir), () => lock.release(), options.onAborted);
   } catch (error) {
     await lock.release();
     throw error;
   }
 }
 
-function pglite(client: PGlite, release: () => Promise<void>): Database {
-  const db = guardQueries(drizzlePglite({ client, schema }) as unknown as Db);
+function pglite(
+  client: PGlite,
+  release: () => Promise<void>,
+  onAborted: OpenDbOptions['onAborted'],
+): Database {
+  const db = guardQueries(drizzlePglite({ client, schema }) as unknown as Db, onAborted);
   return {
     db,
     driver: 'pglite',

@@ -38,6 +38,29 @@ export class IndexDiskFullError extends IndexError {
 }
 
 /**
+ * The embedded PGlite index aborted: its WebAssembly instance stopped (Emscripten's `abort()`,
+ * a `WebAssembly.RuntimeError` "Aborted(...)"), and every later statement would fail or hang.
+ * Not recoverable in this process; PGlite replays its WAL when the next process opens the
+ * directory, so the process stops and is restarted (cli/serve.ts).
+ */
+export class IndexAbortedError extends IndexError {
+  override readonly name = 'IndexAbortedError';
+  readonly code = 'index.aborted';
+  constructor(options?: ErrorOptions) {
+    super('the embedded index database aborted', options);
+  }
+}
+
+/**
+ * A trap of a WebAssembly instance (`WebAssembly.RuntimeError`: Emscripten's `abort()`, an
+ * unreachable, an out-of-bounds access): the instance cannot be used after it. Told by name,
+ * as the global's class is not in our TypeScript lib.
+ */
+export function isWasmTrap(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'RuntimeError';
+}
+
+/**
  * The database answered and refused us: authentication failed (SQLSTATE class 28) or the
  * database does not exist (3D000). Waiting does not fix that; the configuration must change.
  */
@@ -88,8 +111,13 @@ const UNAVAILABLE_CODES = new Set([
 
 /** The driver error (anywhere in the cause chain) that marks an outage, if any. */
 export function unavailableCause(error: unknown): Error | undefined {
+  return causeWhere(error, (e) => isUnavailableCode((e as { code?: unknown }).code));
+}
+
+/** The first error of the cause chain (drizzle wraps the driver's) that `test` accepts. */
+function causeWhere(error: unknown, test: (e: Error) => boolean): Error | undefined {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
-    if (isUnavailableCode((e as { code?: unknown }).code)) return e;
+    if (test(e)) return e;
     e = e.cause;
   }
   return undefined;
@@ -106,12 +134,15 @@ function isUnavailableCode(code: unknown): boolean {
 }
 
 /**
- * Database outages as IndexUnavailableError; anything else unchanged. The cause kept is the
+ * Database outages as IndexUnavailableError, an abort of the embedded database as
+ * IndexAbortedError; anything else unchanged. The cause kept is the
  * driver's own error, not drizzle's wrapper: drizzle's message holds the SQL parameters, which
  * are UIDs and must not reach the logs.
  */
 export function toIndexError(error: unknown): unknown {
   if (error instanceof IndexError) return error;
+  const trap = causeWhere(error, isWasmTrap);
+  if (trap) return new IndexAbortedError({ cause: trap });
   const cause = unavailableCause(error);
   return cause ? new IndexUnavailableError({ cause }) : error;
 }

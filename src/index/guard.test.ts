@@ -1,7 +1,7 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Database } from './db.js';
-import { IndexUnavailableError } from './errors.js';
+import { IndexAbortedError, IndexUnavailableError } from './errors.js';
 import { guardQueries } from './guard.js';
 import { migrateDb } from './migrate.js';
 import { patients } from './schema.js';
@@ -32,6 +32,24 @@ describe('guardQueries', () => {
       .from()
       .catch((e: unknown) => e);
     expect(caught).toBeInstanceOf(IndexUnavailableError);
+  });
+
+  it('tells onAborted of a statement that met an abort of the embedded database, and rejects with IndexAbortedError', async () => {
+    const trap = new (
+      globalThis as unknown as { WebAssembly: { RuntimeError: ErrorConstructor } }
+    ).WebAssembly.RuntimeError('Aborted()');
+    const heard: unknown[] = [];
+    const db = guardQueries(
+      { run: () => Promise.reject(new Error('Failed query', { cause: trap })) },
+      (error) => heard.push(error),
+    );
+    const caught = await db.run().catch((e: unknown) => e);
+    expect(caught).toBeInstanceOf(IndexAbortedError);
+    expect(heard).toEqual([caught]);
+    // An outage is not an abort: the process goes on.
+    const outage = guardQueries(failingDb(), (error) => heard.push(error));
+    await expect(outage.select().from()).rejects.toBeInstanceOf(IndexUnavailableError);
+    expect(heard).toHaveLength(1);
   });
 
   describe('over a real drizzle database (PGlite)', () => {

@@ -1,4 +1,4 @@
-import { toIndexError } from './errors.js';
+import { IndexAbortedError, toIndexError } from './errors.js';
 
 /**
  * Wraps a drizzle database so that every query it runs, by any path, rejects with our index
@@ -11,15 +11,26 @@ import { toIndexError } from './errors.js';
  * `catch` and `finally` of a wrapped thenable translate the rejection. Methods run on the real
  * object (never the proxy), so drizzle's internals and `instanceof` / entity checks see
  * their own objects. A transaction callback receives drizzle's own `tx`; anything it throws
- * leaves through the wrapped `transaction()` promise.
+ * leaves through the wrapped `transaction()` promise. `onAborted` hears of an embedded database
+ * that aborted (the owner decides to stop the process).
  */
-export function guardQueries<T extends object>(db: T): T {
-  return wrap(db);
+export function guardQueries<T extends object>(
+  db: T,
+  onAborted: (error: IndexAbortedError) => void = () => {},
+): T {
+  const translate = (error: unknown): unknown => {
+    const ours = toIndexError(error);
+    if (ours instanceof IndexAbortedError) onAborted(ours);
+    return ours;
+  };
+  return wrap(db, translate, new WeakMap());
 }
 
-const wrapped = new WeakMap<object, object>();
-
-function wrap<T extends object>(target: T): T {
+function wrap<T extends object>(
+  target: T,
+  translate: (error: unknown) => unknown,
+  wrapped: WeakMap<object, object>,
+): T {
   const known = wrapped.get(target);
   if (known) return known as T;
   const proxy = new Proxy(target, {
@@ -32,7 +43,7 @@ function wrap<T extends object>(target: T): T {
       if (property === 'then') {
         return (onFulfilled?: (v: unknown) => unknown, onRejected?: (e: unknown) => unknown) =>
           method.call(object, onFulfilled, (error: unknown) => {
-            const ours = toIndexError(error);
+            const ours = translate(error);
             if (onRejected) return onRejected(ours);
             throw ours;
           });
@@ -53,7 +64,9 @@ function wrap<T extends object>(target: T): T {
       }
       return (...args: unknown[]) => {
         const result = method.apply(object, args);
-        return typeof result === 'object' && result !== null ? wrap(result) : result;
+        return typeof result === 'object' && result !== null
+          ? wrap(result, translate, wrapped)
+          : result;
       };
     },
   });

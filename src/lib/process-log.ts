@@ -15,21 +15,25 @@ export function installProcessLog(
   log: Logger,
   {
     fatal = log,
+    report = (label, error) => {
+      fatal.error(label, { error });
+      return 1;
+    },
     exit = (code) => process.exit(code),
   }: {
     /** Where the line of an error that stops the process goes (written whatever the level). */
     fatal?: Logger;
+    /**
+     * Writes the line of an error that stops the process and returns the exit code; the default
+     * writes `label` and the error to `fatal` and returns 1. A caller that can say more of a
+     * cause (a full disk) passes its own.
+     */
+    report?: (label: string, error: unknown) => number;
     exit?: (code: number) => void;
   } = {},
 ): () => void {
-  const onUncaught = (error: Error) => {
-    fatal.error('uncaught exception', { error });
-    exit(1);
-  };
-  const onRejection = (reason: unknown) => {
-    fatal.error('unhandled rejection', { error: reason });
-    exit(1);
-  };
+  const onUncaught = (error: Error) => exit(report('uncaught exception', error));
+  const onRejection = (reason: unknown) => exit(report('unhandled rejection', reason));
   const onWarning = (warning: Error) => log.warn('node warning', { error: warning });
   // Node's default printer is a 'warning' listener (absent under --no-warnings).
   const nodePrinters = process.listeners('warning');

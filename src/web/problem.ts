@@ -55,6 +55,8 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   'storage.integrity': 500,
   'storage.key_unknown': 500,
   'index.unavailable': 503,
+  // The embedded index aborted; the process is stopping and will be restarted (cli/serve.ts).
+  'index.aborted': 503,
 };
 
 const TITLES: Partial<Record<ContentfulStatusCode, string>> = {

@@ -14,9 +14,14 @@ export interface ChildServer {
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-/** The process entry: the production one, or the crash tests' one when a crash point is set. */
+/**
+ * The process entry: the production one, or a test entry (the crash tests' one when a crash
+ * point is set, the aborting-index one when an abort marker is named).
+ */
 export function entryFor(env: Record<string, string>): string {
-  return env['STRATA_TEST_CRASH_AT'] ? 'test/helpers/crash-entry.ts' : 'src/main.ts';
+  if (env['STRATA_TEST_CRASH_AT']) return 'test/helpers/crash-entry.ts';
+  if (env['STRATA_TEST_ABORT_MARKER']) return 'test/helpers/pglite-abort-entry.ts';
+  return 'src/main.ts';
 }
 
 /**
