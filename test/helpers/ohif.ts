@@ -38,7 +38,13 @@ export async function ohifDist(): Promise<{ dir: string } | { reason: string }> 
   try {
     const { stdout } = await run(
       'npm',
-      ['pack', `@ohif/app@${OHIF_VERSION}`, '--pack-destination', work, '--json', '--silent'],
+      [
+        'pack',
+        `@ohif/app@${OHIF_VERSION}`,
+        ...['--pack-destination', work, '--json', '--silent'],
+        // One quick retry: an offline machine skips the test in seconds, not minutes.
+        ...['--fetch-retries=1', '--fetch-retry-mintimeout=2000', '--fetch-retry-maxtimeout=5000'],
+      ],
       { timeout: 180_000, maxBuffer: 64 * 1024 * 1024 },
     );
     const [packed] = JSON.parse(stdout) as { filename: string }[];
@@ -52,7 +58,8 @@ export async function ohifDist(): Promise<{ dir: string } | { reason: string }> 
     });
     return { dir };
   } catch (err) {
-    return { reason: `npm pack @ohif/app@${OHIF_VERSION} failed: ${(err as Error).message}` };
+    const why = (err as { stderr?: string }).stderr?.trim().split('\n')[0] || 'offline?';
+    return { reason: `npm pack @ohif/app@${OHIF_VERSION} failed (${why})` };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
