@@ -56,6 +56,8 @@ export interface InstanceSpec {
   modality?: string;
   /** Extra or overriding elements. */
   elements?: Elements;
+  /** Tags of the default elements to leave out altogether (e.g. '00080060', no Modality). */
+  omit?: readonly string[];
   /** Bytes of native 16-bit pixel data (rows x cols derived square); default 64 bytes. */
   pixelBytes?: number;
   /** Preamble content (default zeros). */
@@ -80,7 +82,7 @@ export function makeInstance(spec: InstanceSpec = {}): GeneratedInstance {
   const sopClassUid = spec.sopClassUid ?? CT_IMAGE_STORAGE;
   const pixelBytes = spec.pixelBytes ?? 64;
   const side = Math.max(1, Math.floor(Math.sqrt(pixelBytes / 2)));
-  const dataset = encode({
+  const elements: Elements = {
     '00080016': { vr: 'UI', value: sopClassUid },
     '00080018': { vr: 'UI', value: sopInstanceUid },
     '00080020': { vr: 'DA', value: '20240102' },
@@ -100,7 +102,9 @@ export function makeInstance(spec: InstanceSpec = {}): GeneratedInstance {
     '00280103': { vr: 'US', value: u16(0) },
     '7FE00010': { vr: 'OW', value: randomBytes(side * side * 2) },
     ...spec.elements,
-  });
+  };
+  for (const tag of spec.omit ?? []) delete elements[tag];
+  const dataset = encode(elements);
   const metaBody = encode({
     '00020001': { vr: 'OB', value: new Uint8Array([0, 1]) },
     '00020002': { vr: 'UI', value: sopClassUid },
