@@ -67,7 +67,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(skipped)(`OHIF ${OHIF_VERSION}'s study list against Strata`, () => {
-  it('lists a study without any Modality beside one with a Modality, without an error', async () => {
+  it('#10: lists a study without any Modality beside one with a Modality, without an error', async () => {
     const context = await browser.newContext({
       viewport: { width: 1280, height: 720 },
       serviceWorkers: 'block',
