@@ -90,6 +90,9 @@ export class S3BlobStore extends RemoteBlobStore {
     const { signal, contentLength } = options;
     return this.#locks.run(key, async () => {
       if (await this.findStat(key)) throw new BlobExistsError(key);
+      // An abort during the lock wait or the check above has already fired: the multipart
+      // upload's abort listener would never hear it and would wait on the body for ever.
+      signal?.throwIfAborted();
       const single =
         contentLength !== undefined &&
         contentLength <= (this.#options.multipartThresholdBytes ?? 16 * MiB);
