@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import { makeInstance, newUid } from './helpers/make-dicom.js';
 import { stow } from './helpers/multipart.js';
 import { startTestServer, testDb, type TestServer } from './helpers/server.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Database } from '../src/index/db.js';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import { blobJournal } from '../src/index/schema.js';
 import { FsBlobStore } from '../src/storage/fs-blob-store.js';
 import { startChildServer } from './helpers/child-server.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import { FakeClock } from '../src/lib/clock.js';
 import { createLogger } from '../src/lib/log.js';
 import { VerifyStorage } from '../src/services/verify.js';

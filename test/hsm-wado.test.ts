@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import { FakeClock } from '../src/lib/clock.js';
 import type { BlobStore } from '../src/storage/blob-store.js';
 import { BlobOfflineError } from '../src/storage/errors.js';

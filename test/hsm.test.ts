@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import { FakeClock } from '../src/lib/clock.js';
 import { createLogger } from '../src/lib/log.js';
 import type { BlobStore } from '../src/storage/blob-store.js';

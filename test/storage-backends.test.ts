@@ -9,7 +9,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStrata } from '../src/compose.js';
 import { loadConfig } from '../src/config.js';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import {
   startAzureEmulator,
   uniqueContainerName,

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobJournal } from '../src/index/schema.js';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import { makeInstance } from './helpers/make-dicom.js';
 import { blobCount, startTestServer, testDb, type TestServer } from './helpers/server.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import { makeInstance } from './helpers/make-dicom.js';
 import { multipartRelated, stow } from './helpers/multipart.js';
 import { sampleBytes, samplesAvailable } from './helpers/samples.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import { makeInstance, makeSameUids } from './helpers/make-dicom.js';
 import { stow } from './helpers/multipart.js';
 import { readBlob, startTestServer, testDb, type TestServer } from './helpers/server.js';

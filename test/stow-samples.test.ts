@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import { stow } from './helpers/multipart.js';
 import { sampleBytes, samples, samplesAvailable } from './helpers/samples.js';
 import { readBlob, startTestServer, testDb, type TestServer } from './helpers/server.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import { series, studies } from '../src/index/schema.js';
 import { makeInstance, makeSameUids, newUid } from './helpers/make-dicom.js';
 import { multipartRelated, stow } from './helpers/multipart.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import { blobJournal } from '../src/index/schema.js';
 import { makeInstance } from './helpers/make-dicom.js';
 import { multipartRelated, stow } from './helpers/multipart.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStrata, startStrata } from '../src/compose.js';
 import { loadConfig } from '../src/config.js';
-import { findInstance } from '../src/index/instances.queries.js';
+import { findInstance } from '../src/index/current-instance.repository.js';
 import { createLogger } from '../src/lib/log.js';
 import { blobPath } from '../src/storage/fs-paths.js';
 import { newBlobKey } from '../src/storage/keys.js';

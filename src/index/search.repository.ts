@@ -13,7 +13,7 @@ import { instances, series, studies } from './schema.js';
  * only for the rows of the page: the page is chosen in an inner query, the outer one computes.
  */
 
-export interface StudyRow {
+export interface StudyMatch {
   studyInstanceUid: string;
   attributes: DicomJsonDataset;
   seriesCount: number;
@@ -22,7 +22,7 @@ export interface StudyRow {
   sopClasses: string[] | null;
 }
 
-export interface SeriesRow {
+export interface SeriesMatch {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   attributes: DicomJsonDataset;
@@ -30,7 +30,7 @@ export interface SeriesRow {
   instanceCount: number;
 }
 
-export interface InstanceRow {
+export interface InstanceMatch {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   sopInstanceUid: string;
@@ -69,13 +69,13 @@ export async function searchStudies(
   db: Db,
   query: QidoQuery,
   options: { sopClasses: boolean },
-): Promise<Page<StudyRow>> {
+): Promise<Page<StudyMatch>> {
   const where = compileWhere(query);
   // studies_date_idx serves this order: newest first, the id last makes it total.
   const sopClasses = options.sopClasses
     ? sql`(SELECT jsonb_agg(DISTINCT i.sop_class_uid ORDER BY i.sop_class_uid) FROM ${instances} AS i WHERE i.study_fk = p.id)`
     : sql`NULL::jsonb`;
-  const rows = await rowsOf<StudyRow>(
+  const rows = await rowsOf<StudyMatch>(
     db,
     sql`SELECT st.study_instance_uid AS "studyInstanceUid", st.attributes,
       (SELECT count(*)::int FROM ${series} AS s WHERE s.study_fk = p.id) AS "seriesCount",
@@ -104,7 +104,7 @@ export async function searchSeries(
   db: Db,
   query: QidoQuery,
   options: { studyAttributes: boolean },
-): Promise<Page<SeriesRow>> {
+): Promise<Page<SeriesMatch>> {
   const where = compileWhere(query);
   // Within a study: by SeriesNumber (series_study_idx); across the archive: newest stored first.
   const scoped = query.resource.studyInstanceUid !== undefined;
@@ -113,7 +113,7 @@ export async function searchSeries(
     : sql`${series.id} DESC`;
   const outer = scoped ? sql`p.series_number ASC NULLS LAST, p.id ASC` : sql`p.id DESC`;
   const studyAttributes = options.studyAttributes ? studies.attributes : sql`NULL::jsonb`;
-  const rows = await rowsOf<SeriesRow>(
+  const rows = await rowsOf<SeriesMatch>(
     db,
     sql`SELECT p.study_instance_uid AS "studyInstanceUid", p.series_instance_uid AS "seriesInstanceUid",
       p.attributes, p.study_attributes AS "studyAttributes",
@@ -136,7 +136,7 @@ export async function searchInstances(
   db: Db,
   query: QidoQuery,
   options: { metadata: boolean; seriesAttributes: boolean; studyAttributes: boolean },
-): Promise<Page<InstanceRow>> {
+): Promise<Page<InstanceMatch>> {
   const where = compileWhere(query);
   const { studyInstanceUid, seriesInstanceUid } = query.resource;
   // In a series: by InstanceNumber (instances_series_idx); in a study: series by series;
@@ -148,7 +148,7 @@ export async function searchInstances(
         ? sql`${instances.seriesFk} ASC, ${instances.instanceNumber} ASC NULLS LAST, ${instances.id} ASC`
         : sql`${instances.id} DESC`;
   const optional = (include: boolean, column: AnyPgColumn) => (include ? column : sql`NULL::jsonb`);
-  const rows = await rowsOf<InstanceRow>(
+  const rows = await rowsOf<InstanceMatch>(
     db,
     sql`SELECT ${studies.studyInstanceUid} AS "studyInstanceUid",
       ${series.seriesInstanceUid} AS "seriesInstanceUid",

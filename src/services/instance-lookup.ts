@@ -10,17 +10,14 @@ import {
   findMetadata,
   findMetadataText,
   type InstanceRow,
-} from '../index/retrieve.queries.js';
+  type RetrieveScope,
+} from '../index/retrieve.repository.js';
 import { PixelTags } from '../imaging/pixel-description.js';
 import { ResourceNotFoundError } from './errors.js';
 import type { StoredInstance } from './stored-instance.js';
 import { assertUid } from './uid-params.js';
 
-export interface RetrieveScope {
-  study: string;
-  series?: string | undefined;
-  instance?: string | undefined;
-}
+export type { RetrieveScope };
 
 export interface InstanceLookupDeps {
   db: Db;

@@ -6,7 +6,7 @@
  * the recall policy learns which offline instances are wanted.
  */
 import type { Db } from '../index/db.js';
-import { touchInstances } from '../index/retrieve.queries.js';
+import { touchInstances } from '../index/retrieve.repository.js';
 import type { Logger } from '../lib/log.js';
 
 export interface AccessRecorderDeps {

@@ -10,7 +10,7 @@ import { Readable as NodeReadable } from 'node:stream';
 import { findTransferSyntax } from '../dicom/transfer-syntax.js';
 import type { BulkDataRef } from '../dicom/part10/layout.js';
 import { swapWordSize } from '../dicom/vr.js';
-import type { InstanceRow } from '../index/retrieve.queries.js';
+import type { InstanceRow } from '../index/retrieve.repository.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { BulkDataNotFoundError, RangeNotSatisfiableError } from './errors.js';
 import { storeOf, swapByVr } from './frame-source.js';

@@ -15,7 +15,7 @@ import {
 import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { pixelDescriptionOf, type PixelDescription } from '../imaging/pixel-description.js';
 import { assertRenderableSize } from '../imaging/render.js';
-import type { InstanceRow } from '../index/retrieve.queries.js';
+import type { InstanceRow } from '../index/retrieve.repository.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { numberOfFramesOf, storeOf, type FrameSource } from './frame-source.js';
 import { NotAcceptableError } from './errors.js';

@@ -3,7 +3,7 @@
  * from the index (never by re-parsing blobs), as a JSON array streamed batch by batch, with
  * each instance-relative BulkDataURI made absolute so that it resolves (PS3.18 F.2.6).
  */
-import type { InstanceRow } from '../index/retrieve.queries.js';
+import type { InstanceRow } from '../index/retrieve.repository.js';
 import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
 
 export interface RetrieveMetadataDeps {

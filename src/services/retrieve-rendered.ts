@@ -19,7 +19,7 @@ import { findTransferSyntax } from '../dicom/transfer-syntax.js';
 import type { RenderParams } from '../imaging/render-params.js';
 import type { ThumbnailCache } from '../imaging/thumbnail-cache.js';
 import { TransferSyntax } from '../dicom/uid.js';
-import type { InstanceRow } from '../index/retrieve.queries.js';
+import type { InstanceRow } from '../index/retrieve.repository.js';
 import { InvalidFrameListError, NoPixelDataError } from './errors.js';
 import { storeOf, swapByVr, type FrameSource } from './frame-source.js';
 import { readSpans } from './retrieve-bytes.js';

@@ -1,6 +1,6 @@
 import type { DicomJsonDataset, DicomJsonElement } from '../dicom/json/types.js';
 import { dictionaryVr, type Tag } from '../dicom/tag.js';
-import type { InstanceRow, SeriesRow, StudyRow } from '../index/search.repository.js';
+import type { InstanceMatch, SeriesMatch, StudyMatch } from '../index/search.repository.js';
 
 /**
  * Search results as DICOM JSON (PS3.18 10.6.3.3 and Annex F): the return attributes each level
@@ -94,7 +94,7 @@ function text(vr: string, values: (string | number)[] | null): DicomJsonElement 
   return values && values.length > 0 ? { vr, Value: values } : { vr };
 }
 
-export function studyResult(row: StudyRow, options: ResultOptions): DicomJsonDataset {
+export function studyResult(row: StudyMatch, options: ResultOptions): DicomJsonDataset {
   const ds: DicomJsonDataset = {};
   pick(ds, row.attributes, STUDY_RETURN, options);
   // No series with a Modality: left out rather than sent zero-length ({"vr":"CS"}). OHIF's
@@ -109,7 +109,7 @@ export function studyResult(row: StudyRow, options: ResultOptions): DicomJsonDat
 }
 
 export function seriesResult(
-  row: SeriesRow,
+  row: SeriesMatch,
   options: ResultOptions,
   studyTag: (tag: Tag) => boolean,
   scope: { studyDefaults: boolean } = { studyDefaults: true },
@@ -128,7 +128,7 @@ export function seriesResult(
 }
 
 export function instanceResult(
-  row: InstanceRow,
+  row: InstanceMatch,
   options: ResultOptions,
   levelOf: (tag: Tag) => 'study' | 'series' | 'instance',
   scope: { parentDefaults: boolean } = { parentDefaults: true },

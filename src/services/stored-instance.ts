@@ -1,5 +1,5 @@
 import type { DicomJsonDataset } from '../dicom/json/types.js';
-import type { InstanceRow } from '../index/retrieve.queries.js';
+import type { InstanceRow } from '../index/retrieve.repository.js';
 
 export type { BulkDataRef, PixelDataLayout } from '../dicom/part10/layout.js';
 

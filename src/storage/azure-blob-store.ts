@@ -6,36 +6,12 @@ import {
   type ContainerClient,
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
-import type {
-  BlobKey,
-  BlobStat,
-  BlobStore,
-  GetOptions,
-  PutOptions,
-  PutResult,
-} from './blob-store.js';
-import { tapBody } from './body-tap.js';
-import {
-  azureErrorCode,
-  azureStatus,
-  isAzureArchived,
-  isAzureInvalidRange,
-  isAzureKeyTaken,
-  mapAzureError,
-} from './azure-errors.js';
-import {
-  BlobExistsError,
-  BlobOfflineError,
-  BlobRangeError,
-  StorageAbortedError,
-  StorageSettingError,
-  StorageUnavailableError,
-} from './errors.js';
-import { guardStream } from './guard-stream.js';
-import { assertSafeKey, assertSafePrefix, isSafeKey } from './keys.js';
-import { abortFailure, bodyFailure } from './put-failure.js';
-import { validRangeShape } from './range.js';
-import { cutToRange } from './range-cut.js';
+import type { BlobKey, BlobStat, ByteRange, PutOptions } from './blob-store.js';
+import type { BodyTap } from './body-tap.js';
+import { azureErrorCode, azureErrors, azureStatus, mapAzureError } from './azure-errors.js';
+import { StorageSettingError, StorageUnavailableError } from './errors.js';
+import { assertSafeKey } from './keys.js';
+import { RemoteBlobStore, type RemoteBody } from './remote-blob-store.js';
 
 export type AzureAccessTier = 'Hot' | 'Cool' | 'Cold' | 'Archive';
 
@@ -78,33 +54,21 @@ const REHYDRATE_SECONDS = { Standard: 15 * 3600, High: 3600 } as const;
  * writers of one key have exactly one winner. A failed or aborted upload commits nothing; its
  * staged blocks are invisible and the service discards them after 7 days.
  */
-export class AzureBlobStore implements BlobStore {
-  readonly name: string;
+export class AzureBlobStore extends RemoteBlobStore {
+  protected readonly prefix: string;
   readonly #container: ContainerClient;
-  readonly #prefix: string;
   readonly #options: AzureBlobStoreOptions;
-  readonly #rehydrating = new Set<BlobKey>();
   #ready: Promise<void> | undefined;
-  #closed = false;
 
   constructor(options: AzureBlobStoreOptions) {
-    this.name = options.name;
+    super(options.name, azureErrors);
     this.#options = options;
-    this.#prefix = options.prefix ?? '';
+    this.prefix = options.prefix ?? '';
     this.#container = serviceClient(options).getContainerClient(options.container);
   }
 
-  async put(key: BlobKey, body: Readable, options: PutOptions = {}): Promise<PutResult> {
-    const { signal, contentLength } = options;
-    try {
-      this.#assertOpen();
-      assertSafeKey(key);
-      if (signal?.aborted) throw abortFailure(key, signal);
-    } catch (error) {
-      body.destroy();
-      throw error;
-    }
-    const tap = tapBody(key, body, contentLength);
+  protected async upload(key: BlobKey, tap: BodyTap, options: PutOptions): Promise<void> {
+    const { signal } = options;
     // uploadStream (its BufferScheduler) waits for the source's 'end' and notices neither a
     // source destroyed with an error nor its abortSignal while waiting, so the put races it
     // against the body's failure and the caller's signal; the abandoned upload is aborted and
@@ -140,77 +104,43 @@ export class AzureBlobStore implements BlobStore {
       );
       uploading.catch(() => {}); // settled or abandoned; the race below reports
       await Promise.race([uploading, failed]);
-      return { key, size: tap.size() };
-    } catch (error) {
-      tap.stream.destroy();
-      body.destroy();
-      if (signal?.aborted) throw abortFailure(key, signal);
-      const failure = tap.failure();
-      if (failure !== undefined) throw bodyFailure(key, failure);
-      if (isAzureKeyTaken(error)) throw new BlobExistsError(key, { cause: error });
-      throw mapAzureError(key, 'put', error);
     } finally {
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  async get(key: BlobKey, options: GetOptions = {}): Promise<Readable> {
-    const { signal, range } = options;
-    this.#assertOpen();
-    assertSafeKey(key);
-    if (signal?.aborted) throw new StorageAbortedError(key, { cause: signal.reason });
-    if (range !== undefined && !validRangeShape(range)) {
-      throw new BlobRangeError(key, (await this.stat(key)).size);
-    }
-    let response;
-    try {
-      await this.#ensureContainer();
-      const count = range?.end !== undefined ? range.end - range.start + 1 : undefined;
-      response = await this.#blob(key).download(range?.start ?? 0, count, {
-        ...(signal ? { abortSignal: signal } : {}),
-        maxRetryRequests: this.#options.maxRetries ?? 4,
-      });
-    } catch (error) {
-      if (signal?.aborted) throw new StorageAbortedError(key, { cause: signal.reason });
-      if (isAzureInvalidRange(error)) throw new BlobRangeError(key, (await this.stat(key)).size);
-      if (isAzureArchived(error)) throw await this.#offline(key, error);
-      throw mapAzureError(key, 'get', error);
-    }
-    const body = response.readableStreamBody as Readable;
-    if (range === undefined) return guardStream('azure', key, body, signal);
-    // Offset 0 without a count sends no Range header, so an empty blob answers 200: the cut
-    // below turns that into the BlobRangeError the contract wants.
-    return guardStream(
-      'azure',
-      key,
-      cutToRange(
-        key,
-        range,
-        { contentRange: response.contentRange, contentLength: response.contentLength },
-        body,
-      ),
-      signal,
-    );
+  protected async download(
+    key: BlobKey,
+    range: ByteRange | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<RemoteBody> {
+    await this.#ensureContainer();
+    const count = range?.end !== undefined ? range.end - range.start + 1 : undefined;
+    const response = await this.#blob(key).download(range?.start ?? 0, count, {
+      ...(signal ? { abortSignal: signal } : {}),
+      maxRetryRequests: this.#options.maxRetries ?? 4,
+    });
+    // Offset 0 without a count sends no Range header, so an empty blob answers 200: the core's
+    // cut to the range turns that into the BlobRangeError the contract wants.
+    return {
+      body: response.readableStreamBody as Readable,
+      contentRange: response.contentRange,
+      contentLength: response.contentLength,
+    };
   }
 
-  async stat(key: BlobKey): Promise<BlobStat> {
-    this.#assertOpen();
-    assertSafeKey(key);
-    try {
-      await this.#ensureContainer();
-      const properties = await this.#blob(key).getProperties();
-      return {
-        key,
-        size: properties.contentLength ?? 0,
-        modifiedAt: properties.lastModified ?? new Date(0),
-      };
-    } catch (error) {
-      throw mapAzureError(key, 'stat', error);
-    }
+  protected async head(key: BlobKey): Promise<Omit<BlobStat, 'key'>> {
+    await this.#ensureContainer();
+    const properties = await this.#blob(key).getProperties();
+    return {
+      size: properties.contentLength ?? 0,
+      modifiedAt: properties.lastModified ?? new Date(0),
+    };
   }
 
-  async exists(key: BlobKey): Promise<boolean> {
-    this.#assertOpen();
+  /** Get Blob Properties answered as a boolean by the SDK, rather than `stat`'s mapped 404. */
+  override async exists(key: BlobKey): Promise<boolean> {
+    this.assertOpen();
     assertSafeKey(key);
     try {
       await this.#ensureContainer();
@@ -220,30 +150,15 @@ export class AzureBlobStore implements BlobStore {
     }
   }
 
-  async delete(key: BlobKey): Promise<void> {
-    this.#assertOpen();
-    assertSafeKey(key);
-    try {
-      await this.#ensureContainer();
-      await this.#blob(key).deleteIfExists({ deleteSnapshots: 'include' });
-    } catch (error) {
-      throw mapAzureError(key, 'delete', error);
-    }
+  protected async remove(key: BlobKey): Promise<void> {
+    await this.#ensureContainer();
+    await this.#blob(key).deleteIfExists({ deleteSnapshots: 'include' });
   }
 
-  async *list(prefix = ''): AsyncIterable<BlobKey> {
-    this.#assertOpen();
-    assertSafePrefix(prefix);
-    try {
-      await this.#ensureContainer();
-      // The iterator follows continuation markers page by page (List Blobs, 5000 per page).
-      for await (const blob of this.#container.listBlobsFlat({ prefix: this.#prefix + prefix })) {
-        const key = blob.name.slice(this.#prefix.length);
-        if (isSafeKey(key)) yield key;
-      }
-    } catch (error) {
-      throw mapAzureError(prefix || '(all)', 'list', error);
-    }
+  protected async *names(prefix: string): AsyncIterable<string> {
+    await this.#ensureContainer();
+    // The iterator follows continuation markers page by page (List Blobs, 5000 per page).
+    for await (const blob of this.#container.listBlobsFlat({ prefix })) yield blob.name;
   }
 
   /**
@@ -251,7 +166,7 @@ export class AzureBlobStore implements BlobStore {
    * rehydration that takes hours; reads answer BlobOfflineError until it completes.
    */
   async setAccessTier(key: BlobKey, tier: AzureAccessTier): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     assertSafeKey(key);
     try {
       await this.#blob(key).setAccessTier(tier, {
@@ -263,19 +178,19 @@ export class AzureBlobStore implements BlobStore {
   }
 
   /** Starts rehydrating an archived blob; true when started now or already in progress. */
-  async requestRestore(key: BlobKey): Promise<boolean> {
+  protected async startRestore(key: BlobKey): Promise<boolean> {
     try {
       await this.setAccessTier(key, this.#options.rehydrateTier ?? 'Hot');
-      this.#rehydrating.add(key);
       return true;
     } catch (error) {
       const code = azureErrorCode((error as { cause?: unknown }).cause);
-      if (code === 'BlobBeingRehydrated') {
-        this.#rehydrating.add(key);
-        return true;
-      }
+      if (code === 'BlobBeingRehydrated') return true;
       throw error;
     }
+  }
+
+  protected restoreSeconds(): number {
+    return REHYDRATE_SECONDS[this.#options.rehydratePriority ?? 'Standard'];
   }
 
   /**
@@ -284,7 +199,7 @@ export class AzureBlobStore implements BlobStore {
    * first STOW meets them.
    */
   async probe(): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     try {
       if (this.#options.createContainer === false) await this.#container.getProperties();
       else {
@@ -296,26 +211,8 @@ export class AzureBlobStore implements BlobStore {
     }
   }
 
-  close(): Promise<void> {
-    this.#closed = true;
-    return Promise.resolve();
-  }
-
-  async #offline(key: BlobKey, error: unknown): Promise<BlobOfflineError> {
-    const retryAfter = REHYDRATE_SECONDS[this.#options.rehydratePriority ?? 'Standard'];
-    let started = this.#rehydrating.has(key);
-    if (!started) {
-      try {
-        started = await this.requestRestore(key);
-      } catch {
-        started = false; // still offline; the next read tries again
-      }
-    }
-    return new BlobOfflineError(key, retryAfter, started, { cause: error });
-  }
-
   #blob(key: BlobKey): BlockBlobClient {
-    return this.#container.getBlockBlobClient(this.#prefix + key);
+    return this.#container.getBlockBlobClient(this.prefix + key);
   }
 
   /** Creates the container once per store when allowed (idempotent: createIfNotExists). */
@@ -343,10 +240,6 @@ export class AzureBlobStore implements BlobStore {
       if (azureStatus(error) !== 403) throw error;
       await this.#container.listBlobsFlat().byPage({ maxPageSize: 1 }).next();
     }
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new StorageUnavailableError(`azure blob store ${this.name} is closed`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { BlobKey } from './blob-store.js';
+import type { RemoteErrors } from './remote-blob-store.js';
 import {
   BlobNotFoundError,
   StorageAbortedError,
@@ -61,3 +62,12 @@ export function mapAzureError(key: BlobKey, operation: string, error: unknown): 
     cause: error,
   });
 }
+
+/** The Azure reading of the failures the remote-store core tells apart. */
+export const azureErrors: RemoteErrors = {
+  backend: 'azure',
+  isKeyTaken: isAzureKeyTaken,
+  isInvalidRange: isAzureInvalidRange,
+  isArchived: isAzureArchived,
+  map: mapAzureError,
+};

@@ -6,6 +6,7 @@ import { bodyOf, describeBlobStoreContract, readAll, testBytes } from './blob-st
 import {
   BlobBodyError,
   BlobOfflineError,
+  StorageAbortedError,
   StorageSettingError,
   StorageUnavailableError,
 } from './errors.js';
@@ -241,5 +242,35 @@ describe('S3BlobStore', () => {
     }
     expect(sent.filter((n) => n === 'RestoreObjectCommand')).toHaveLength(1);
     expect(sent.filter((n) => n === 'GetObjectCommand')).toHaveLength(3);
+  });
+
+  // The contract's mid-stream abort lands during the existence check only when the emulator is
+  // slow; here the check answers after the abort every time. Before the fix the put waited on
+  // the body for ever: the multipart upload's abort listener was added to a signal that had
+  // already fired.
+  it('refuses a put aborted during its existence check, without waiting on the body', async () => {
+    const controller = new AbortController();
+    const sent: string[] = [];
+    const fake = {
+      send: (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name);
+        controller.abort(new Error('client went away'));
+        const notFound = Object.assign(new Error('Not Found'), {
+          name: 'NotFound',
+          $metadata: { httpStatusCode: 404 },
+        });
+        return Promise.reject(notFound);
+      },
+      destroy: () => {},
+    } as unknown as S3Client;
+    const store = new S3BlobStore({ name: 's3', bucket: 'b', region: 'us-east-1', client: fake });
+    const body = new PassThrough();
+    body.write(testBytes(1000)); // and never ended
+    const error = await store
+      .put('aa/aborted', body, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageAbortedError);
+    expect((error as Error).cause).toEqual(new Error('client went away'));
+    expect(sent).toEqual(['HeadObjectCommand']);
   });
 });

@@ -15,37 +15,14 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type {
-  BlobKey,
-  BlobStat,
-  BlobStore,
-  GetOptions,
-  PutOptions,
-  PutResult,
-} from './blob-store.js';
-import { tapBody } from './body-tap.js';
-import {
-  BlobExistsError,
-  BlobOfflineError,
-  BlobRangeError,
-  StorageAbortedError,
-  StorageUnavailableError,
-} from './errors.js';
-import { s3SettingError } from './s3-probe.js';
-import { guardStream } from './guard-stream.js';
+import type { BlobKey, BlobStat, ByteRange, PutOptions } from './blob-store.js';
+import type { BodyTap } from './body-tap.js';
+import { BlobExistsError } from './errors.js';
 import { KeyLock } from './key-lock.js';
-import { assertSafeKey, assertSafePrefix, isSafeKey } from './keys.js';
-import { abortFailure, bodyFailure } from './put-failure.js';
-import { validRangeShape } from './range.js';
-import { cutToRange } from './range-cut.js';
-import {
-  isS3Archived,
-  isS3InvalidRange,
-  isS3KeyTaken,
-  isS3NotFound,
-  mapS3Error,
-  s3ErrorName,
-} from './s3-errors.js';
+import { assertSafeKey } from './keys.js';
+import { RemoteBlobStore, type RemoteBody } from './remote-blob-store.js';
+import { isS3NotFound, mapS3Error, s3ErrorName, s3Errors } from './s3-errors.js';
+import { s3SettingError } from './s3-probe.js';
 
 export interface S3BlobStoreOptions {
   /** Tier name (recorded in the index). */
@@ -94,57 +71,33 @@ const RESTORE_SECONDS: Record<string, Record<string, number>> = {
  * an in-process per-key lock — two *processes* racing on one key could then both write, which
  * cannot happen with our keys (each is a fresh ULID), only with a caller that reuses keys.
  */
-export class S3BlobStore implements BlobStore {
-  readonly name: string;
+export class S3BlobStore extends RemoteBlobStore {
+  protected readonly prefix: string;
   readonly #client: S3Client;
   readonly #bucket: string;
-  readonly #prefix: string;
   readonly #options: S3BlobStoreOptions;
   readonly #locks = new KeyLock();
-  /** Keys this process asked S3 to restore, so a burst of reads sends one RestoreObject. */
-  readonly #restoring = new Set<BlobKey>();
-  #closed = false;
 
   constructor(options: S3BlobStoreOptions) {
-    this.name = options.name;
+    super(options.name, s3Errors);
     this.#options = options;
     this.#bucket = options.bucket;
-    this.#prefix = options.prefix ?? '';
+    this.prefix = options.prefix ?? '';
     this.#client = options.client ?? createS3Client(options);
   }
 
-  async put(key: BlobKey, body: Readable, options: PutOptions = {}): Promise<PutResult> {
+  protected upload(key: BlobKey, tap: BodyTap, options: PutOptions): Promise<void> {
     const { signal, contentLength } = options;
-    try {
-      this.#assertOpen();
-      assertSafeKey(key);
-      if (signal?.aborted) throw abortFailure(key, signal);
-    } catch (error) {
-      body.destroy();
-      throw error;
-    }
-    // Tapped now, before any await: a body failing while we wait for the lock or the existence
-    // check must meet a listener (an unheard 'error' would crash the process).
-    const tap = tapBody(key, body, contentLength);
     return this.#locks.run(key, async () => {
-      try {
-        if (await this.#headOrUndefined(key)) throw new BlobExistsError(key);
-        const single =
-          contentLength !== undefined &&
-          contentLength <= (this.#options.multipartThresholdBytes ?? 16 * MiB);
-        if (single) await this.#putSingle(key, tap.stream, contentLength, signal);
-        else await this.#putMultipart(key, tap.stream, signal);
-        return { key, size: tap.size() };
-      } catch (error) {
-        tap.stream.destroy();
-        body.destroy();
-        if (error instanceof BlobExistsError) throw error;
-        if (signal?.aborted) throw abortFailure(key, signal);
-        const failure = tap.failure();
-        if (failure !== undefined) throw bodyFailure(key, failure);
-        if (isS3KeyTaken(error)) throw new BlobExistsError(key, { cause: error });
-        throw mapS3Error(key, 'put', error);
-      }
+      if (await this.findStat(key)) throw new BlobExistsError(key);
+      // An abort during the lock wait or the check above has already fired: the multipart
+      // upload's abort listener would never hear it and would wait on the body for ever.
+      signal?.throwIfAborted();
+      const single =
+        contentLength !== undefined &&
+        contentLength <= (this.#options.multipartThresholdBytes ?? 16 * MiB);
+      if (single) await this.#putSingle(key, tap.stream, contentLength, signal);
+      else await this.#putMultipart(key, tap.stream, signal);
     });
   }
 
@@ -184,8 +137,7 @@ export class S3BlobStore implements BlobStore {
   #putParams(key: BlobKey): PutObjectCommandInput {
     const o = this.#options;
     return {
-      Bucket: this.#bucket,
-      Key: this.#prefix + key,
+      ...this.#object(key),
       IfNoneMatch: '*',
       ContentType: 'application/octet-stream',
       ...(o.storageClass ? { StorageClass: o.storageClass as StorageClass } : {}),
@@ -194,101 +146,51 @@ export class S3BlobStore implements BlobStore {
     };
   }
 
-  async get(key: BlobKey, options: GetOptions = {}): Promise<Readable> {
-    const { signal, range } = options;
-    this.#assertOpen();
-    assertSafeKey(key);
-    if (signal?.aborted) throw new StorageAbortedError(key, { cause: signal.reason });
-    if (range !== undefined && !validRangeShape(range)) {
-      throw new BlobRangeError(key, (await this.stat(key)).size);
-    }
-    let response;
-    try {
-      response = await this.#client.send(
-        new GetObjectCommand({
-          Bucket: this.#bucket,
-          Key: this.#prefix + key,
-          // RFC 9110 §14.1.2; S3 clamps an end past the object like any HTTP server.
-          ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
-        }),
-        signal ? { abortSignal: signal } : {},
-      );
-    } catch (error) {
-      if (signal?.aborted) throw new StorageAbortedError(key, { cause: signal.reason });
-      if (isS3InvalidRange(error)) throw new BlobRangeError(key, (await this.stat(key)).size);
-      if (isS3Archived(error)) throw await this.#offline(key, error);
-      throw mapS3Error(key, 'get', error);
-    }
-    const body = response.Body as Readable;
-    if (range === undefined) return guardStream('s3', key, body, signal);
-    return guardStream(
-      's3',
-      key,
-      cutToRange(
-        key,
-        range,
-        { contentRange: response.ContentRange, contentLength: response.ContentLength },
-        body,
-      ),
-      signal,
+  protected async download(
+    key: BlobKey,
+    range: ByteRange | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<RemoteBody> {
+    const response = await this.#client.send(
+      new GetObjectCommand({
+        ...this.#object(key),
+        // RFC 9110 §14.1.2; S3 clamps an end past the object like any HTTP server.
+        ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
+      }),
+      signal ? { abortSignal: signal } : {},
     );
+    return {
+      body: response.Body as Readable,
+      contentRange: response.ContentRange,
+      contentLength: response.ContentLength,
+    };
   }
 
-  async stat(key: BlobKey): Promise<BlobStat> {
-    this.#assertOpen();
-    assertSafeKey(key);
-    try {
-      const head = await this.#client.send(
-        new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }),
-      );
-      return { key, size: head.ContentLength ?? 0, modifiedAt: head.LastModified ?? new Date(0) };
-    } catch (error) {
-      throw mapS3Error(key, 'stat', error);
-    }
+  protected async head(key: BlobKey): Promise<Omit<BlobStat, 'key'>> {
+    const head = await this.#client.send(new HeadObjectCommand(this.#object(key)));
+    return { size: head.ContentLength ?? 0, modifiedAt: head.LastModified ?? new Date(0) };
   }
 
-  async exists(key: BlobKey): Promise<boolean> {
-    this.#assertOpen();
-    assertSafeKey(key);
-    return (await this.#headOrUndefined(key)) !== undefined;
-  }
-
-  async delete(key: BlobKey): Promise<void> {
-    this.#assertOpen();
-    assertSafeKey(key);
+  protected async remove(key: BlobKey): Promise<void> {
     try {
       // DeleteObject of a missing key succeeds (204) on S3: idempotent as the contract wants.
-      await this.#client.send(
-        new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }),
-      );
+      await this.#client.send(new DeleteObjectCommand(this.#object(key)));
     } catch (error) {
-      if (isS3NotFound(error)) return;
-      throw mapS3Error(key, 'delete', error);
+      if (!isS3NotFound(error)) throw error;
     }
   }
 
-  async *list(prefix = ''): AsyncIterable<BlobKey> {
-    this.#assertOpen();
-    assertSafePrefix(prefix);
+  protected async *names(prefix: string): AsyncIterable<string> {
     let token: string | undefined;
     do {
-      let page;
-      try {
-        page = await this.#client.send(
-          new ListObjectsV2Command({
-            Bucket: this.#bucket,
-            Prefix: this.#prefix + prefix,
-            ...(token ? { ContinuationToken: token } : {}),
-          }),
-        );
-      } catch (error) {
-        throw mapS3Error(prefix || '(all)', 'list', error);
-      }
-      for (const object of page.Contents ?? []) {
-        const key = object.Key?.slice(this.#prefix.length);
-        // Objects written by others under our prefix are not ours to report.
-        if (key !== undefined && isSafeKey(key)) yield key;
-      }
+      const page = await this.#client.send(
+        new ListObjectsV2Command({
+          Bucket: this.#bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key !== undefined) yield object.Key;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }
@@ -299,15 +201,14 @@ export class S3BlobStore implements BlobStore {
    * An archived object must be restored before it can be copied.
    */
   async setStorageClass(key: BlobKey, storageClass: string): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     assertSafeKey(key);
     const o = this.#options;
     try {
       await this.#client.send(
         new CopyObjectCommand({
-          Bucket: this.#bucket,
-          Key: this.#prefix + key,
-          CopySource: `${this.#bucket}/${encodeURIComponent(this.#prefix + key).replace(/%2F/g, '/')}`,
+          ...this.#object(key),
+          CopySource: `${this.#bucket}/${encodeURIComponent(this.prefix + key).replace(/%2F/g, '/')}`,
           StorageClass: storageClass as StorageClass,
           // REPLACE: S3 refuses a copy onto itself that changes nothing it counts as metadata.
           MetadataDirective: 'REPLACE',
@@ -317,41 +218,41 @@ export class S3BlobStore implements BlobStore {
         }),
       );
     } catch (error) {
-      if (isS3Archived(error)) throw await this.#offline(key, error);
+      // An archived object: the same offline answer (and restore) as a read of it.
+      if (s3Errors.isArchived(error)) throw await this.offline(key, error);
       throw mapS3Error(key, 'set storage class', error);
     }
   }
 
   /**
-   * Asks S3 to restore an archived object for `restoreDays` (RestoreObject). Resolves true when
-   * a restore was started or is already running; false when the object is not archived.
+   * RestoreObject for `restoreDays`: true when a restore was started or is already running;
+   * false when the object is not archived.
    */
-  async requestRestore(key: BlobKey): Promise<boolean> {
-    this.#assertOpen();
-    assertSafeKey(key);
+  protected async startRestore(key: BlobKey): Promise<boolean> {
     try {
       await this.#client.send(
         new RestoreObjectCommand({
-          Bucket: this.#bucket,
-          Key: this.#prefix + key,
+          ...this.#object(key),
           RestoreRequest: {
             Days: this.#options.restoreDays ?? 7,
             GlacierJobParameters: { Tier: this.#options.restoreTier ?? 'Standard' },
           },
         }),
       );
-      this.#restoring.add(key);
       return true;
     } catch (error) {
       const name = s3ErrorName(error);
-      if (name === 'RestoreAlreadyInProgress') {
-        this.#restoring.add(key);
-        return true;
-      }
+      if (name === 'RestoreAlreadyInProgress') return true;
       // Not an archived object (nothing to restore), e.g. STANDARD or already restored.
       if (name === 'InvalidObjectState') return false;
       throw mapS3Error(key, 'restore', error);
     }
+  }
+
+  protected restoreSeconds(error: unknown): number {
+    const storageClass = (error as { StorageClass?: string }).StorageClass ?? 'GLACIER';
+    const tier = this.#options.restoreTier ?? 'Standard';
+    return RESTORE_SECONDS[storageClass]?.[tier] ?? 5 * 3600;
   }
 
   /**
@@ -360,7 +261,7 @@ export class S3BlobStore implements BlobStore {
    * first STOW meets them.
    */
   async probe(): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     try {
       await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
     } catch (error) {
@@ -368,41 +269,12 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      if (!this.#options.client) this.#client.destroy();
-    }
-    return Promise.resolve();
+  protected override release(): void {
+    if (!this.#options.client) this.#client.destroy();
   }
 
-  /** The offline error for an archived object, starting its restore once per process. */
-  async #offline(key: BlobKey, error: unknown): Promise<BlobOfflineError> {
-    const storageClass = (error as { StorageClass?: string }).StorageClass ?? 'GLACIER';
-    const tier = this.#options.restoreTier ?? 'Standard';
-    const retryAfter = RESTORE_SECONDS[storageClass]?.[tier] ?? 5 * 3600;
-    let started = this.#restoring.has(key);
-    if (!started) {
-      try {
-        started = await this.requestRestore(key);
-      } catch {
-        started = false; // the read still answers "offline"; the next read tries again
-      }
-    }
-    return new BlobOfflineError(key, retryAfter, started, { cause: error });
-  }
-
-  async #headOrUndefined(key: BlobKey): Promise<BlobStat | undefined> {
-    try {
-      return await this.stat(key);
-    } catch (error) {
-      if ((error as { code?: string }).code === 'storage.blob_not_found') return undefined;
-      throw error;
-    }
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new StorageUnavailableError(`s3 blob store ${this.name} is closed`);
+  #object(key: BlobKey): { Bucket: string; Key: string } {
+    return { Bucket: this.#bucket, Key: this.prefix + key };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { BlobKey } from './blob-store.js';
+import type { RemoteErrors } from './remote-blob-store.js';
 import { BlobNotFoundError, StorageAbortedError, StorageUnavailableError } from './errors.js';
 
 /** What the SDK's service exceptions and network errors look like, as far as we read them. */
@@ -67,3 +68,12 @@ export function mapS3Error(key: BlobKey, operation: string, error: unknown): Err
     cause: error,
   });
 }
+
+/** The S3 reading of the failures the remote-store core tells apart. */
+export const s3Errors: RemoteErrors = {
+  backend: 's3',
+  isKeyTaken: isS3KeyTaken,
+  isInvalidRange: isS3InvalidRange,
+  isArchived: isS3Archived,
+  map: mapS3Error,
+};

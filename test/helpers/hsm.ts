@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import { findInstance } from '../../src/index/instances.queries.js';
+import { findInstance } from '../../src/index/current-instance.repository.js';
 import { instances } from '../../src/index/schema.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { createLogger, type Logger } from '../../src/lib/log.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { startStrata, type ComposeOverrides, type Strata } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
-import { findInstance } from '../../src/index/instances.queries.js';
+import { findInstance } from '../../src/index/current-instance.repository.js';
 
 /** Which database this vitest project runs against (see vitest.config.ts). */
 export const testDb = process.env['STRATA_TEST_DB'] === 'postgres' ? 'postgres' : 'pglite';

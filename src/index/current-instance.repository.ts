@@ -2,7 +2,11 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { DEFAULT_PARTITION, instances } from './schema.js';
 
-export interface StoredInstance {
+/**
+ * Where the current version of one instance lives and what it holds: enough to check a
+ * replacement, a tier move or a deletion, without the retrieve row's layout and metadata.
+ */
+export interface CurrentInstance {
   sopInstanceUid: string;
   sopClassUid: string;
   blobKey: string;
@@ -27,7 +31,7 @@ export async function findInstance(
   db: Db,
   sopInstanceUid: string,
   partitionKey = DEFAULT_PARTITION,
-): Promise<StoredInstance | undefined> {
+): Promise<CurrentInstance | undefined> {
   const [row] = await db
     .select(storedColumns)
     .from(instances)
