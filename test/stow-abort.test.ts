@@ -29,7 +29,13 @@ describe(`STOW-RS interrupted by the client (${testDb})`, () => {
     req.on('error', () => {});
     req.write(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`);
     req.write(instance.bytes.subarray(0, 1024 * 1024));
-    await sleep(300);
+    // Hang up only once the write has begun (its pending journal row exists): otherwise the
+    // cleanup poll below would pass on a server that never started writing.
+    const started = Date.now() + 10_000;
+    while ((await server.database.db.select().from(blobJournal)).length === 0) {
+      if (Date.now() > started) throw new Error('the upload never reached the blob store');
+      await sleep(20);
+    }
     req.destroy();
 
     // The server notices the hang-up and cleans up; poll with a deadline.

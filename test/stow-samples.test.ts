@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findInstance } from '../src/index/current-instance.repository.js';
 import { stow } from './helpers/multipart.js';
+import { get } from './helpers/wado-multipart.js';
 import { sampleBytes, samples, samplesAvailable } from './helpers/samples.js';
 import { readBlob, startTestServer, testDb, type TestServer } from './helpers/server.js';
 
@@ -25,6 +26,19 @@ const zeroPreamble = (bytes: Buffer) => {
   return copy;
 };
 
+/**
+ * What WADO-RS serves for the instance a STOW response references (its RetrieveURL, PS3.18
+ * 10.5.3.1.2), as stored (no transcoding).
+ */
+async function retrieveReferenced(json: any): Promise<Buffer> {
+  const referenced = json['00081199'].Value as any[];
+  expect(referenced).toHaveLength(1);
+  const url = referenced[0]['00081190'].Value[0] as string;
+  const r = await get(url, { Accept: 'application/dicom; transfer-syntax=*' });
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
 // Good files first: the truncated sample shares its SOP Instance UID with a good one.
 const ordered = [...samples].sort((a, b) => rank(a.expect) - rank(b.expect));
 function rank(expectation: string): number {
@@ -44,6 +58,7 @@ describe.skipIf(!samplesAvailable)(`STOW-RS of every sample file (${testDb})`, (
         const stored = await readBlob(server, row!.blobKey);
         expect(stored.length).toBe(expected.length);
         expect(sha256(stored)).toBe(sha256(expected));
+        expect(sha256(await retrieveReferenced(response.json))).toBe(sha256(expected));
         return;
       }
       if (s.expect === 'reject') {
@@ -64,6 +79,17 @@ describe.skipIf(!samplesAvailable)(`STOW-RS of every sample file (${testDb})`, (
         return;
       }
       expect([200, 409]).toContain(response.status);
+      if (response.status === 200) {
+        // Stored: then it must come back whole, byte for byte (a preamble, if any, zeroed).
+        expect(sha256(await retrieveReferenced(response.json))).toBe(sha256(zeroPreamble(bytes)));
+      } else {
+        // Refused: one failure, and nothing indexed under the UID it carries.
+        expect(response.json['00081198'].Value).toHaveLength(1);
+        expect(response.json['00081199']).toBeUndefined();
+        if (s.sop_instance) {
+          expect(await findInstance(server.database.db, s.sop_instance)).toBeUndefined();
+        }
+      }
     });
   }
 });

@@ -3,7 +3,9 @@
  * pixel data: native frames have the exact frame size, encapsulated frames start with their
  * codestream's marker, and bad frame lists get the right 4xx.
  */
+import dcmjs from 'dcmjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concat, explicitElement, text } from '../src/dicom/testing/build-part10.js';
 import {
   loadManifest,
   readSample,
@@ -20,6 +22,89 @@ const withPixels = loadManifest().filter(
   (f) => f.expect === 'store' && f.has_meta && f.pixel_element !== null && f.rows !== null,
 );
 const OHIF = 'multipart/related; type=application/octet-stream; transfer-syntax=*';
+
+dcmjs.log.setLevel('silent');
+
+/**
+ * The native pixel data of a sample as dcmjs reads it (an independent parser), little endian:
+ * dcmjs hands OW values of a big-endian file over as they lie in the file, so they are swapped here.
+ */
+function referencePixels(f: SampleFacts): Buffer {
+  const bytes = readSample(f.file);
+  const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const { dict } = dcmjs.data.DicomMessage.readFile(copy as ArrayBuffer, { ignoreErrors: true });
+  const element = dict[f.pixel_element === 'FloatPixelData' ? '7FE00008' : '7FE00010'] as
+    { vr: string; Value: ArrayBuffer[] } | undefined;
+  if (!element) throw new Error(`dcmjs found no pixel data in ${f.file}`);
+  const value = Buffer.from(concat(element.Value.map((v) => new Uint8Array(v))));
+  if (f.ts === TransferSyntax.ExplicitVRBigEndian && element.vr === 'OW') value.swap16();
+  return value;
+}
+
+/** A Part 10 element in Explicit VR Big Endian (PS3.5 §7.3): tag, VR and length big endian. */
+function bigEndianElement(tag: string, vr: string, value: Uint8Array): Uint8Array {
+  const long = vr === 'OW' || vr === 'OB';
+  const header = Buffer.alloc(long ? 12 : 8);
+  header.writeUInt16BE(parseInt(tag.slice(0, 4), 16), 0);
+  header.writeUInt16BE(parseInt(tag.slice(4), 16), 2);
+  header.write(vr, 4, 'latin1');
+  if (long) header.writeUInt32BE(value.length, 8);
+  else header.writeUInt16BE(value.length, 6);
+  return concat([header, value]);
+}
+
+/** Preamble, 'DICM' and a file meta (always Explicit VR LE, PS3.10 §7.1) naming `sopInstanceUid`. */
+function fileMetaFor(sopInstanceUid: string, transferSyntaxUid: string): Uint8Array {
+  const body = concat([
+    explicitElement('00020001', 'OB', new Uint8Array([0, 1])),
+    explicitElement('00020002', 'UI', text('1.2.840.10008.5.1.4.1.1.7', '\0')),
+    explicitElement('00020003', 'UI', text(sopInstanceUid, '\0')),
+    explicitElement('00020010', 'UI', text(transferSyntaxUid, '\0')),
+  ]);
+  const groupLength = Buffer.alloc(4);
+  groupLength.writeUInt32LE(body.length);
+  const preamble = Buffer.alloc(132);
+  preamble.write('DICM', 128, 'latin1');
+  return concat([preamble, explicitElement('00020000', 'UL', groupLength), body]);
+}
+
+function us(n: number): Uint8Array {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n);
+  return b;
+}
+
+/** A 2x3 16-bit MONOCHROME2 image in Explicit VR Big Endian whose samples are 0x0102, 0x0304, ... */
+function bigEndian16BitInstance(): { bytes: Uint8Array; uids: string[]; littleEndian: Buffer } {
+  const samples = [0x0102, 0x0304, 0x0506, 0x0708, 0x090a, 0x0b0c];
+  const pixels = Buffer.alloc(samples.length * 2);
+  samples.forEach((v, i) => pixels.writeUInt16BE(v, i * 2));
+  const littleEndian = Buffer.alloc(samples.length * 2);
+  samples.forEach((v, i) => littleEndian.writeUInt16LE(v, i * 2));
+  const uids = [
+    '1.2.826.0.1.3680043.10.1.77.1',
+    '1.2.826.0.1.3680043.10.1.77.2',
+    '1.2.826.0.1.3680043.10.1.77.3',
+  ];
+  const [study, series, sop] = uids as [string, string, string];
+  const bytes = concat([
+    fileMetaFor(sop, TransferSyntax.ExplicitVRBigEndian),
+    bigEndianElement('00080016', 'UI', text('1.2.840.10008.5.1.4.1.1.7', '\0')),
+    bigEndianElement('00080018', 'UI', text(sop, '\0')),
+    bigEndianElement('0020000D', 'UI', text(study, '\0')),
+    bigEndianElement('0020000E', 'UI', text(series, '\0')),
+    bigEndianElement('00280002', 'US', us(1)),
+    bigEndianElement('00280004', 'CS', text('MONOCHROME2')),
+    bigEndianElement('00280010', 'US', us(2)),
+    bigEndianElement('00280011', 'US', us(3)),
+    bigEndianElement('00280100', 'US', us(16)),
+    bigEndianElement('00280101', 'US', us(16)),
+    bigEndianElement('00280102', 'US', us(15)),
+    bigEndianElement('00280103', 'US', us(0)),
+    bigEndianElement('7FE00010', 'OW', pixels),
+  ]);
+  return { bytes, uids, littleEndian };
+}
 
 let server: TestServer;
 
@@ -95,6 +180,17 @@ describe.skipIf(!samplesAvailable)('Retrieve Frames', () => {
           expect(part.body.length).toBe(nativeFrameLength(f));
         }
       }
+      if (!info?.encapsulated) {
+        // Same bytes as an independent reader finds in the file, frame by frame.
+        const reference = referencePixels(f);
+        const size = nativeFrameLength(f);
+        parts.forEach((part, i) => {
+          expect(
+            part.body.equals(reference.subarray(i * size, (i + 1) * size)),
+            `frame ${i + 1}`,
+          ).toBe(true);
+        });
+      }
     },
   );
 
@@ -103,6 +199,20 @@ describe.skipIf(!samplesAvailable)('Retrieve Frames', () => {
     const r = await get(framesUrl(f, '1'), { Accept: 'application/octet-stream' });
     expect(r.status).toBe(200);
     expect(r.body.length).toBe(nativeFrameLength(f));
+    expect(r.body.equals(referencePixels(f))).toBe(true);
+  });
+
+  it('swaps the bytes of 16-bit big-endian frames', async () => {
+    const instance = bigEndian16BitInstance();
+    const stored = await stow(`${server.base}/studies`, [{ body: instance.bytes }]);
+    expect(stored.status).toBe(200);
+    const [study, series, sop] = instance.uids;
+    const r = await get(
+      `${server.base}/studies/${study}/series/${series}/instances/${sop}/frames/1`,
+      { Accept: 'application/octet-stream' },
+    );
+    expect(r.status).toBe(200);
+    expect(r.body.toString('hex')).toBe(instance.littleEndian.toString('hex'));
   });
 
   it('serves compressed frames with their own media type by default', async () => {

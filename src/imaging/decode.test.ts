@@ -1,3 +1,4 @@
+import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
 import { TransferSyntax } from '../dicom/uid.js';
 import sharp from 'sharp';
@@ -7,7 +8,9 @@ import { decodeWithWasm } from './wasm-decoders.js';
 import { DecodeError, UnsupportedTransferSyntaxError } from './errors.js';
 import type { PixelDescription } from './pixel-description.js';
 import { sampleFrames } from './testing/sample-frames.js';
-import { samplesAvailable } from '../dicom/testing/samples.js';
+import { readSample, samplesAvailable } from '../dicom/testing/samples.js';
+
+dcmjs.log.setLevel('silent');
 
 /** Every decodable sample: frame 1 decodes to rows × columns × samples × bytes. */
 const DECODABLE = [
@@ -210,4 +213,130 @@ describe('12-bit JPEG Extended (Process 4)', () => {
       worst = Math.max(worst, Math.abs((ours.data[i] ?? 0) - (reference.data[i] ?? 0)));
     expect(worst).toBeLessThanOrEqual(1);
   });
+});
+
+/** Native Pixel Data of a sample as dcmjs (an independent parser) reads it, OB/OW as stored. */
+function dcmjsPixelData(file: string): Uint8Array {
+  const bytes = readSample(file);
+  const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const { dict } = dcmjs.data.DicomMessage.readFile(copy as ArrayBuffer, { ignoreErrors: true });
+  const element = dict['7FE00010'] as { Value: ArrayBuffer[] } | undefined;
+  if (!element) throw new Error(`dcmjs found no pixel data in ${file}`);
+  return new Uint8Array(element.Value[0]!);
+}
+
+/**
+ * PS3.5 Annex G, written out independently of rle.ts: each segment is PackBits; segments hold
+ * one byte plane each, most significant byte first, sample by sample. Returns interleaved
+ * little-endian samples.
+ */
+function referenceRle(
+  frame: Uint8Array,
+  samples: number,
+  bytesPerSample: number,
+  pixels: number,
+): Uint8Array {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const count = view.getUint32(0, true);
+  const out = new Uint8Array(pixels * samples * bytesPerSample);
+  for (let segment = 0; segment < count; segment++) {
+    const start = view.getUint32(4 + segment * 4, true);
+    const end = segment + 1 < count ? view.getUint32(8 + segment * 4, true) : frame.length;
+    const plane: number[] = [];
+    for (let i = start; i < end && plane.length < pixels;) {
+      const n = (frame[i++]! << 24) >> 24;
+      if (n >= 0) for (let k = 0; k <= n; k++) plane.push(frame[i++]!);
+      else if (n !== -128) {
+        const value = frame[i++]!;
+        for (let k = 0; k < 1 - n; k++) plane.push(value);
+      }
+    }
+    const sample = Math.floor(segment / bytesPerSample);
+    const byte = bytesPerSample - 1 - (segment % bytesPerSample);
+    for (let p = 0; p < pixels; p++)
+      out[(p * samples + sample) * bytesPerSample + byte] = plane[p]!;
+  }
+  return out;
+}
+
+/** Largest and mean absolute difference of two byte arrays of one length. */
+function difference(a: Uint8Array, b: Uint8Array): { worst: number; mean: number } {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  let total = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    total += d;
+    worst = Math.max(worst, d);
+  }
+  return { worst, mean: total / a.length };
+}
+
+describe.skipIf(!samplesAvailable)('decoded pixels equal an independent reference', () => {
+  it.each([
+    ['ts-implicit-le_MR_small.dcm', 0],
+    ['ts-explicit-le_CT_small.dcm', 0],
+    ['ts-explicit-be_US_rgb.dcm', 0],
+    ['ts-deflated_SC.dcm', 0],
+    ['mf-wsi-SM_rgb_25frames.dcm', 6],
+  ] as const)('native %s frame %i: the pixel data dcmjs reads', async (file, frame) => {
+    const { data } = await decodeSample(file, frame);
+    const s = await sampleFrames(file);
+    const all = dcmjsPixelData(file);
+    let reference = all.subarray(frame * data.length, (frame + 1) * data.length);
+    if (s.description.planarConfiguration === 1) {
+      // Stored colour by colour (PS3.3 C.7.6.3.1.3); decoded samples are interleaved.
+      const planes = s.description.samplesPerPixel;
+      const pixels = data.length / planes;
+      reference = reference.map(
+        (_, i) => reference[(i % planes) * pixels + Math.floor(i / planes)]!,
+      );
+    }
+    expect(Buffer.from(data).equals(Buffer.from(reference))).toBe(true);
+    expect(new Set(data).size).toBeGreaterThan(2);
+  });
+
+  it.each([
+    ['ts-rle_SC_rgb_16bit_2frames.dcm', 1],
+    ['ts-rle_RTDOSE_32bit_15frames.dcm', 14],
+    ['pi-palette-color_US_rle.dcm', 0],
+  ] as const)(
+    'RLE %s frame %i: a separate PackBits decoding of its segments',
+    async (file, frame) => {
+      const s = await sampleFrames(file);
+      const { data, description } = await decodeSample(file, frame);
+      const reference = referenceRle(
+        s.frames[frame]!,
+        description.samplesPerPixel,
+        description.bitsAllocated / 8,
+        description.rows * description.columns,
+      );
+      expect(Buffer.from(data).equals(Buffer.from(reference))).toBe(true);
+      expect(new Set(data).size).toBeGreaterThan(2);
+    },
+  );
+
+  it.each([
+    ['ts-jpeg-baseline_SC_ybr_full.dcm', 0],
+    ['mf-us-cine_jpeg-baseline_ybr422.dcm', 12],
+  ] as const)(
+    'JPEG Baseline %s frame %i: within a few levels of what sharp (libvips) decodes from the same codestream',
+    async (file, frame) => {
+      const s = await sampleFrames(file);
+      const { data, description } = await decodeSample(file, frame);
+      const reference = await sharp(Buffer.from(s.frames[frame]!))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      expect([reference.info.width, reference.info.height, reference.info.channels]).toEqual([
+        description.columns,
+        description.rows,
+        3,
+      ]);
+      // Lossy codestream: decoders may round and upsample chroma differently, never by much.
+      const { worst, mean } = difference(data, new Uint8Array(reference.data));
+      expect(mean).toBeLessThan(1.5);
+      expect(worst).toBeLessThan(48);
+      expect(new Set(data).size).toBeGreaterThan(2);
+    },
+  );
 });

@@ -131,12 +131,13 @@ describe.skipIf(!samplesAvailable)('scanPart10 over the sample set', () => {
     samples
       .filter((s) => s.has_meta && s.expect !== 'store' && !s.file.startsWith('bad-'))
       .map((s) => s.file),
-  )('scans parser fixture %s without crashing (or with a DicomParseError only)', async (file) => {
-    const result = await scanPart10(chunked(readSample(file))).catch((e: unknown) => {
-      expect(e).toBeInstanceOf(DicomParseError);
-      return undefined;
-    });
-    if (result) expect(result.size).toBe(readSample(file).length);
+  )('scans parser fixture %s to its last byte; it has no SOP Instance UID', async (file) => {
+    // These datasets are well formed (the server refuses them later for their missing
+    // identity, not here): a parse error would be a scanner bug.
+    const bytes = readSample(file);
+    const result = await scanPart10(chunked(bytes, [7]));
+    expect(result.size).toBe(bytes.length);
+    expect(getString(result.dataset, '00080018')).toBeUndefined();
   });
 
   it('walks JPEG 2000 fragments by length even when a fragment holds FFFE,E0DD bytes', async () => {
