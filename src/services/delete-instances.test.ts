@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findInstance } from '../index/instances.queries.js';
+import { findInstance } from '../index/current-instance.repository.js';
 import { blobJournal } from '../index/schema.js';
 import { DeleteInstances } from './delete-instances.js';
 import { InvalidUidError, ResourceNotFoundError } from './errors.js';

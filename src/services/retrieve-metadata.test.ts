@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InstanceRow } from '../index/retrieve.queries.js';
+import type { InstanceRow } from '../index/retrieve.repository.js';
 import { ResourceNotFoundError, InvalidUidError } from './errors.js';
 import { InstanceLookup } from './instance-lookup.js';
 import { RetrieveMetadata } from './retrieve-metadata.js';

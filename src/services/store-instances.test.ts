@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobJournal } from '../index/schema.js';
-import { findInstance } from '../index/instances.queries.js';
+import { findInstance } from '../index/current-instance.repository.js';
 import { FailureReason } from './outcomes.js';
 import {
   blobKeys,

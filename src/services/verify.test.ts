@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findInstance } from '../index/instances.queries.js';
+import { findInstance } from '../index/current-instance.repository.js';
 import { newBlobKey } from '../storage/keys.js';
 import { VerifyStorage, type VerifyOptions } from './verify.js';
 import {
