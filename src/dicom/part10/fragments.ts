@@ -4,10 +4,10 @@
  * never searched, so delimiter-like bytes inside a fragment are harmless.
  */
 import { DicomParseError } from '../errors.js';
+import { ItemTag, SequenceDelimitationTag } from '../tag.js';
 import type { ByteReader } from './byte-reader.js';
 import type { Fragment } from './layout.js';
-
-const UNDEFINED_LENGTH = 0xffffffff;
+import { readItemHeader, UNDEFINED_LENGTH } from './tokenizer.js';
 
 export interface EncapsulatedValue {
   offset: number;
@@ -45,15 +45,13 @@ export async function readEncapsulated(
       throw new DicomParseError(`truncated encapsulated ${tag} at byte ${at}`, at);
     }
     // PS3.5 §A.4: encapsulated syntaxes are little endian.
-    const group = reader.uint16(true);
-    const element = reader.uint16(true);
-    const length = reader.uint32(true);
-    if (group === 0xfffe && element === 0xe0dd) {
+    const { tag: itemTag, length } = readItemHeader(reader, true);
+    if (itemTag === SequenceDelimitationTag) {
       if (length !== 0)
         warn(`sequence delimitation item of ${tag} with non-zero length at byte ${at}`);
       break;
     }
-    if (group !== 0xfffe || element !== 0xe000) {
+    if (itemTag !== ItemTag) {
       throw new DicomParseError(`expected an item in encapsulated ${tag} at byte ${at}`, at);
     }
     if (length === UNDEFINED_LENGTH) {
