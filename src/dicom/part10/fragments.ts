@@ -7,7 +7,7 @@ import { DicomParseError } from '../errors.js';
 import { ItemTag, SequenceDelimitationTag } from '../tag.js';
 import type { ByteReader } from './byte-reader.js';
 import type { Fragment } from './layout.js';
-import { readItemHeader, UNDEFINED_LENGTH } from './tokenizer.js';
+import { nextItemHeader, UNDEFINED_LENGTH } from './tokenizer.js';
 
 export interface EncapsulatedValue {
   offset: number;
@@ -35,17 +35,13 @@ export async function readEncapsulated(
   const fragments: Fragment[] = [];
   for (;;) {
     const at = reader.position;
-    if (limit !== undefined && at + 8 > limit) {
-      throw new DicomParseError(
-        `encapsulated ${tag} runs past the end of its item at byte ${at}`,
-        at,
-      );
-    }
-    if (reader.available < 8 && !(await reader.ensure(8))) {
-      throw new DicomParseError(`truncated encapsulated ${tag} at byte ${at}`, at);
-    }
     // PS3.5 §A.4: encapsulated syntaxes are little endian.
-    const { tag: itemTag, length } = readItemHeader(reader, true);
+    const { tag: itemTag, length } = await nextItemHeader(
+      reader,
+      true,
+      limit,
+      `encapsulated ${tag}`,
+    );
     if (itemTag === SequenceDelimitationTag) {
       if (length !== 0)
         warn(`sequence delimitation item of ${tag} with non-zero length at byte ${at}`);

@@ -7,7 +7,7 @@ import type { DicomJsonDataset, DicomJsonElement } from '../json/types.js';
 import type { ByteReader } from './byte-reader.js';
 import { ItemTag, SequenceDelimitationTag } from '../tag.js';
 import { ELEMENT_OVERHEAD, MAX_DEPTH, type Scope } from './scope.js';
-import { readItemHeader, UNDEFINED_LENGTH, type Syntax } from './tokenizer.js';
+import { nextItemHeader, UNDEFINED_LENGTH, type Syntax } from './tokenizer.js';
 
 /** What a sequence needs from the dataset parser. */
 export interface SequenceParser {
@@ -38,16 +38,7 @@ export async function readSequence(
   for (;;) {
     const at = r.position;
     if (end !== undefined && at === end) break;
-    if (limit !== undefined && at + 8 > limit) {
-      throw new DicomParseError(
-        `sequence ${tag} runs past the end of its parent at byte ${at}`,
-        at,
-      );
-    }
-    if (r.available < 8 && !(await r.ensure(8))) {
-      throw new DicomParseError(`truncated sequence ${tag} at byte ${at}`, at);
-    }
-    const item = readItemHeader(r, le);
+    const item = await nextItemHeader(r, le, limit, `sequence ${tag}`);
     const itemLength = item.length;
     if (item.tag === SequenceDelimitationTag && end === undefined) break;
     if (item.tag !== ItemTag) {

@@ -12,7 +12,15 @@
  * Callers keep their own rules about where a dataset ends and what they do with values.
  */
 import { DicomParseError } from '../errors.js';
-import { implicitVrOf, isPrivateTag, ItemTag, PixelDataTag, tagOf, type Tag } from '../tag.js';
+import {
+  implicitVrOf,
+  isPrivateTag,
+  ItemTag,
+  PixelDataTag,
+  tagGroup,
+  tagOf,
+  type Tag,
+} from '../tag.js';
 import { hasLongLength, isKnownVr } from '../vr.js';
 import type { ByteReader } from './byte-reader.js';
 
@@ -59,6 +67,9 @@ export interface TokenizerContext {
   warn: (message: string) => void;
 }
 
+/** PS3.5 §7.5: items and delimiters are the only elements of group FFFE. */
+const ITEM_GROUP = tagGroup(ItemTag);
+
 const isUpperLetter = (c: number): boolean => c >= 0x41 && c <= 0x5a;
 
 /** PS3.5 §6.2: a VR is two uppercase letters; anything else is not an explicit-VR header. */
@@ -104,7 +115,7 @@ export function readElementHeader(
   const group = r.uint16(le);
   const elementNumber = r.uint16(le);
   const tag = tagOf(group, elementNumber);
-  if (group === 0xfffe) return { kind: 'item', tag, length: r.uint32(le), start };
+  if (group === ITEM_GROUP) return { kind: 'item', tag, length: r.uint32(le), start };
   let vr: string;
   let length: number;
   if (syntax.explicitVr) {
@@ -144,6 +155,26 @@ export function readElementHeader(
     }
   }
   return { kind: 'element', tag, vr, length, valueSyntax, start };
+}
+
+/**
+ * Reads the next item or delimiter header of `what` (a sequence or encapsulated value) that
+ * may not run past `limit`, the nearest enclosing defined length.
+ *
+ * @throws DicomParseError when the header would cross `limit` or the stream ends first.
+ */
+export async function nextItemHeader(
+  r: ByteReader,
+  littleEndian: boolean,
+  limit: number | undefined,
+  what: string,
+): Promise<ItemHeader> {
+  const at = r.position;
+  if (limit !== undefined && at + 8 > limit) {
+    throw new DicomParseError(`${what} runs past the end of its parent at byte ${at}`, at);
+  }
+  await ensureOrThrow(r, 8, what, at);
+  return readItemHeader(r, littleEndian);
 }
 
 /** Reads an item or delimiter header inside a sequence or encapsulated value (8 bytes available). */
