@@ -151,9 +151,9 @@ const EXPLICIT_LE_ROWS: Row[] = [
 /**
  * Syntaxes whose pixel data lost information when it was made (PS3.5 §8.2, the "Lossy" and
  * "Near-Lossless" processes of PS3.6 Table A-1; JPEG XL JPEG Recompression holds a lossy JPEG).
- * It matters on the web because PS3.18 §8.7.3.5 lets a server send lossy data as stored when
- * no syntax is asked for: decoding cannot restore what was lost and only multiplies the size
- * (PS3.5 §8.2.1 also forbids re-encoding it as if it were original).
+ * It matters on the web: when no transfer syntax is asked for, a server may send such data as
+ * stored instead of decoding it to the default (PS3.18 §8.7.3.4, §8.7.3.5), since decoding
+ * cannot restore what was lost and only multiplies the size.
  */
 const LOSSY_SUFFIXES = new Set([
   '1.2.4.50',
