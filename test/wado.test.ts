@@ -4,6 +4,7 @@
  * metadata equal to what was stored, BulkDataURIs that resolve, and frames of the right size or
  * codestream. Runs on PGlite and PostgreSQL (vitest projects).
  */
+import { ItemTag, SequenceDelimitationTag } from '../src/dicom/tag.js';
 import { inflateRawSync } from 'node:zlib';
 import dcmjs from 'dcmjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -262,10 +263,10 @@ describe.skipIf(!samplesAvailable)('Retrieve Instance', () => {
       explicitElement('00280102', 'US', uint16s(15)),
       explicitElement('00280103', 'US', uint16s(0)),
       explicitElement('7FE00010', 'OB', new Uint8Array(0), UNDEFINED_LENGTH),
-      itemHeader('FFFEE000', 0),
-      concat([itemHeader('FFFEE000', rle.length), rle]),
-      concat([itemHeader('FFFEE000', rle.length), rle]),
-      itemHeader('FFFEE0DD', 0),
+      itemHeader(ItemTag, 0),
+      concat([itemHeader(ItemTag, rle.length), rle]),
+      concat([itemHeader(ItemTag, rle.length), rle]),
+      itemHeader(SequenceDelimitationTag, 0),
     ]);
     const stored = await stow(`${server.base}/studies`, [{ body: bytes }]);
     expect(stored.status, JSON.stringify(stored.json)).toBe(200);

@@ -3,6 +3,7 @@ import {
   allTransferSyntaxes,
   assumedTransferSyntax,
   findTransferSyntax,
+  isLossyTransferSyntax,
 } from './transfer-syntax.js';
 import { TransferSyntax } from './uid.js';
 
@@ -38,6 +39,20 @@ describe('transfer syntax registry', () => {
     expect(findTransferSyntax(TransferSyntax.DeflatedImageFrameCompression)?.encapsulated).toBe(
       true,
     );
+  });
+
+  it('marks the 19 lossy syntaxes lossy, and no lossless, uncompressed or unknown one', () => {
+    const lossy = allTransferSyntaxes().filter((ts) => ts.lossy);
+    expect(lossy).toHaveLength(19);
+    for (const ts of lossy) expect(ts.encapsulated).toBe(true);
+    expect(isLossyTransferSyntax(TransferSyntax.JPEGBaseline8Bit)).toBe(true);
+    expect(isLossyTransferSyntax(TransferSyntax.JPEGLSNearLossless)).toBe(true);
+    expect(isLossyTransferSyntax(TransferSyntax.JPEG2000)).toBe(true);
+    expect(isLossyTransferSyntax(TransferSyntax.JPEG2000Lossless)).toBe(false);
+    expect(isLossyTransferSyntax(TransferSyntax.JPEGLossless)).toBe(false);
+    expect(isLossyTransferSyntax(TransferSyntax.RLELossless)).toBe(false);
+    expect(isLossyTransferSyntax(TransferSyntax.ExplicitVRLittleEndian)).toBe(false);
+    expect(isLossyTransferSyntax('1.2.3.4')).toBe(false);
   });
 
   it('reads every encapsulated syntax as explicit VR little endian (PS3.5 A.4)', () => {

@@ -14,6 +14,8 @@ export interface TransferSyntaxInfo {
   deflated: boolean;
   /** Media type of a frame / bulk pixel data in this syntax (PS3.18 §8.7.3), when defined. */
   frameMediaType?: string;
+  /** The pixel data lost information when it was compressed (see LOSSY_SUFFIXES). */
+  lossy?: boolean;
   retired?: boolean;
 }
 
@@ -146,6 +148,35 @@ const EXPLICIT_LE_ROWS: Row[] = [
   ['1.2.7.3', 'SMPTE ST 2110-30 PCM Digital Audio', false],
 ];
 
+/**
+ * Syntaxes whose pixel data lost information when it was made (PS3.5 §8.2, the "Lossy" and
+ * "Near-Lossless" processes of PS3.6 Table A-1; JPEG XL JPEG Recompression holds a lossy JPEG).
+ * It matters on the web: when no transfer syntax is asked for, a server may send such data as
+ * stored instead of decoding it to the default (PS3.18 §8.7.3.4, §8.7.3.5), since decoding
+ * cannot restore what was lost and only multiplies the size.
+ */
+const LOSSY_SUFFIXES = new Set([
+  '1.2.4.50',
+  '1.2.4.51',
+  '1.2.4.52',
+  '1.2.4.53',
+  '1.2.4.54',
+  '1.2.4.55',
+  '1.2.4.56',
+  '1.2.4.59',
+  '1.2.4.60',
+  '1.2.4.61',
+  '1.2.4.62',
+  '1.2.4.63',
+  '1.2.4.64',
+  '1.2.4.81',
+  '1.2.4.91',
+  '1.2.4.93',
+  '1.2.4.111',
+  '1.2.4.112',
+  '1.2.4.203',
+]);
+
 const ROOT = '1.2.840.10008.';
 
 function build(): Map<string, TransferSyntaxInfo> {
@@ -205,6 +236,7 @@ function build(): Map<string, TransferSyntaxInfo> {
       deflated: false,
     };
     if (frameMediaType) info.frameMediaType = frameMediaType;
+    if (LOSSY_SUFFIXES.has(suffix)) info.lossy = true;
     if (retired) info.retired = true;
     add(info);
   }
@@ -217,6 +249,11 @@ let registry: Map<string, TransferSyntaxInfo> | undefined;
 export function findTransferSyntax(uid: string): TransferSyntaxInfo | undefined {
   registry ??= build();
   return registry.get(uid);
+}
+
+/** True for a registered syntax whose pixel data is lossy compressed. */
+export function isLossyTransferSyntax(uid: string): boolean {
+  return findTransferSyntax(uid)?.lossy === true;
 }
 
 /** Every registered transfer syntax. */

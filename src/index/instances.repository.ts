@@ -2,7 +2,7 @@ import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
 import type { DicomJsonDataset } from '../dicom/json/types.js';
 import { scheduleBlobDeletion, settlePendingBlob } from './blob-journal.repository.js';
 import type { Db, Tx } from './db.js';
-import { canonicalJson, firstInteger, firstText, pickAttributes } from './dicom-json.js';
+import { canonicalJson, firstInteger, firstText, pickAttributes } from './column-values.js';
 import { PATIENT_LEVEL_TAGS, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS } from './levels.js';
 import { fuzzyName } from './qido/fuzzy.js';
 import { DEFAULT_PARTITION, instances, patients, series, studies } from './schema.js';

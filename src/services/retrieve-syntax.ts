@@ -8,7 +8,7 @@
  * - an explicit UID → as stored when equal, Explicit VR LE by transcoding (uncompressed) or
  *   decoding (compressed, via imaging/decode); anything else is 406.
  */
-import { findTransferSyntax } from '../dicom/transfer-syntax.js';
+import { findTransferSyntax, isLossyTransferSyntax } from '../dicom/transfer-syntax.js';
 import { TransferSyntax } from '../dicom/uid.js';
 import { canTranscodeToExplicitLittle } from '../dicom/part10/transcode.js';
 import { canDecode } from '../imaging/decode.js';
@@ -24,32 +24,9 @@ export interface ServePlan {
 
 const ELE = TransferSyntax.ExplicitVRLittleEndian;
 
-/** PS3.5 Annex A / PS3.6 Table A-1: syntaxes whose pixel data lost information when made. */
-const LOSSY = new Set([
-  '1.2.840.10008.1.2.4.50',
-  '1.2.840.10008.1.2.4.51',
-  '1.2.840.10008.1.2.4.52',
-  '1.2.840.10008.1.2.4.53',
-  '1.2.840.10008.1.2.4.54',
-  '1.2.840.10008.1.2.4.55',
-  '1.2.840.10008.1.2.4.56',
-  '1.2.840.10008.1.2.4.59',
-  '1.2.840.10008.1.2.4.60',
-  '1.2.840.10008.1.2.4.61',
-  '1.2.840.10008.1.2.4.62',
-  '1.2.840.10008.1.2.4.63',
-  '1.2.840.10008.1.2.4.64',
-  '1.2.840.10008.1.2.4.81',
-  '1.2.840.10008.1.2.4.91',
-  '1.2.840.10008.1.2.4.93',
-  '1.2.840.10008.1.2.4.111',
-  '1.2.840.10008.1.2.4.112',
-  '1.2.840.10008.1.2.4.203',
-]);
-
 /** True for lossy compression and for video (which has no decoded form here). */
 export function isLossyOrVideo(transferSyntaxUid: string): boolean {
-  if (LOSSY.has(transferSyntaxUid)) return true;
+  if (isLossyTransferSyntax(transferSyntaxUid)) return true;
   return findTransferSyntax(transferSyntaxUid)?.frameMediaType?.startsWith('video/') ?? false;
 }
 

@@ -1,3 +1,4 @@
+import { ItemTag, SequenceDelimitationTag } from '../../src/dicom/tag.js';
 import {
   concat,
   explicitElement,
@@ -42,15 +43,15 @@ export function encapsulatedInstance(
     // PS3.5 A.4: an item's value has even length.
     const fragment =
       codestream.length % 2 === 0 ? codestream : concat([codestream, new Uint8Array(1)]);
-    return [itemHeader('FFFEE000', fragment.length), fragment];
+    return [itemHeader(ItemTag, fragment.length), fragment];
   });
   return instance(SECONDARY_CAPTURE, transferSyntaxUid, [
     ...imagePixel(rows, columns, 8, numberOfFrames),
     explicitElement('00280103', 'US', uint16s(0)),
     explicitElement('7FE00010', 'OB', new Uint8Array(0), UNDEFINED_LENGTH),
-    itemHeader('FFFEE000', 0), // empty Basic Offset Table
+    itemHeader(ItemTag, 0), // empty Basic Offset Table
     ...items,
-    itemHeader('FFFEE0DD', 0),
+    itemHeader(SequenceDelimitationTag, 0),
   ]);
 }
 

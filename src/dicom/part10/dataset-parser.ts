@@ -13,30 +13,27 @@ import {
   ExtendedOffsetTableLengthsTag,
   ExtendedOffsetTableTag,
   FloatPixelDataTag,
-  implicitVrOf,
-  isPrivateTag,
+  isGroupLengthTag,
+  ItemDelimitationTag,
   PixelDataTag,
   PixelRepresentationTag,
   SpecificCharacterSetTag,
-  tagOf,
 } from '../tag.js';
-import { hasLongLength, isKnownVr } from '../vr.js';
 import type { ByteReader } from './byte-reader.js';
 import { readEncapsulated } from './fragments.js';
-import {
-  ELEMENT_OVERHEAD,
-  IMPLICIT_LE,
-  UNDEFINED_LENGTH,
-  type ParserOptions,
-  type Scope,
-  type Syntax,
-} from './scope.js';
+import { ELEMENT_OVERHEAD, type ParserOptions, type Scope } from './scope.js';
 import { readSequence, type SequenceParser } from './sequence.js';
+import {
+  ensureHeader,
+  mayHoldItems,
+  readElementHeader,
+  UNDEFINED_LENGTH,
+  valueLayoutOf,
+  type ElementHeader,
+} from './tokenizer.js';
 import type { BulkDataRef, PixelDataLayout, Warnings } from './layout.js';
 
-const isUpperLetter = (c: number): boolean => c >= 0x41 && c <= 0x5a;
-
-export type { ParserOptions, Scope, Syntax } from './scope.js';
+export type { ParserOptions, Scope } from './scope.js';
 
 export class DatasetParser implements SequenceParser {
   readonly bulk: BulkDataRef[] = [];
@@ -85,75 +82,37 @@ export class DatasetParser implements SequenceParser {
       if (scope.limit !== undefined && start + 8 > scope.limit) {
         throw new DicomParseError(`item runs past the end of its parent at byte ${start}`, start);
       }
-      if (r.available < 8 && !(await r.ensure(8))) {
+      if (r.available < 12 && !(await ensureHeader(r))) {
         if (r.available === 0 && scope.end === undefined && !scope.delimited) break;
         throw new DicomParseError(`truncated element header at byte ${start}`, start);
       }
       if (scope.onlyGroup !== undefined && r.peekUint16(0, le) !== scope.onlyGroup) break;
-      const group = r.uint16(le);
-      const elementNumber = r.uint16(le);
-      if (group === 0xfffe) {
-        const length = r.uint32(le);
-        if (elementNumber === 0xe00d && scope.delimited) {
-          if (length !== 0)
+      const header = readElementHeader(r, scope.syntax, {
+        pixelRepresentation: scope.pixelRepresentation,
+        warn: this.warn,
+      });
+      if (header.kind === 'item') {
+        if (header.tag === ItemDelimitationTag && scope.delimited) {
+          if (header.length !== 0)
             this.warn(`item delimitation item with non-zero length at byte ${start}`);
           break;
         }
-        const tag = tagOf(group, elementNumber);
         throw new DicomParseError(
-          `unexpected ${tag} where an element was expected at byte ${start}`,
+          `unexpected ${header.tag} where an element was expected at byte ${start}`,
           start,
         );
       }
-      const tag = tagOf(group, elementNumber);
-      let vr: string;
-      let length: number;
-      if (scope.syntax.explicitVr) {
-        const c1 = r.uint8();
-        const c2 = r.uint8();
-        if (!isUpperLetter(c1) || !isUpperLetter(c2)) {
-          throw new DicomParseError(`invalid VR of ${tag} at byte ${start}`, start);
-        }
-        vr = String.fromCharCode(c1, c2);
-        if (!isKnownVr(vr)) {
-          // PS3.5 §6.2: VRs added later all use the 32-bit length form.
-          this.warn(`unknown VR of ${tag} at byte ${start} read as UN`);
-          vr = 'UN';
-        }
-        if (hasLongLength(vr)) {
-          r.uint16(le); // reserved
-          if (r.available < 4 && !(await r.ensure(4))) {
-            throw new DicomParseError(`truncated element header at byte ${start}`, start);
-          }
-          length = r.uint32(le);
-        } else {
-          length = r.uint16(le);
-        }
-      } else {
-        length = r.uint32(le);
-        vr = implicitVrOf(tag, scope.pixelRepresentation);
-      }
-      // PS3.5 §6.2.2: a UN value is encoded as in Implicit VR Little Endian; for a standard
-      // tag the dictionary gives the real VR (files converted from implicit VR carry UN).
-      let valueSyntax = scope.syntax;
-      if (vr === 'UN' && scope.syntax.explicitVr && le && !isPrivateTag(tag)) {
-        const known = implicitVrOf(tag, scope.pixelRepresentation);
-        if (known !== 'UN') {
-          this.warn('UN elements of standard tags decoded with their dictionary VR');
-          vr = known;
-          valueSyntax = IMPLICIT_LE;
-        }
-      }
+      const { tag, vr, length } = header;
 
       // The common case (a small value already buffered) stays synchronous: no await per element.
       const element =
         length === UNDEFINED_LENGTH
-          ? await this.readUndefinedLength(tag, vr, scope, valueSyntax, start)
-          : r.available >= length && this.isInline(tag, vr, length, scope)
+          ? await this.readUndefinedLength(header, scope)
+          : r.available >= length && this.isInline(header, scope)
             ? this.readInline(tag, vr, length, scope, start)
-            : await this.readDefinedLength(tag, vr, length, scope, valueSyntax, start);
+            : await this.readDefinedLength(header, scope);
 
-      if (elementNumber === 0x0000) continue; // PS3.18 F.2.2: no group lengths in JSON
+      if (isGroupLengthTag(tag)) continue; // PS3.18 F.2.2: no group lengths in JSON
       if (tag <= last) {
         unsorted = true;
         this.warn(
@@ -169,27 +128,19 @@ export class DatasetParser implements SequenceParser {
   }
 
   private async readUndefinedLength(
-    tag: string,
-    vr: string,
+    header: ElementHeader,
     scope: Scope,
-    valueSyntax: Syntax,
-    start: number,
   ): Promise<DicomJsonElement> {
-    const path = scope.prefix + tag;
-    if (vr === 'SQ') return readSequence(this, tag, undefined, scope, valueSyntax, start);
-    if (tag === PixelDataTag) return this.readEncapsulatedPixelData(tag, path, scope);
-    if (vr === 'UN') return readSequence(this, tag, undefined, scope, IMPLICIT_LE, start);
-    throw new DicomParseError(`undefined length for ${vr} element ${tag} at byte ${start}`, start);
+    const { tag, start } = header;
+    const layout = await valueLayoutOf(this.reader, header, scope.syntax);
+    if (layout.kind === 'sequence')
+      return readSequence(this, tag, undefined, scope, layout.syntax, start);
+    // valueLayoutOf refuses an undefined length on anything but items and Pixel Data.
+    return this.readEncapsulatedPixelData(tag, scope.prefix + tag, scope);
   }
 
-  private async readDefinedLength(
-    tag: string,
-    vr: string,
-    length: number,
-    scope: Scope,
-    valueSyntax: Syntax,
-    start: number,
-  ): Promise<DicomJsonElement> {
+  private async readDefinedLength(header: ElementHeader, scope: Scope): Promise<DicomJsonElement> {
+    const { tag, vr, length, start } = header;
     const r = this.reader;
     const offset = r.position;
     if (scope.limit !== undefined && offset + length > scope.limit) {
@@ -199,15 +150,9 @@ export class DatasetParser implements SequenceParser {
       );
     }
     if (length % 2 === 1) this.warn(`odd length of ${tag} at byte ${start} tolerated`);
-    if (vr === 'SQ') return readSequence(this, tag, length, scope, valueSyntax, start);
-    if (vr === 'UN' && !scope.syntax.explicitVr && length >= 8) {
-      // An unknown implicit-VR element whose value starts with an item tag is a sequence.
-      if (r.available < 4 && !(await r.ensure(4))) {
-        throw new DicomParseError(`truncated value of ${tag} at byte ${start}`, start);
-      }
-      if (r.peekUint32(0, true) === 0xe000fffe)
-        return readSequence(this, tag, length, scope, IMPLICIT_LE, start);
-    }
+    const layout = await valueLayoutOf(r, header, scope.syntax);
+    if (layout.kind === 'sequence')
+      return readSequence(this, tag, length, scope, layout.syntax, start);
     const path = scope.prefix + tag;
     const topLevel = scope.prefix === '';
     if (
@@ -229,10 +174,10 @@ export class DatasetParser implements SequenceParser {
   }
 
   /** True for a value decoded in place: no sequence, pixel data, offset table or bulk data. */
-  private isInline(tag: string, vr: string, length: number, scope: Scope): boolean {
-    if (vr === 'SQ' || (vr === 'UN' && !scope.syntax.explicitVr && length >= 8)) return false;
-    if (scope.prefix === '' && tag.startsWith('7FE000')) return false;
-    return !isBulkData(vr, length, this.options);
+  private isInline(header: ElementHeader, scope: Scope): boolean {
+    if (mayHoldItems(header, scope.syntax)) return false;
+    if (scope.prefix === '' && header.tag.startsWith('7FE000')) return false;
+    return !isBulkData(header.vr, header.length, this.options);
   }
 
   /** Decodes a value that is buffered (`available >= length`), synchronously. */

@@ -4,10 +4,10 @@
  * never searched, so delimiter-like bytes inside a fragment are harmless.
  */
 import { DicomParseError } from '../errors.js';
+import { ItemTag, SequenceDelimitationTag } from '../tag.js';
 import type { ByteReader } from './byte-reader.js';
 import type { Fragment } from './layout.js';
-
-const UNDEFINED_LENGTH = 0xffffffff;
+import { nextItemHeader, UNDEFINED_LENGTH } from './tokenizer.js';
 
 export interface EncapsulatedValue {
   offset: number;
@@ -35,25 +35,19 @@ export async function readEncapsulated(
   const fragments: Fragment[] = [];
   for (;;) {
     const at = reader.position;
-    if (limit !== undefined && at + 8 > limit) {
-      throw new DicomParseError(
-        `encapsulated ${tag} runs past the end of its item at byte ${at}`,
-        at,
-      );
-    }
-    if (reader.available < 8 && !(await reader.ensure(8))) {
-      throw new DicomParseError(`truncated encapsulated ${tag} at byte ${at}`, at);
-    }
     // PS3.5 §A.4: encapsulated syntaxes are little endian.
-    const group = reader.uint16(true);
-    const element = reader.uint16(true);
-    const length = reader.uint32(true);
-    if (group === 0xfffe && element === 0xe0dd) {
+    const { tag: itemTag, length } = await nextItemHeader(
+      reader,
+      true,
+      limit,
+      `encapsulated ${tag}`,
+    );
+    if (itemTag === SequenceDelimitationTag) {
       if (length !== 0)
         warn(`sequence delimitation item of ${tag} with non-zero length at byte ${at}`);
       break;
     }
-    if (group !== 0xfffe || element !== 0xe000) {
+    if (itemTag !== ItemTag) {
       throw new DicomParseError(`expected an item in encapsulated ${tag} at byte ${at}`, at);
     }
     if (length === UNDEFINED_LENGTH) {

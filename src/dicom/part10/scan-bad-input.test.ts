@@ -1,3 +1,4 @@
+import { ItemDelimitationTag, ItemTag, SequenceDelimitationTag } from '../tag.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DicomParseError, HeaderTooLargeError, NotPart10Error } from '../errors.js';
@@ -66,16 +67,13 @@ describe('scanPart10 on bad input', () => {
 
   it('refuses an item tag where an element is expected', async () => {
     const error = await parseError(
-      part10([explicitElement('00100010', 'PN', text('A')), itemHeader('FFFEE000', 0)]),
+      part10([explicitElement('00100010', 'PN', text('A')), itemHeader(ItemTag, 0)]),
     );
     expect(error.message).toMatch(/unexpected FFFEE000/);
   });
 
   it('refuses a sequence item whose length runs past its parent sequence', async () => {
-    const item = concat([
-      itemHeader('FFFEE000', 100),
-      explicitElement('00100020', 'LO', text('ID')),
-    ]);
+    const item = concat([itemHeader(ItemTag, 100), explicitElement('00100020', 'LO', text('ID'))]);
     const error = await parseError(
       part10([
         explicitElement('00081115', 'SQ', item),
@@ -87,13 +85,13 @@ describe('scanPart10 on bad input', () => {
 
   it('refuses an element that runs past its defined-length item', async () => {
     const inner = explicitElement('00100020', 'LO', text('LONG-ID'));
-    const item = concat([itemHeader('FFFEE000', 6), inner]);
+    const item = concat([itemHeader(ItemTag, 6), inner]);
     await parseError(part10([explicitElement('00081115', 'SQ', item, item.length)]));
   });
 
   it('refuses a sequence of undefined length that never ends', async () => {
     const item = concat([
-      itemHeader('FFFEE000', UNDEFINED_LENGTH),
+      itemHeader(ItemTag, UNDEFINED_LENGTH),
       explicitElement('00100020', 'LO', text('ID')),
     ]);
     const error = await parseError(
@@ -126,10 +124,10 @@ describe('scanPart10 on bad input', () => {
       nested = explicitElement(
         '00081115',
         'SQ',
-        concat([itemHeader('FFFEE000', UNDEFINED_LENGTH), nested, itemHeader('FFFEE00D')]),
+        concat([itemHeader(ItemTag, UNDEFINED_LENGTH), nested, itemHeader(ItemDelimitationTag)]),
         UNDEFINED_LENGTH,
       );
-      nested = concat([nested, itemHeader('FFFEE0DD')]);
+      nested = concat([nested, itemHeader(SequenceDelimitationTag)]);
     }
     expect((await parseError(part10([nested]))).message).toMatch(/nested deeper/);
   });
@@ -146,15 +144,15 @@ describe('scanPart10 on bad input', () => {
 
   it('reads an implicit VR dataset with an undefined-length private element as a sequence', async () => {
     const item = concat([
-      itemHeader('FFFEE000', UNDEFINED_LENGTH),
+      itemHeader(ItemTag, UNDEFINED_LENGTH),
       implicitElement('00100020', text('ID')),
-      itemHeader('FFFEE00D'),
+      itemHeader(ItemDelimitationTag),
     ]);
     const bytes = part10(
       [
         implicitElement('00090010', text('CREATOR')),
         implicitElement('00091001', item, UNDEFINED_LENGTH),
-        itemHeader('FFFEE0DD'),
+        itemHeader(SequenceDelimitationTag),
       ],
       IMPLICIT,
     );
@@ -177,10 +175,10 @@ describe('scanPart10 on bad input', () => {
   it('lays out encapsulated pixel data of an unknown syntax', async () => {
     const fragment = new Uint8Array([0xff, 0xd8, 1, 2]);
     const pixels = concat([
-      itemHeader('FFFEE000', 0),
-      itemHeader('FFFEE000', fragment.length),
+      itemHeader(ItemTag, 0),
+      itemHeader(ItemTag, fragment.length),
       fragment,
-      itemHeader('FFFEE0DD'),
+      itemHeader(SequenceDelimitationTag),
     ]);
     const bytes = part10(
       [explicitElement('7FE00010', 'OB', pixels, UNDEFINED_LENGTH)],

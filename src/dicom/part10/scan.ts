@@ -15,7 +15,8 @@ import {
 } from '../transfer-syntax.js';
 import { ByteReader } from './byte-reader.js';
 import { inflateChunks } from './inflate.js';
-import { DatasetParser, type ParserOptions, type Scope, type Syntax } from './dataset-parser.js';
+import { DatasetParser, type ParserOptions, type Scope } from './dataset-parser.js';
+import { EXPLICIT_LE, looksLikeVr, type Syntax } from './tokenizer.js';
 import { Warnings, type BulkDataRef, type PixelDataLayout } from './layout.js';
 
 export type { BulkDataRef, PixelDataLayout } from './layout.js';
@@ -59,8 +60,6 @@ export const DEFAULT_MAX_HEADER_BYTES = 64 * 1024 * 1024;
 /** PS3.10 §7.1: 128-byte preamble, then 'DICM'. */
 const PREAMBLE_LENGTH = 128;
 const DICM = [0x44, 0x49, 0x43, 0x4d];
-/** PS3.10 §7.1: the file meta is always Explicit VR Little Endian. */
-const EXPLICIT_LE: Syntax = { explicitVr: true, littleEndian: true };
 
 function resolveOptions(options: ScanOptions): ParserOptions {
   return {
@@ -110,8 +109,7 @@ function transferSyntaxOf(
 /** PS3.5 §A.4: an unknown syntax is read as Explicit VR LE only if the first VR looks like one. */
 async function assertLooksExplicit(reader: ByteReader, uid: string): Promise<void> {
   if (!(await reader.ensure(6))) return;
-  const letter = (c: number): boolean => c >= 0x41 && c <= 0x5a;
-  if (!letter(reader.peekUint8(4)) || !letter(reader.peekUint8(5))) {
+  if (!looksLikeVr(reader.peekUint8(4), reader.peekUint8(5))) {
     throw new UnsupportedTransferSyntaxError(
       `unknown transfer syntax whose dataset is not Explicit VR Little Endian (${uid.length}-character UID)`,
     );

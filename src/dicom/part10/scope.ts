@@ -3,14 +3,7 @@
  */
 import type { CharsetDecoder } from '../charset.js';
 import type { BulkDataLimits } from '../json/bulk-data.js';
-
-export interface Syntax {
-  explicitVr: boolean;
-  littleEndian: boolean;
-}
-
-/** PS3.5 §6.2.2 / §A.1: UN of undefined length and unknown implicit sequences are Implicit VR LE. */
-export const IMPLICIT_LE: Syntax = { explicitVr: false, littleEndian: true };
+import type { Syntax } from './tokenizer.js';
 
 export interface ParserOptions extends BulkDataLimits {
   maxHeaderBytes: number;
@@ -34,9 +27,6 @@ export interface Scope {
   /** File meta: stop before the first element of another group. */
   onlyGroup?: number;
 }
-
-/** PS3.5 §7.1.1: the length that means "undefined" (delimited). */
-export const UNDEFINED_LENGTH = 0xffffffff;
 
 /** Deeper nesting than this is treated as hostile input rather than recursed into. */
 export const MAX_DEPTH = 64;

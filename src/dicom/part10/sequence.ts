@@ -5,7 +5,9 @@
 import { DicomParseError } from '../errors.js';
 import type { DicomJsonDataset, DicomJsonElement } from '../json/types.js';
 import type { ByteReader } from './byte-reader.js';
-import { ELEMENT_OVERHEAD, MAX_DEPTH, UNDEFINED_LENGTH, type Scope, type Syntax } from './scope.js';
+import { ItemTag, SequenceDelimitationTag } from '../tag.js';
+import { ELEMENT_OVERHEAD, MAX_DEPTH, type Scope } from './scope.js';
+import { nextItemHeader, UNDEFINED_LENGTH, type Syntax } from './tokenizer.js';
 
 /** What a sequence needs from the dataset parser. */
 export interface SequenceParser {
@@ -36,20 +38,10 @@ export async function readSequence(
   for (;;) {
     const at = r.position;
     if (end !== undefined && at === end) break;
-    if (limit !== undefined && at + 8 > limit) {
-      throw new DicomParseError(
-        `sequence ${tag} runs past the end of its parent at byte ${at}`,
-        at,
-      );
-    }
-    if (r.available < 8 && !(await r.ensure(8))) {
-      throw new DicomParseError(`truncated sequence ${tag} at byte ${at}`, at);
-    }
-    const group = r.uint16(le);
-    const elementNumber = r.uint16(le);
-    const itemLength = r.uint32(le);
-    if (group === 0xfffe && elementNumber === 0xe0dd && end === undefined) break;
-    if (group !== 0xfffe || elementNumber !== 0xe000) {
+    const item = await nextItemHeader(r, le, limit, `sequence ${tag}`);
+    const itemLength = item.length;
+    if (item.tag === SequenceDelimitationTag && end === undefined) break;
+    if (item.tag !== ItemTag) {
       throw new DicomParseError(`expected an item in sequence ${tag} at byte ${at}`, at);
     }
     const itemEnd = itemLength === UNDEFINED_LENGTH ? undefined : r.position + itemLength;

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { chunked, loadManifest, readSample, samplesAvailable } from '../testing/samples.js';
+import { DicomParseError } from '../errors.js';
 import { stringifyDicomJson } from '../json/dicom-json.js';
+import { ItemTag } from '../tag.js';
+import {
+  concat,
+  explicitElement,
+  implicitElement,
+  itemHeader,
+  part10,
+  text,
+} from '../testing/build-part10.js';
 import { TransferSyntax } from '../uid.js';
 import { scanPart10 } from './scan.js';
 import {
@@ -96,6 +106,69 @@ describe('transcodeToExplicitLittle', () => {
   it('refuses a file without the DICM prefix', async () => {
     await expect(collect(transcodeToExplicitLittle(chunked(new Uint8Array(200))))).rejects.toThrow(
       /DICM/,
+    );
+  });
+});
+
+/** Cases where the transcoder once read headers by rules of its own; now the tokenizer's. */
+describe('transcodeToExplicitLittle reads elements as the scanner does', () => {
+  const IMPLICIT = TransferSyntax.ImplicitVRLittleEndian;
+
+  /** An explicit-VR element with a VR outside PS3.5 Table 6.2-1 (32-bit length form). */
+  function unknownVrElement(tag: string, value: Uint8Array): Uint8Array {
+    const bytes = explicitElement(tag, 'UN', value);
+    bytes[4] = 'Z'.charCodeAt(0);
+    bytes[5] = 'Z'.charCodeAt(0);
+    return bytes;
+  }
+
+  it('writes a UN of a standard tag with its dictionary VR and an unknown VR as UN (PS3.5 §6.2, §6.2.2)', async () => {
+    const seriesUid = implicitElement('0020000E', text('1.2.3.4.5.6.7', '\0'));
+    const seriesItem = concat([itemHeader(ItemTag, seriesUid.length), seriesUid]);
+    const input = part10([
+      explicitElement('00081115', 'UN', seriesItem),
+      explicitElement('00090010', 'LO', text('ACME')),
+      unknownVrElement('00091011', text('AB')),
+      explicitElement('00100010', 'UN', text('DOE^J')),
+    ]);
+    const before = await scanPart10(chunked(input));
+    expect(before.warnings).toContain(
+      'UN elements of standard tags decoded with their dictionary VR',
+    );
+    const output = await collect(transcodeToExplicitLittle(chunked(input, [5])));
+    const after = await scanPart10(chunked(output));
+    // The rewritten file carries the real VRs: nothing left to re-type or guess.
+    expect(after.warnings).toEqual([]);
+    expect(after.dataset['00100010']?.vr).toBe('PN');
+    expect(after.dataset['00091011']?.vr).toBe('UN');
+    expect(stringifyDicomJson(after.dataset)).toBe(stringifyDicomJson(before.dataset));
+  });
+
+  it('writes an implicit-VR private element holding items as a sequence', async () => {
+    const inner = implicitElement('00091012', text('AB'));
+    const item = concat([itemHeader(ItemTag, inner.length), inner]);
+    const input = part10(
+      [
+        implicitElement('00090010', text('ACME')),
+        implicitElement('00091010', item),
+        implicitElement('00100010', text('DOE^J')),
+      ],
+      IMPLICIT,
+    );
+    const before = await scanPart10(chunked(input));
+    expect(before.dataset['00091010']?.vr).toBe('SQ');
+    const output = await collect(transcodeToExplicitLittle(chunked(input, [3])));
+    const after = await scanPart10(chunked(output));
+    expect(stringifyDicomJson(after.dataset)).toBe(stringifyDicomJson(before.dataset));
+  });
+
+  it('refuses a VR that is not two uppercase letters, as the scanner does', async () => {
+    const input = part10([explicitElement('00100010', 'PN', text('DOE^J'))]);
+    const bad = input.slice();
+    bad[bad.length - 6 - 4] = 'p'.charCodeAt(0); // the VR's first letter (6-byte value)
+    await expect(scanPart10(chunked(bad))).rejects.toBeInstanceOf(DicomParseError);
+    await expect(collect(transcodeToExplicitLittle(chunked(bad)))).rejects.toThrow(
+      /invalid VR of 00100010/,
     );
   });
 });

@@ -10,18 +10,43 @@
  * headers change size between syntaxes, every sequence and item is written with undefined length
  * and delimiters (PS3.5 §7.5.1), and dataset group lengths (gggg,0000, retired) are dropped. A
  * new File Meta group is written with the new TransferSyntaxUID and a correct group length.
+ *
+ * Headers are read by the tokenizer the scanner uses (tokenizer.ts), so both agree on VRs: an
+ * unknown VR is written as UN, a UN of a standard tag with its dictionary VR, and a UN or
+ * implicit private element that holds items as an SQ.
  */
 import { DicomParseError } from '../errors.js';
 import { findTransferSyntax } from '../transfer-syntax.js';
-import { implicitVrOf, tagOf, type Tag } from '../tag.js';
+import {
+  isGroupLengthTag,
+  ItemDelimitationTag,
+  ItemTag,
+  PixelDataTag,
+  PixelRepresentationTag,
+  SequenceDelimitationTag,
+  tagElement,
+  tagGroup,
+  TransferSyntaxUidTag,
+  type Tag,
+} from '../tag.js';
 import { TransferSyntax } from '../uid.js';
 import { hasLongLength, isKnownVr } from '../vr.js';
 import { ByteReader } from './byte-reader.js';
 import { inflateChunks } from './inflate.js';
+import {
+  ensureHeader,
+  ensureOrThrow,
+  EXPLICIT_LE,
+  readElementHeader,
+  readItemHeader,
+  UNDEFINED_LENGTH as UNDEFINED,
+  valueLayoutOf,
+  type ElementHeader,
+  type Syntax,
+  type TokenizerContext,
+} from './tokenizer.js';
 
-const UNDEFINED = 0xffffffff;
 const FLUSH_BYTES = 64 * 1024;
-const PIXEL_DATA = '7FE00010';
 
 /** A top-level element to write instead of (or in addition to) the source's. */
 export interface ReplacementElement {
@@ -43,11 +68,6 @@ export interface TranscodeOptions {
   replace?: ReadonlyMap<Tag, ReplacementElement | null>;
   /** Replaces top-level Pixel Data (native or encapsulated) with native bytes. */
   pixelData?: NativePixelDataReplacement;
-}
-
-interface SourceSyntax {
-  explicit: boolean;
-  little: boolean;
 }
 
 /** Transfer syntaxes `transcodeToExplicitLittle` reads. */
@@ -97,7 +117,7 @@ export async function* transcodeToExplicitLittle(
   const magic = reader.readView(4);
   if (String.fromCharCode(...magic) !== 'DICM') throw new DicomParseError("no 'DICM' prefix", 128);
   const meta = await readMeta(reader);
-  const sourceUid = textOf(meta.get('00020010')?.value);
+  const sourceUid = textOf(meta.get(TransferSyntaxUidTag)?.value);
   const info = findTransferSyntax(sourceUid);
   if (!info || !canTranscodeToExplicitLittle(sourceUid))
     throw new DicomParseError('transfer syntax cannot be transcoded here', 128);
@@ -109,7 +129,7 @@ export async function* transcodeToExplicitLittle(
   if (info.deflated) dataset = await inflated(reader);
   const state: State = {
     reader: dataset,
-    syntax: { explicit: info.explicitVr, little: info.littleEndian },
+    syntax: { explicitVr: info.explicitVr, littleEndian: info.littleEndian },
     out,
     pixelRepresentation: undefined,
     options,
@@ -117,7 +137,7 @@ export async function* transcodeToExplicitLittle(
       ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
     ),
   };
-  yield* readDataset(state, undefined, true);
+  yield* copyDataset(state, undefined, true);
   for (const [tag, element] of state.pending)
     if (element) writeElement(out, tag, element.vr, element.value);
   if (out.size > 0) yield out.take();
@@ -128,28 +148,21 @@ interface MetaElement {
   value: Uint8Array;
 }
 
+/** The transcoder keeps no warnings: the scan at store time reported them. */
+const quiet = (): void => undefined;
+
 async function readMeta(reader: ByteReader): Promise<Map<Tag, MetaElement>> {
   const meta = new Map<Tag, MetaElement>();
+  const context: TokenizerContext = { pixelRepresentation: undefined, warn: quiet };
   for (;;) {
-    if (!(await reader.ensure(8))) break;
+    if (reader.available < 12 && !(await ensureHeader(reader))) break;
     if (reader.peekUint16(0, true) !== 0x0002) break;
-    const group = reader.uint16(true);
-    const element = reader.uint16(true);
-    const vr = String.fromCharCode(reader.uint8(), reader.uint8());
-    let length: number;
-    if (hasLongLength(vr)) {
-      if (!(await reader.ensure(6)))
-        throw new DicomParseError('truncated file meta', reader.position);
-      reader.readView(2);
-      length = reader.uint32(true);
-    } else {
-      length = reader.uint16(true);
-    }
-    if (!(await reader.ensure(length)))
-      throw new DicomParseError('truncated file meta', reader.position);
-    const value = reader.take(length);
-    const tag = tagOf(group, element);
-    if (tag !== '00020000') meta.set(tag, { vr, value });
+    const header = readElementHeader(reader, EXPLICIT_LE, context);
+    if (header.kind === 'item' || header.length === UNDEFINED)
+      throw new DicomParseError(`unexpected ${header.tag} in the file meta`, header.start);
+    await ensureOrThrow(reader, header.length, 'file meta', header.start);
+    const value = reader.take(header.length);
+    if (!isGroupLengthTag(header.tag)) meta.set(header.tag, { vr: header.vr, value });
   }
   return meta;
 }
@@ -157,7 +170,7 @@ async function readMeta(reader: ByteReader): Promise<Map<Tag, MetaElement>> {
 /** PS3.10 §7.1: the File Meta group with its group length, TransferSyntaxUID replaced. */
 function writeMeta(meta: Map<Tag, MetaElement>, transferSyntaxUid: string): Uint8Array {
   const elements = new Map(meta);
-  elements.set('00020010', { vr: 'UI', value: uidBytes(transferSyntaxUid) });
+  elements.set(TransferSyntaxUidTag, { vr: 'UI', value: uidBytes(transferSyntaxUid) });
   const body = new Out();
   for (const [tag, { vr, value }] of [...elements.entries()].sort(([a], [b]) => (a < b ? -1 : 1)))
     writeElement(body, tag, vr, value);
@@ -209,7 +222,8 @@ async function inflated(reader: ByteReader): Promise<ByteReader> {
 
 interface State {
   reader: ByteReader;
-  syntax: SourceSyntax;
+  /** The syntax of the dataset being copied (Implicit VR LE inside UN sequences). */
+  syntax: Syntax;
   out: Out;
   pixelRepresentation: number | undefined;
   options: TranscodeOptions;
@@ -218,7 +232,7 @@ interface State {
 }
 
 function writeHeader(out: Out, tag: Tag, vr: string, length: number): void {
-  const long = hasLongLength(vr) || vr === 'SQ' || !isKnownVr(vr);
+  const long = hasLongLength(vr) || !isKnownVr(vr);
   const header = new Uint8Array(long ? 12 : 8);
   const view = new DataView(header.buffer);
   view.setUint16(0, parseInt(tag.slice(0, 4), 16), true);
@@ -235,58 +249,52 @@ function writeElement(out: Out, tag: Tag, vr: string, value: Uint8Array): void {
   out.push(value);
 }
 
-function writeDelimiter(out: Out, element: number, length = 0): void {
+/** An item or delimitation header (tag FFFE,xxxx and a 32-bit length), little endian. */
+function writeItemHeader(out: Out, tag: Tag, length = 0): void {
   const bytes = new Uint8Array(8);
   const view = new DataView(bytes.buffer);
-  view.setUint16(0, 0xfffe, true);
-  view.setUint16(2, element, true);
+  view.setUint16(0, tagGroup(tag), true);
+  view.setUint16(2, tagElement(tag), true);
   view.setUint32(4, length, true);
   out.push(bytes);
 }
 
 async function need(reader: ByteReader, n: number, what: string): Promise<void> {
-  if (reader.available < n && !(await reader.ensure(n)))
-    throw new DicomParseError(`truncated ${what}`, reader.position);
+  await ensureOrThrow(reader, n, what, reader.position);
 }
 
 /**
- * Elements until `end` (absolute position) or, when undefined, until an item delimiter or the
- * end of the stream. Returns when the item delimiter was consumed.
+ * Copies elements until `end` (absolute position) or, when undefined, until the item
+ * delimiter of an undefined-length item (consumed) or, at the top level, the end of the stream.
  */
-async function* readDataset(
+async function* copyDataset(
   state: State,
   end: number | undefined,
   top: boolean,
 ): AsyncGenerator<Uint8Array> {
-  const { reader, syntax, out } = state;
-  const le = syntax.little;
+  const { reader, out } = state;
+  const syntax = state.syntax;
+  const delimited = end === undefined && !top;
+  const context: TokenizerContext = {
+    pixelRepresentation: state.pixelRepresentation,
+    warn: quiet,
+  };
   for (;;) {
     if (end !== undefined && reader.position >= end) return;
-    if (end === undefined && top && (await reader.atEnd())) return;
-    await need(reader, 8, 'element header');
-    const group = reader.uint16(le);
-    const element = reader.uint16(le);
-    if (group === 0xfffe) {
-      reader.uint32(le);
-      if (element === 0xe00d) return; // end of an undefined-length item
-      throw new DicomParseError('unexpected item tag in a dataset', reader.position - 8);
+    if (reader.available < 12 && !(await ensureHeader(reader))) {
+      if (reader.available === 0 && end === undefined && top) return;
+      throw new DicomParseError(
+        `truncated element header at byte ${reader.position}`,
+        reader.position,
+      );
     }
-    const tag = tagOf(group, element);
-    let vr: string;
-    let length: number;
-    if (syntax.explicit) {
-      vr = String.fromCharCode(reader.uint8(), reader.uint8());
-      if (hasLongLength(vr) || vr === 'SQ' || !isKnownVr(vr)) {
-        await need(reader, 6, 'element header');
-        reader.readView(2);
-        length = reader.uint32(le);
-      } else {
-        length = reader.uint16(le);
-      }
-    } else {
-      vr = implicitVrOf(tag, state.pixelRepresentation);
-      length = reader.uint32(le);
+    context.pixelRepresentation = state.pixelRepresentation;
+    const header = readElementHeader(reader, syntax, context);
+    if (header.kind === 'item') {
+      if (header.tag === ItemDelimitationTag && delimited) return;
+      throw new DicomParseError(`unexpected ${header.tag} in a dataset`, header.start);
     }
+    const { tag, length } = header;
 
     let emit = true;
     if (top) {
@@ -298,7 +306,7 @@ async function* readDataset(
         const [, replacement] = state.pending.shift() as [Tag, ReplacementElement | null];
         if (replacement) writeElement(out, tag, replacement.vr, replacement.value);
         emit = false;
-      } else if (tag === PIXEL_DATA && state.options.pixelData) {
+      } else if (tag === PixelDataTag && state.options.pixelData) {
         const pixels = state.options.pixelData;
         writeHeader(out, tag, pixels.vr, pixels.length);
         for await (const chunk of pixels.chunks()) {
@@ -309,75 +317,72 @@ async function* readDataset(
       }
     }
     // Dataset group lengths (retired) would be wrong once headers change size.
-    if (element === 0x0000) emit = false;
+    if (isGroupLengthTag(tag)) emit = false;
 
+    const layout = await valueLayoutOf(reader, header, syntax);
     const chunks =
-      vr === 'SQ' || (length === UNDEFINED && vr !== 'OB' && vr !== 'OW')
-        ? copySequence(state, tag, vr, length, emit)
-        : length === UNDEFINED
-          ? copyEncapsulated(state, tag, vr, emit)
-          : copyValue(state, tag, vr, length, emit);
+      layout.kind === 'sequence'
+        ? copySequence(state, tag, length, layout.syntax, emit)
+        : layout.kind === 'encapsulated'
+          ? copyEncapsulated(state, header, emit)
+          : copyValue(state, header, emit);
     for await (const chunk of chunks) if (emit) yield chunk;
     if (out.size >= FLUSH_BYTES) yield out.take();
   }
 }
 
+/**
+ * Copies the items of a sequence read in `itemSyntax` as an undefined-length SQ of
+ * undefined-length items: an undefined-length or implicit UN (PS3.5 §6.2.2) comes out as SQ.
+ */
 async function* copySequence(
   state: State,
   tag: Tag,
-  vr: string,
   length: number,
+  itemSyntax: Syntax,
   emit: boolean,
 ): AsyncGenerator<Uint8Array> {
   const { reader, out } = state;
-  // PS3.5 §6.2.2: an undefined-length UN holds its items in Implicit VR Little Endian; they
-  // are written out as an SQ in Explicit VR.
   const saved = state.syntax;
-  if (vr === 'UN' && length === UNDEFINED) state.syntax = { explicit: false, little: true };
-  const le = state.syntax.little;
+  state.syntax = itemSyntax;
   if (emit) writeHeader(out, tag, 'SQ', UNDEFINED);
   const end = length === UNDEFINED ? undefined : reader.position + length;
   for (;;) {
     if (end !== undefined && reader.position >= end) break;
     await need(reader, 8, 'item header');
-    const group = reader.uint16(le);
-    const element = reader.uint16(le);
-    const itemLength = reader.uint32(le);
-    if (group !== 0xfffe)
-      throw new DicomParseError('expected an item in a sequence', reader.position - 8);
-    if (element === 0xe0dd) break;
-    if (element !== 0xe000)
-      throw new DicomParseError('unexpected delimiter in a sequence', reader.position - 8);
-    if (emit) writeDelimiter(out, 0xe000, UNDEFINED);
-    const itemEnd = itemLength === UNDEFINED ? undefined : reader.position + itemLength;
-    for await (const chunk of readDataset(state, itemEnd, false)) if (emit) yield chunk;
-    if (emit) writeDelimiter(out, 0xe00d);
+    const item = readItemHeader(reader, itemSyntax.littleEndian);
+    if (item.tag === SequenceDelimitationTag && end === undefined) break;
+    if (item.tag !== ItemTag)
+      throw new DicomParseError(`expected an item in sequence ${tag}`, item.start);
+    if (emit) writeItemHeader(out, ItemTag, UNDEFINED);
+    const itemEnd = item.length === UNDEFINED ? undefined : reader.position + item.length;
+    for await (const chunk of copyDataset(state, itemEnd, false)) if (emit) yield chunk;
+    if (emit) writeItemHeader(out, ItemDelimitationTag);
     if (emit && out.size >= FLUSH_BYTES) yield out.take();
   }
-  if (emit) writeDelimiter(out, 0xe0dd);
+  if (emit) writeItemHeader(out, SequenceDelimitationTag);
   state.syntax = saved;
 }
 
 /** Encapsulated pixel data (PS3.5 §A.4): items copied as they are (they are little endian). */
 async function* copyEncapsulated(
   state: State,
-  tag: Tag,
-  vr: string,
+  header: ElementHeader,
   emit: boolean,
 ): AsyncGenerator<Uint8Array> {
   const { reader, out } = state;
-  const le = state.syntax.little;
-  if (emit) writeHeader(out, tag, vr, UNDEFINED);
+  if (emit) writeHeader(out, header.tag, header.vr, UNDEFINED);
   for (;;) {
     await need(reader, 8, 'fragment header');
-    const group = reader.uint16(le);
-    const element = reader.uint16(le);
-    const length = reader.uint32(le);
-    if (group !== 0xfffe)
-      throw new DicomParseError('expected a fragment item', reader.position - 8);
-    if (emit) writeDelimiter(out, element, length);
-    if (element === 0xe0dd) return;
-    for await (const chunk of copyValue(state, '', 'OB', length, emit, false)) yield chunk;
+    const item = readItemHeader(reader, true);
+    if (item.tag === SequenceDelimitationTag) {
+      if (emit) writeItemHeader(out, item.tag, item.length);
+      return;
+    }
+    if (item.tag !== ItemTag || item.length === UNDEFINED)
+      throw new DicomParseError(`expected a fragment item in ${header.tag}`, item.start);
+    if (emit) writeItemHeader(out, item.tag, item.length);
+    for await (const chunk of copyBytes(state, 'OB', item.length, emit)) yield chunk;
   }
 }
 
@@ -399,23 +404,34 @@ const WORD_SIZE: Record<string, number> = {
   UV: 8,
 };
 
+/** An element's value (Pixel Representation noted for the implicit VRs that follow). */
 async function* copyValue(
   state: State,
-  tag: Tag,
+  header: ElementHeader,
+  emit: boolean,
+): AsyncGenerator<Uint8Array> {
+  const { reader, out } = state;
+  const { tag, vr, length } = header;
+  // PS3.5 §6.2: a value too long for a 16-bit length cannot keep its VR in Explicit VR: UN.
+  const outVr = !hasLongLength(vr) && length > 0xffff ? 'UN' : vr;
+  if (emit) writeHeader(out, tag, outVr, length);
+  if (tag === PixelRepresentationTag && length >= 2) {
+    await need(reader, 2, 'Pixel Representation');
+    state.pixelRepresentation = reader.peekUint16(0, header.valueSyntax.littleEndian);
+  }
+  yield* copyBytes(state, vr, length, emit, header.valueSyntax);
+}
+
+/** Copies `length` value bytes, swapped to little endian by the VR's word size when needed. */
+async function* copyBytes(
+  state: State,
   vr: string,
   length: number,
   emit: boolean,
-  withHeader = true,
+  valueSyntax: Syntax = state.syntax,
 ): AsyncGenerator<Uint8Array> {
   const { reader, out } = state;
-  // PS3.5 §6.2: a value too long for a 16-bit length cannot keep its VR in Explicit VR: UN.
-  const outVr = !hasLongLength(vr) && isKnownVr(vr) && length > 0xffff ? 'UN' : vr;
-  if (emit && withHeader) writeHeader(out, tag, outVr, length);
-  const word = state.syntax.little ? 1 : (WORD_SIZE[vr] ?? 1);
-  if (tag === '00280103' && length >= 2) {
-    await need(reader, 2, 'Pixel Representation');
-    state.pixelRepresentation = reader.peekUint16(0, state.syntax.little);
-  }
+  const word = valueSyntax.littleEndian ? 1 : (WORD_SIZE[vr] ?? 1);
   if (!emit) {
     if ((await reader.skip(length)) < length)
       throw new DicomParseError('truncated value', reader.position);

@@ -2,6 +2,7 @@
  * Builders of small synthetic Part 10 byte streams for tests and benches (Explicit VR LE
  * unless told otherwise). Not a test file.
  */
+import type { ItemDelimitationTag, ItemTag, SequenceDelimitationTag } from '../tag.js';
 import { hasLongLength } from '../vr.js';
 
 const UNDEFINED = 0xffffffff;
@@ -66,7 +67,10 @@ export function implicitElement(
 }
 
 /** An item or delimitation header (FFFE,xxxx + 32-bit length). */
-export function itemHeader(tag: 'FFFEE000' | 'FFFEE00D' | 'FFFEE0DD', length = 0): Uint8Array {
+export function itemHeader(
+  tag: typeof ItemTag | typeof ItemDelimitationTag | typeof SequenceDelimitationTag,
+  length = 0,
+): Uint8Array {
   const header = new Uint8Array(8);
   const view = new DataView(header.buffer);
   tagBytes(tag, view, 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, firstInteger, firstText, pickAttributes } from './dicom-json.js';
+import { canonicalJson, firstInteger, firstText, pickAttributes } from './column-values.js';
 
 describe('index DICOM JSON readers', () => {
   const ds = {

@@ -1,6 +1,9 @@
+/**
+ * Index column values read out of an instance's DICOM JSON (PS3.18 Annex F), and the canonical
+ * JSON text the index compares stored attributes by. The DICOM JSON model itself (accessors,
+ * stringify) is dicom/json/dicom-json.ts.
+ */
 import { getNumber, type DicomJsonDataset } from '../dicom/json/dicom-json.js';
-
-/** Reads index column values out of DICOM JSON (PS3.18 Annex F). */
 
 /** First value as text: strings as they are, numbers formatted, PN as `Alphabetic=Ideographic=Phonetic`. */
 export function firstText(ds: DicomJsonDataset, tag: string): string | null {
