@@ -1,8 +1,6 @@
-/** Index errors: stable codes; HTTP mapping lives only in web/problem.ts. */
-export abstract class IndexError extends Error {
-  abstract readonly code: string;
-}
+import { ProjectError } from '../lib/errors.js';
 
+/** Index errors: stable codes; HTTP mapping lives only in web/problem.ts. */
 /**
  * How long a client should wait before retrying while the index is unreachable (RFC 9110
  * 10.2.3 Retry-After). Short and fixed: outages we can tell apart from bad queries are restarts,
@@ -12,7 +10,7 @@ export abstract class IndexError extends Error {
 export const INDEX_RETRY_AFTER_SECONDS = 5;
 
 /** The database cannot be reached or refuses work for now; retrying later may succeed. */
-export class IndexUnavailableError extends IndexError {
+export class IndexUnavailableError extends ProjectError {
   override readonly name = 'IndexUnavailableError';
   readonly code = 'index.unavailable';
   readonly retryAfterSeconds = INDEX_RETRY_AFTER_SECONDS;
@@ -26,7 +24,7 @@ export class IndexUnavailableError extends IndexError {
  * PostgreSQL needs room for its lock file, WAL and relation files even to start. Free space (or
  * move `dataDir`) and start again. `dataDir` is a server path, never request data.
  */
-export class IndexDiskFullError extends IndexError {
+export class IndexDiskFullError extends ProjectError {
   override readonly name = 'IndexDiskFullError';
   readonly code = 'index.disk_full';
   constructor(
@@ -41,7 +39,7 @@ export class IndexDiskFullError extends IndexError {
  * The database answered and refused us: authentication failed (SQLSTATE class 28) or the
  * database does not exist (3D000). Waiting does not fix that; the configuration must change.
  */
-export class IndexRefusedError extends IndexError {
+export class IndexRefusedError extends ProjectError {
   override readonly name = 'IndexRefusedError';
   readonly code = 'index.refused';
   constructor(sqlState: string, options?: ErrorOptions) {
@@ -111,7 +109,7 @@ function isUnavailableCode(code: unknown): boolean {
  * are UIDs and must not reach the logs.
  */
 export function toIndexError(error: unknown): unknown {
-  if (error instanceof IndexError) return error;
+  if (error instanceof ProjectError) return error;
   const cause = unavailableCause(error);
   return cause ? new IndexUnavailableError({ cause }) : error;
 }
