@@ -1,6 +1,7 @@
 import { ProjectError } from '../lib/errors.js';
 
 /** Index errors: stable codes; HTTP mapping lives only in web/problem.ts. */
+
 /**
  * How long a client should wait before retrying while the index is unreachable (RFC 9110
  * 10.2.3 Retry-After). Short and fixed: outages we can tell apart from bad queries are restarts,

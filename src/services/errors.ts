@@ -1,6 +1,7 @@
 import { ProjectError } from '../lib/errors.js';
 
 /** Service errors: stable codes; HTTP mapping lives only in web/problem.ts. */
+
 /** The study, series or instance the request names is not in the index. */
 export class ResourceNotFoundError extends ProjectError {
   override readonly name = 'ResourceNotFoundError';

@@ -4,6 +4,7 @@ import { ProjectError } from '../lib/errors.js';
  * Storage errors. Stable `code`s; messages name keys (opaque, PHI-free), never DICOM values.
  * HTTP mapping lives only in web/problem.ts.
  */
+
 export class BlobNotFoundError extends ProjectError {
   override readonly name = 'BlobNotFoundError';
   readonly code = 'storage.blob_not_found';

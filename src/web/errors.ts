@@ -1,6 +1,7 @@
 import { ProjectError } from '../lib/errors.js';
 
 /** Request-level errors raised by the web layer itself; mapped in web/problem.ts. */
+
 export class UnsupportedMediaTypeError extends ProjectError {
   override readonly name = 'UnsupportedMediaTypeError';
   readonly code = 'web.unsupported_media_type';

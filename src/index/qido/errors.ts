@@ -1,6 +1,7 @@
 import { ProjectError } from '../../lib/errors.js';
 
 /** QIDO-RS query errors: stable codes; HTTP mapping lives only in web/problem.ts (all 400). */
+
 /**
  * A query parameter is malformed: a bad date or time range, a non-numeric integer, an invalid
  * UID in a list, a bad limit or offset (PS3.18 8.3.4: the origin server answers 400).

@@ -5,6 +5,7 @@ import { ProjectError } from '../../lib/errors.js';
  * went wrong and in which part (0-based index), never header values or part bytes.
  * HTTP mapping lives only in web/problem.ts.
  */
+
 /** No boundary delimiter anywhere in the body, an empty body, or a body with no part at all. */
 export class NoPartsError extends ProjectError {
   override readonly name = 'NoPartsError';
