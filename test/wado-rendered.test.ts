@@ -298,7 +298,7 @@ describe(`WADO-RS rendered (${testDb})`, () => {
     const r = await fetch(`${jpegXl.url(server.base)}/rendered`);
     expect(r.status).toBe(406);
     const problem: any = await r.json();
-    expect(problem.code).toBe('imaging.unsupported_transfer_syntax');
+    expect(problem.code).toBe('dicom.unsupported_transfer_syntax');
     expect(problem.detail).toContain('1.2.840.10008.1.2.4.50');
     expect(problem.detail).toContain('1.2.840.10008.1.2.5');
   });

@@ -5,7 +5,8 @@
  */
 import { inflateRawSync } from 'node:zlib';
 import { TransferSyntax } from '../dicom/uid.js';
-import { DecodeError, UnsupportedTransferSyntaxError } from './errors.js';
+import { UnsupportedTransferSyntaxError } from '../dicom/errors.js';
+import { DecodeError } from './errors.js';
 import {
   bytesPerSample,
   frameByteLength,

@@ -1,45 +1,32 @@
+import { UnsupportedTransferSyntaxError } from '../dicom/errors.js';
+import { ProjectError } from '../lib/errors.js';
+
 /**
  * Errors of the imaging/ module (house style §6): stable codes, mapped to HTTP only in
- * web/problem.ts. Messages never carry attribute values or UIDs.
+ * web/problem.ts. Messages never carry attribute values or UIDs. Pixel data in a syntax no
+ * decoder reads is dicom/'s UnsupportedTransferSyntaxError (with its `decodable` list).
  */
 
 /** The instance has no displayable pixel data (no Pixel Data, no Rows/Columns, float data…). */
-export class NotAnImageError extends Error {
+export class NotAnImageError extends ProjectError {
   override readonly name = 'NotAnImageError';
   readonly code = 'imaging.not_an_image';
 }
 
-/**
- * The pixel data is in a transfer syntax this server cannot decode (e.g. JPEG XL, MPEG/H.264
- * video, 12-bit JPEG Extended), so it cannot be rendered or transcoded. `decodable` lists the
- * syntaxes that can be, for the client's benefit (PS3.18 §8.3.5: 406 when no acceptable
- * representation can be produced).
- */
-export class UnsupportedTransferSyntaxError extends Error {
-  override readonly name = 'UnsupportedTransferSyntaxError';
-  readonly code = 'imaging.unsupported_transfer_syntax';
-  constructor(
-    message: string,
-    readonly decodable: readonly string[] = [],
-  ) {
-    super(message);
-  }
-}
-
 /** A codestream the codec rejected, or decoded pixels that do not match the header. */
-export class DecodeError extends Error {
+export class DecodeError extends ProjectError {
   override readonly name = 'DecodeError';
   readonly code = 'imaging.decode_failed';
 }
 
 /** The frame is too large to decode and render in memory (see MAX_RENDER_PIXELS). */
-export class ImageTooLargeError extends Error {
+export class ImageTooLargeError extends ProjectError {
   override readonly name = 'ImageTooLargeError';
   readonly code = 'imaging.too_large';
 }
 
 /** A rendering query parameter (window, viewport, quality…) is malformed (PS3.18 §8.3.5). */
-export class RenderParameterError extends Error {
+export class RenderParameterError extends ProjectError {
   override readonly name = 'RenderParameterError';
   readonly code = 'imaging.bad_parameter';
 }
@@ -48,7 +35,7 @@ export class RenderParameterError extends Error {
  * Every decode/render slot is taken and the queue of waiting requests is full: the request is
  * refused at once rather than queued without bound (503 with Retry-After, RFC 9110 §10.2.3).
  */
-export class ImagingBusyError extends Error {
+export class ImagingBusyError extends ProjectError {
   override readonly name = 'ImagingBusyError';
   readonly code = 'imaging.busy';
   constructor(readonly retryAfterSeconds: number) {
@@ -79,7 +66,7 @@ export function deserializeError(error: SerializedError): Error {
   switch (error.code) {
     case 'imaging.not_an_image':
       return new NotAnImageError(error.message);
-    case 'imaging.unsupported_transfer_syntax':
+    case 'dicom.unsupported_transfer_syntax':
       return new UnsupportedTransferSyntaxError(error.message, error.decodable);
     case 'imaging.decode_failed':
       return new DecodeError(error.message);

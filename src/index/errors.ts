@@ -1,7 +1,6 @@
+import { ProjectError } from '../lib/errors.js';
+
 /** Index errors: stable codes; HTTP mapping lives only in web/problem.ts. */
-export abstract class IndexError extends Error {
-  abstract readonly code: string;
-}
 
 /**
  * How long a client should wait before retrying while the index is unreachable (RFC 9110
@@ -12,7 +11,7 @@ export abstract class IndexError extends Error {
 export const INDEX_RETRY_AFTER_SECONDS = 5;
 
 /** The database cannot be reached or refuses work for now; retrying later may succeed. */
-export class IndexUnavailableError extends IndexError {
+export class IndexUnavailableError extends ProjectError {
   override readonly name = 'IndexUnavailableError';
   readonly code = 'index.unavailable';
   readonly retryAfterSeconds = INDEX_RETRY_AFTER_SECONDS;
@@ -26,7 +25,7 @@ export class IndexUnavailableError extends IndexError {
  * PostgreSQL needs room for its lock file, WAL and relation files even to start. Free space (or
  * move `dataDir`) and start again. `dataDir` is a server path, never request data.
  */
-export class IndexDiskFullError extends IndexError {
+export class IndexDiskFullError extends ProjectError {
   override readonly name = 'IndexDiskFullError';
   readonly code = 'index.disk_full';
   constructor(
@@ -43,7 +42,7 @@ export class IndexDiskFullError extends IndexError {
  * Not recoverable in this process; PGlite replays its WAL when the next process opens the
  * directory, so the process stops and is restarted (cli/serve.ts).
  */
-export class IndexAbortedError extends IndexError {
+export class IndexAbortedError extends ProjectError {
   override readonly name = 'IndexAbortedError';
   readonly code = 'index.aborted';
   constructor(options?: ErrorOptions) {
@@ -64,7 +63,7 @@ export function isWasmTrap(error: unknown): error is Error {
  * The database answered and refused us: authentication failed (SQLSTATE class 28) or the
  * database does not exist (3D000). Waiting does not fix that; the configuration must change.
  */
-export class IndexRefusedError extends IndexError {
+export class IndexRefusedError extends ProjectError {
   override readonly name = 'IndexRefusedError';
   readonly code = 'index.refused';
   constructor(sqlState: string, options?: ErrorOptions) {
@@ -140,7 +139,7 @@ function isUnavailableCode(code: unknown): boolean {
  * are UIDs and must not reach the logs.
  */
 export function toIndexError(error: unknown): unknown {
-  if (error instanceof IndexError) return error;
+  if (error instanceof ProjectError) return error;
   const trap = causeWhere(error, isWasmTrap);
   if (trap) return new IndexAbortedError({ cause: trap });
   const cause = unavailableCause(error);

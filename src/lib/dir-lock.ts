@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { ProjectError } from './errors.js';
 
 /**
  * An exclusive lock on a directory only one process may open (the embedded PGlite index: two
@@ -31,7 +32,7 @@ export interface LockHolder {
   nonce: string;
 }
 
-export class DirectoryLockedError extends Error {
+export class DirectoryLockedError extends ProjectError {
   override readonly name = 'DirectoryLockedError';
   readonly code = 'lib.directory_locked';
   constructor(

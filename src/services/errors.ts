@@ -1,10 +1,9 @@
+import { ProjectError } from '../lib/errors.js';
+
 /** Service errors: stable codes; HTTP mapping lives only in web/problem.ts. */
-export abstract class ServiceError extends Error {
-  abstract readonly code: string;
-}
 
 /** The study, series or instance the request names is not in the index. */
-export class ResourceNotFoundError extends ServiceError {
+export class ResourceNotFoundError extends ProjectError {
   override readonly name = 'ResourceNotFoundError';
   readonly code = 'service.not_found';
   constructor(readonly level: 'study' | 'series' | 'instance') {
@@ -13,7 +12,7 @@ export class ResourceNotFoundError extends ServiceError {
 }
 
 /** A UID in the request path is not a valid UID (PS3.5 §9.1). */
-export class InvalidUidError extends ServiceError {
+export class InvalidUidError extends ProjectError {
   override readonly name = 'InvalidUidError';
   readonly code = 'service.invalid_uid';
   constructor(readonly parameter: string) {
@@ -22,13 +21,13 @@ export class InvalidUidError extends ServiceError {
 }
 
 /** PS3.18 10.4.1.1.4: a frame list that is not 1-based positive integers without duplicates. */
-export class InvalidFrameListError extends ServiceError {
+export class InvalidFrameListError extends ProjectError {
   override readonly name = 'InvalidFrameListError';
   readonly code = 'service.invalid_frame_list';
 }
 
 /** A requested frame number is beyond the instance's NumberOfFrames (PS3.18 10.4.1.1.4). */
-export class FrameNotFoundError extends ServiceError {
+export class FrameNotFoundError extends ProjectError {
   override readonly name = 'FrameNotFoundError';
   readonly code = 'service.frame_not_found';
   constructor(
@@ -44,7 +43,7 @@ export class FrameNotFoundError extends ServiceError {
  * kept as the sender wrote it, is too short to hold it. Not the server's fault and not fixed by
  * retrying: the frame does not exist in the stored object.
  */
-export class FrameNotStoredError extends ServiceError {
+export class FrameNotStoredError extends ProjectError {
   override readonly name = 'FrameNotStoredError';
   readonly code = 'service.frame_not_stored';
   constructor(
@@ -60,7 +59,7 @@ export class FrameNotStoredError extends ServiceError {
 }
 
 /** Frames, pixel data or a bulk data path were asked of an instance that has none. */
-export class NoPixelDataError extends ServiceError {
+export class NoPixelDataError extends ProjectError {
   override readonly name = 'NoPixelDataError';
   readonly code = 'service.no_pixel_data';
   constructor() {
@@ -69,7 +68,7 @@ export class NoPixelDataError extends ServiceError {
 }
 
 /** A BulkDataURI path that the instance does not have. */
-export class BulkDataNotFoundError extends ServiceError {
+export class BulkDataNotFoundError extends ProjectError {
   override readonly name = 'BulkDataNotFoundError';
   readonly code = 'service.bulk_data_not_found';
   constructor() {
@@ -78,7 +77,7 @@ export class BulkDataNotFoundError extends ServiceError {
 }
 
 /** The stored bytes disagree with the layout recorded at ingest (damaged blob or index). */
-export class StoredLayoutError extends ServiceError {
+export class StoredLayoutError extends ProjectError {
   override readonly name = 'StoredLayoutError';
   readonly code = 'service.stored_layout';
 }
@@ -87,7 +86,7 @@ export class StoredLayoutError extends ServiceError {
  * The server cannot produce any representation the client accepts (PS3.18 8.7.3, 406): e.g.
  * a transfer syntax it cannot transcode to. `offered` lists what it could send instead.
  */
-export class NotAcceptableError extends ServiceError {
+export class NotAcceptableError extends ProjectError {
   override readonly name = 'NotAcceptableError';
   readonly code = 'service.not_acceptable';
   constructor(
@@ -99,7 +98,7 @@ export class NotAcceptableError extends ServiceError {
 }
 
 /** RFC 9110 §15.5.17: a Range request none of whose ranges overlap the bulk data. */
-export class RangeNotSatisfiableError extends ServiceError {
+export class RangeNotSatisfiableError extends ProjectError {
   override readonly name = 'RangeNotSatisfiableError';
   readonly code = 'service.range_not_satisfiable';
   constructor(readonly size: number) {

@@ -5,6 +5,7 @@ import { recordPendingBlob, scheduleBlobDeletion } from '../index/blob-journal.r
 import type { Db } from '../index/db.js';
 import { switchTier, type MigrationCandidate } from '../index/hsm.repository.js';
 import { createByteCounter } from '../lib/byte-counter.js';
+import { ProjectError } from '../lib/errors.js';
 import { createHashTap } from '../lib/hash-tap.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { BlobOfflineError } from '../storage/errors.js';
@@ -38,7 +39,7 @@ interface RestorableStore {
 }
 
 /** Copy mismatch: the bytes read back are not the bytes the index recorded. */
-export class MigrationVerifyError extends Error {
+export class MigrationVerifyError extends ProjectError {
   override readonly name = 'MigrationVerifyError';
   readonly code = 'hsm.verify_mismatch';
   constructor(

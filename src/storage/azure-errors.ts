@@ -1,11 +1,7 @@
+import { isProjectError } from '../lib/errors.js';
 import type { BlobKey } from './blob-store.js';
 import type { RemoteErrors } from './remote-blob-store.js';
-import {
-  BlobNotFoundError,
-  StorageAbortedError,
-  StorageError,
-  StorageUnavailableError,
-} from './errors.js';
+import { BlobNotFoundError, StorageAbortedError, StorageUnavailableError } from './errors.js';
 
 /** What @azure/storage-blob's RestError looks like, as far as we read it. */
 interface AzureErrorShape {
@@ -50,7 +46,7 @@ export function isAzureArchived(error: unknown): boolean {
 /** Everything else: ours when it is one, else unavailable with the SDK error as cause. */
 export function mapAzureError(key: BlobKey, operation: string, error: unknown): Error {
   // Already ours (e.g. the container creation that preceded the operation failed): keep it.
-  if (error instanceof StorageError) return error;
+  if (isProjectError(error)) return error;
   if (isAzureNotFound(error)) return new BlobNotFoundError(key, { cause: error });
   if ((error as { name?: string } | undefined)?.name === 'AbortError') {
     return new StorageAbortedError(key, { cause: error });

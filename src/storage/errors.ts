@@ -1,12 +1,11 @@
+import { ProjectError } from '../lib/errors.js';
+
 /**
  * Storage errors. Stable `code`s; messages name keys (opaque, PHI-free), never DICOM values.
  * HTTP mapping lives only in web/problem.ts.
  */
-export abstract class StorageError extends Error {
-  abstract readonly code: string;
-}
 
-export class BlobNotFoundError extends StorageError {
+export class BlobNotFoundError extends ProjectError {
   override readonly name = 'BlobNotFoundError';
   readonly code = 'storage.blob_not_found';
   constructor(
@@ -17,7 +16,7 @@ export class BlobNotFoundError extends StorageError {
   }
 }
 
-export class BlobExistsError extends StorageError {
+export class BlobExistsError extends ProjectError {
   override readonly name = 'BlobExistsError';
   readonly code = 'storage.blob_exists';
   constructor(
@@ -28,7 +27,7 @@ export class BlobExistsError extends StorageError {
   }
 }
 
-export class InvalidBlobKeyError extends StorageError {
+export class InvalidBlobKeyError extends ProjectError {
   override readonly name = 'InvalidBlobKeyError';
   readonly code = 'storage.invalid_key';
   constructor(reason: string) {
@@ -36,7 +35,7 @@ export class InvalidBlobKeyError extends StorageError {
   }
 }
 
-export class BlobRangeError extends StorageError {
+export class BlobRangeError extends ProjectError {
   override readonly name = 'BlobRangeError';
   readonly code = 'storage.range_not_satisfiable';
   constructor(
@@ -47,7 +46,7 @@ export class BlobRangeError extends StorageError {
   }
 }
 
-export class StorageUnavailableError extends StorageError {
+export class StorageUnavailableError extends ProjectError {
   override readonly name = 'StorageUnavailableError';
   readonly code = 'storage.unavailable';
   constructor(message: string, options?: ErrorOptions) {
@@ -56,7 +55,7 @@ export class StorageUnavailableError extends StorageError {
 }
 
 /** The device or quota is full (ENOSPC, EDQUOT, EFBIG); retrying later or elsewhere may succeed. */
-export class StorageFullError extends StorageError {
+export class StorageFullError extends ProjectError {
   override readonly name = 'StorageFullError';
   readonly code = 'storage.full';
   constructor(message: string, options?: ErrorOptions) {
@@ -65,7 +64,7 @@ export class StorageFullError extends StorageError {
 }
 
 /** The caller's signal aborted the operation; `cause` is the signal's reason. */
-export class StorageAbortedError extends StorageError {
+export class StorageAbortedError extends ProjectError {
   override readonly name = 'StorageAbortedError';
   readonly code = 'storage.aborted';
   constructor(
@@ -81,7 +80,7 @@ export class StorageAbortedError extends StorageError {
  * nothing was stored. `cause` is the body's error. Errors of this project that destroy the body
  * (e.g. lib's SizeLimitExceededError from a byte counter) are passed through unwrapped instead.
  */
-export class BlobBodyError extends StorageError {
+export class BlobBodyError extends ProjectError {
   override readonly name = 'BlobBodyError';
   readonly code = 'storage.body_failed';
   constructor(
@@ -98,7 +97,7 @@ export class BlobBodyError extends StorageError {
  * before it can be read. `restoreStarted` says whether this call (or an earlier one) asked the
  * backend to restore it; `retryAfterSeconds` is a hint for clients (HTTP Retry-After).
  */
-export class BlobOfflineError extends StorageError {
+export class BlobOfflineError extends ProjectError {
   override readonly name = 'BlobOfflineError';
   readonly code = 'storage.offline';
   constructor(
@@ -119,7 +118,7 @@ export class BlobOfflineError extends StorageError {
  * verify (bit flip, swapped or reordered chunks, wrong key), or the object is truncated or has
  * no valid header. No unverified byte is ever returned. `reason` is PHI-free.
  */
-export class BlobIntegrityError extends StorageError {
+export class BlobIntegrityError extends ProjectError {
   override readonly name = 'BlobIntegrityError';
   readonly code = 'storage.integrity';
   constructor(
@@ -132,7 +131,7 @@ export class BlobIntegrityError extends StorageError {
 }
 
 /** An encrypted object names a key id that is not configured (the key itself is never shown). */
-export class EncryptionKeyUnknownError extends StorageError {
+export class EncryptionKeyUnknownError extends ProjectError {
   override readonly name = 'EncryptionKeyUnknownError';
   readonly code = 'storage.key_unknown';
   constructor(
@@ -149,7 +148,7 @@ export class EncryptionKeyUnknownError extends StorageError {
  * backend option at fault (compose-storage.ts turns it into the variable or JSON path the
  * operator wrote); the message never carries a credential or URL.
  */
-export class StorageSettingError extends StorageError {
+export class StorageSettingError extends ProjectError {
   override readonly name = 'StorageSettingError';
   readonly code = 'storage.setting';
   constructor(

@@ -1,10 +1,6 @@
+import { isProjectError } from '../lib/errors.js';
 import type { BlobKey } from './blob-store.js';
-import {
-  InvalidBlobKeyError,
-  StorageError,
-  StorageFullError,
-  StorageUnavailableError,
-} from './errors.js';
+import { InvalidBlobKeyError, StorageFullError, StorageUnavailableError } from './errors.js';
 
 /** Runs one fs call, turning its failure into ours (see `fsFailure`). */
 export async function fsStep<T>(action: string, step: () => Promise<T>): Promise<T> {
@@ -41,7 +37,7 @@ export function isOutOfSpace(error: unknown): boolean {
 
 /** Foreign fs errors → ours: a full device or quota is `StorageFullError`, the rest unavailable. */
 export function fsFailure(error: unknown, action: string): Error {
-  if (error instanceof StorageError) return error;
+  if (isProjectError(error)) return error;
   const code = errorCode(error) ?? 'unknown';
   if (OUT_OF_SPACE.has(code)) {
     return new StorageFullError(`${action}: no space left (${code})`, { cause: error });

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type MiddlewareHandler } from 'hono';
+import { ProjectError } from '../lib/errors.js';
 import type { Services } from '../services/services.js';
 
 /**
@@ -45,7 +46,7 @@ function requireBearer(token: string): MiddlewareHandler {
 }
 
 /** Missing or wrong admin bearer token (web/problem.ts: 401). */
-export class AdminUnauthorizedError extends Error {
+export class AdminUnauthorizedError extends ProjectError {
   override readonly name = 'AdminUnauthorizedError';
   readonly code = 'web.unauthorized';
   constructor() {

@@ -6,7 +6,8 @@ import { adminRoutes } from './admin.routes.js';
 import { corsMiddleware } from './cors.js';
 import { idleBody } from './idle-body.js';
 import { registerHealthRoutes } from './health.routes.js';
-import { problemResponse, PROBLEM_JSON } from './problem.js';
+import { RouteNotFoundError } from './errors.js';
+import { problemResponse } from './problem.js';
 import { registerRoutes } from './routes.js';
 import { unreadBody } from './unread-body.js';
 
@@ -59,19 +60,7 @@ export function createApp(services: Services, options: AppOptions): Hono {
   app.route(options.dicomwebRoot || '/', dicomweb);
   if (options.adminToken) app.route('/admin', adminRoutes(services, options.adminToken));
 
-  app.notFound((c) =>
-    c.body(
-      JSON.stringify({
-        type: 'about:blank',
-        title: 'Not Found',
-        status: 404,
-        detail: `no resource matches ${c.req.method} on this path`,
-        code: 'web.no_route',
-      }),
-      404,
-      { 'Content-Type': PROBLEM_JSON },
-    ),
-  );
+  app.notFound((c) => problemResponse(new RouteNotFoundError(c.req.method), c, options.log));
   app.onError((error, c) => problemResponse(error, c, options.log));
   return app;
 }

@@ -1,3 +1,5 @@
+import { ProjectError } from '../lib/errors.js';
+
 /**
  * One media type, as in a Content-Type header (RFC 9110 §8.3.1):
  *
@@ -22,7 +24,7 @@ export interface MediaType {
   params: Record<string, string>;
 }
 
-export class MediaTypeError extends Error {
+export class MediaTypeError extends ProjectError {
   override readonly name = 'MediaTypeError';
   readonly code = 'web.bad_media_type';
   constructor(

@@ -14,7 +14,6 @@ import type { ValueRange } from '../services/retrieve-bulk-data.js';
 import type { Services } from '../services/services.js';
 import { newBoundary, writeMultipartRelated } from './multipart/related-writer.js';
 import { acceptOf, negotiateOrThrow, type Offer } from './negotiate.js';
-import { PROBLEM_JSON, problemOf } from './problem.js';
 import { framesResponse } from './wado-frames.js';
 import { cacheHeaders, etagOf, notModified, scopeOf, streamResponse } from './wado-http.js';
 
@@ -82,16 +81,8 @@ export function bulkDataHandler(services: Services) {
     const unchanged = notModified(c, etag, headers);
     if (unchanged) return unchanged;
 
-    let range: ValueRange | undefined;
-    try {
-      range = negotiated.offer === single ? parseRange(rangeHeader, ref.length) : undefined;
-    } catch (error) {
-      if (!(error instanceof RangeNotSatisfiableError)) throw error;
-      return new Response(JSON.stringify(problemOf(error)), {
-        status: 416,
-        headers: { 'Content-Type': PROBLEM_JSON, 'Content-Range': `bytes */${ref.length}` },
-      });
-    }
+    // An unsatisfiable range throws RangeNotSatisfiableError: 416 with Content-Range (problem.ts).
+    const range = negotiated.offer === single ? parseRange(rangeHeader, ref.length) : undefined;
     const body = await services.bulkData.open(target, range, c.req.raw.signal);
     const partType = `${OCTETS}; transfer-syntax=${TransferSyntax.ExplicitVRLittleEndian}`;
     if (negotiated.offer === single) {

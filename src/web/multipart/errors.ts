@@ -1,14 +1,13 @@
+import { ProjectError } from '../../lib/errors.js';
+
 /**
  * Multipart reader errors (RFC 2046 §5.1, RFC 2387, RFC 7578). Stable `code`s; messages say what
  * went wrong and in which part (0-based index), never header values or part bytes.
  * HTTP mapping lives only in web/problem.ts.
  */
-export abstract class MultipartError extends Error {
-  abstract readonly code: string;
-}
 
 /** No boundary delimiter anywhere in the body, an empty body, or a body with no part at all. */
-export class NoPartsError extends MultipartError {
+export class NoPartsError extends ProjectError {
   override readonly name = 'NoPartsError';
   readonly code = 'multipart.no_parts';
   constructor(message = 'multipart body has no parts: no boundary delimiter found') {
@@ -17,7 +16,7 @@ export class NoPartsError extends MultipartError {
 }
 
 /** The body ended (or its source failed to deliver the rest) before the close delimiter. */
-export class TruncatedMultipartError extends MultipartError {
+export class TruncatedMultipartError extends ProjectError {
   override readonly name = 'TruncatedMultipartError';
   readonly code = 'multipart.truncated';
   constructor(message: string, options?: ErrorOptions) {
@@ -26,7 +25,7 @@ export class TruncatedMultipartError extends MultipartError {
 }
 
 /** A part's header block is larger than the limit, or is not a header block at all. */
-export class BadPartHeadersError extends MultipartError {
+export class BadPartHeadersError extends ProjectError {
   override readonly name = 'BadPartHeadersError';
   readonly code = 'multipart.bad_headers';
   constructor(
@@ -39,7 +38,7 @@ export class BadPartHeadersError extends MultipartError {
 }
 
 /** The body holds more parts than the reader was told to accept. */
-export class TooManyPartsError extends MultipartError {
+export class TooManyPartsError extends ProjectError {
   override readonly name = 'TooManyPartsError';
   readonly code = 'multipart.too_many_parts';
   constructor(readonly maxParts: number) {
@@ -51,7 +50,7 @@ export class TooManyPartsError extends MultipartError {
  * The boundary parameter is missing or unusable (RFC 2046 §5.1.1: 1 to 70 characters; we accept
  * up to 200 printable ASCII characters, as some clients exceed the limit).
  */
-export class InvalidBoundaryError extends MultipartError {
+export class InvalidBoundaryError extends ProjectError {
   override readonly name = 'InvalidBoundaryError';
   readonly code = 'multipart.bad_boundary';
   constructor(reason: string) {
