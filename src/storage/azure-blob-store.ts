@@ -24,6 +24,11 @@ import {
   mapAzureError,
 } from './azure-errors.js';
 import {
+  AZURE_DEFAULTS,
+  type AzureAccessTier,
+  type AzureBlobStoreOptions,
+} from './azure-options.js';
+import {
   BlobExistsError,
   BlobOfflineError,
   BlobRangeError,
@@ -37,33 +42,7 @@ import { abortFailure, bodyFailure } from './put-failure.js';
 import { validRangeShape } from './range.js';
 import { cutToRange } from './range-cut.js';
 
-export type AzureAccessTier = 'Hot' | 'Cool' | 'Cold' | 'Archive';
-
-export interface AzureBlobStoreOptions {
-  /** Tier name (recorded in the index). */
-  name: string;
-  container: string;
-  connectionString?: string;
-  accountName?: string;
-  accountKey?: string;
-  accountUrl?: string;
-  sasToken?: string;
-  /** '' or segments ending in '/'. */
-  prefix?: string;
-  /** Set on every upload; unset → the account's default tier. */
-  accessTier?: AzureAccessTier;
-  blockSizeBytes?: number;
-  /** Blocks staged at once; memory ≈ blockSize × concurrency. */
-  concurrency?: number;
-  maxRetries?: number;
-  /** Tier an archived blob is rehydrated to on read, and how urgently (Standard: ≤ 15 h). */
-  rehydrateTier?: 'Hot' | 'Cool' | 'Cold';
-  rehydratePriority?: 'Standard' | 'High';
-  /** Create the container when missing (tests, first start); default true. */
-  createContainer?: boolean;
-}
-
-const MiB = 1024 * 1024;
+export type { AzureAccessTier, AzureBlobStoreOptions } from './azure-options.js';
 
 /**
  * Retry-After hints while an archived blob rehydrates: Standard priority completes within 15
@@ -129,8 +108,8 @@ export class AzureBlobStore implements BlobStore {
       const o = this.#options;
       const uploading = this.#blob(key).uploadStream(
         tap.stream,
-        o.blockSizeBytes ?? 8 * MiB,
-        o.concurrency ?? 4,
+        o.blockSizeBytes ?? AZURE_DEFAULTS.blockSizeBytes,
+        o.concurrency ?? AZURE_DEFAULTS.concurrency,
         {
           conditions: { ifNoneMatch: '*' },
           blobHTTPHeaders: { blobContentType: 'application/octet-stream' },
@@ -168,7 +147,7 @@ export class AzureBlobStore implements BlobStore {
       const count = range?.end !== undefined ? range.end - range.start + 1 : undefined;
       response = await this.#blob(key).download(range?.start ?? 0, count, {
         ...(signal ? { abortSignal: signal } : {}),
-        maxRetryRequests: this.#options.maxRetries ?? 4,
+        maxRetryRequests: this.#options.maxRetries ?? AZURE_DEFAULTS.maxRetries,
       });
     } catch (error) {
       if (signal?.aborted) throw new StorageAbortedError(key, { cause: signal.reason });
@@ -255,7 +234,7 @@ export class AzureBlobStore implements BlobStore {
     assertSafeKey(key);
     try {
       await this.#blob(key).setAccessTier(tier, {
-        rehydratePriority: this.#options.rehydratePriority ?? 'Standard',
+        rehydratePriority: this.#options.rehydratePriority ?? AZURE_DEFAULTS.rehydratePriority,
       });
     } catch (error) {
       throw mapAzureError(key, 'set access tier', error);
@@ -265,7 +244,7 @@ export class AzureBlobStore implements BlobStore {
   /** Starts rehydrating an archived blob; true when started now or already in progress. */
   async requestRestore(key: BlobKey): Promise<boolean> {
     try {
-      await this.setAccessTier(key, this.#options.rehydrateTier ?? 'Hot');
+      await this.setAccessTier(key, this.#options.rehydrateTier ?? AZURE_DEFAULTS.rehydrateTier);
       this.#rehydrating.add(key);
       return true;
     } catch (error) {
@@ -302,7 +281,8 @@ export class AzureBlobStore implements BlobStore {
   }
 
   async #offline(key: BlobKey, error: unknown): Promise<BlobOfflineError> {
-    const retryAfter = REHYDRATE_SECONDS[this.#options.rehydratePriority ?? 'Standard'];
+    const retryAfter =
+      REHYDRATE_SECONDS[this.#options.rehydratePriority ?? AZURE_DEFAULTS.rehydratePriority];
     let started = this.#rehydrating.has(key);
     if (!started) {
       try {
@@ -382,7 +362,7 @@ function serviceClient(o: AzureBlobStoreOptions): BlobServiceClient {
   const pipeline: StoragePipelineOptions = {
     // Exponential backoff on throttling (503 ServerBusy) and transient failures.
     retryOptions: {
-      maxTries: (o.maxRetries ?? 4) + 1,
+      maxTries: (o.maxRetries ?? AZURE_DEFAULTS.maxRetries) + 1,
       retryDelayInMs: 500,
       maxRetryDelayInMs: 30_000,
     },
