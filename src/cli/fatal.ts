@@ -1,4 +1,4 @@
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config/errors.js';
 import { DirectoryLockedError } from '../lib/dir-lock.js';
 import { createLogger, type Logger } from '../lib/log.js';
 
