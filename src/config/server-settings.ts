@@ -18,6 +18,7 @@ export const SERVER = {
   /** Root of embedded state: PGlite index under `index/`, filesystem blobs under `blobs/`. */
   dataDir: string({
     env: 'DATA_DIR',
+    values: 'folder path',
     default: './data',
     map: (value) => resolve(value),
     help: 'embedded state: PGlite index in `index/`, filesystem blobs in `blobs/`. With PGlite one process at a time holds `DATA_DIR/index.lock`; another `strata` command on the same `DATA_DIR` exits 2 naming the holder (pid, host, command)',
@@ -36,6 +37,7 @@ export const SERVER = {
   }),
   dicomwebRoot: string({
     env: 'DICOMWEB_ROOT',
+    values: 'absolute URL path',
     default: '/dicom-web',
     check: (value) =>
       /^\/[A-Za-z0-9._~\-/]*$/.test(value) && !value.includes('//')
@@ -228,5 +230,6 @@ export const SWEEPER = {
 
 export const CONFIG_FILE = string({
   env: 'STRATA_CONFIG',
+  values: 'file path',
   help: 'path of a JSON file with storage tiers, HSM policies and recall (see "Tiered storage (HSM)"). Its tiers replace `STORAGE_BACKEND`; relative `fs` roots resolve from the file\'s folder',
 });

@@ -125,7 +125,7 @@ function shown(value: unknown): string {
   return `\`${String(value)}\``;
 }
 
-/** Sizes in bytes read better with their binary unit beside them. */
+/** Sizes in bytes read better in binary units (4 GiB). */
 function bytes(n: number): string {
   for (const [unit, size] of [
     ['GiB', GiB],
@@ -147,10 +147,12 @@ interface StringOptions extends Options<string> {
   check?: (value: string) => string | undefined;
   /** Normalises the value (and the default). */
   map?: (value: string) => string;
+  /** README "values" column; default "text". */
+  values?: string;
 }
 
 export function string<O extends StringOptions>(o: O): Setting<Value<string, O>> {
-  const declared = declare<string, O>(o, 'text', (value, from, fail) => {
+  const declared = declare<string, O>(o, o.values ?? 'text', (value, from, fail) => {
     const s = text(value, from, fail);
     const problem = o.check?.(s);
     return problem === undefined ? s : fail(problem);
@@ -180,14 +182,14 @@ export function secret<O extends Options<string> & { minLength: number }>(
 interface IntegerOptions extends Options<number> {
   min: number;
   max?: number;
-  /** Show the default and bounds with binary units (4 GiB). */
+  /** A size in bytes: the README shows the default and bounds in binary units too. */
   bytes?: true;
 }
 
 export function integer<O extends IntegerOptions>(o: O): Setting<Value<number, O>> {
-  const unit = (n: number) => (o.bytes && n >= KiB ? `${n} (${bytes(n)})` : String(n));
+  const unit = (n: number) => (o.bytes ? bytes(n) : String(n));
   const values =
-    o.max === undefined ? `integer ≥ ${unit(o.min)}` : `integer ${unit(o.min)}–${unit(o.max)}`;
+    o.max === undefined ? `integer ≥ ${unit(o.min)}` : `integer ${unit(o.min)} – ${unit(o.max)}`;
   const withUnits =
     o.shown === undefined && o.default !== undefined && o.bytes
       ? { ...o, shown: `\`${o.default}\` (${bytes(o.default)})` }

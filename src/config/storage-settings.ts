@@ -19,6 +19,7 @@ const keyPrefix = (env: string, help: string) =>
   string({
     env,
     json: 'prefix',
+    values: 'segments of a-z 0-9 . _ - separated by /',
     default: '',
     shown: '—',
     map: (value) => {
@@ -39,6 +40,7 @@ export const S3 = {
   // Bucket naming rules: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
   bucket: string({
     env: 'S3_BUCKET',
+    values: 'bucket name',
     json: 'bucket',
     required: true,
     check: (value) =>
@@ -150,6 +152,7 @@ export const AZURE = {
   // Container naming rules: 3–63 chars, lowercase letters, digits, single dashes.
   container: string({
     env: 'AZURE_CONTAINER',
+    values: 'container name',
     json: 'container',
     required: true,
     check: (value) =>
@@ -170,6 +173,7 @@ export const AZURE = {
   }),
   accountKey: string({
     env: 'AZURE_STORAGE_KEY',
+    values: 'base64',
     json: 'accountKey',
     check: (value) => (/^[A-Za-z0-9+/]+={0,2}$/.test(value) ? undefined : 'not base64'),
     help: 'shared key of `AZURE_STORAGE_ACCOUNT`',
@@ -224,10 +228,12 @@ export const AZURE = {
 export const ENCRYPTION = {
   key: string({
     env: 'ENCRYPTION_KEY',
+    values: 'base64, 32 bytes',
     help: 'encryption at rest: base64 of 32 random bytes (`openssl rand -base64 32`), key id `default`. Applies to every tier. Never logged',
   }),
   keyFile: string({
     env: 'ENCRYPTION_KEY_FILE',
+    values: 'file path',
     help: 'instead of `ENCRYPTION_KEY`: a file of `keyid=base64key` lines (`#` comments allowed) and optionally `active=keyid`; without it the last key encrypts. Every key listed can decrypt (rotation)',
   }),
 };
