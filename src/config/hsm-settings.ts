@@ -5,6 +5,15 @@ import { boolean, days, integer } from './setting.js';
  * environment's settings and read by the same code; `from`, `to` and `toTier` name tiers and are
  * checked against the file's tier list in config-file.ts.
  */
+/** Instances copied at once, by a policy or by the recall. */
+const concurrency = integer({
+  json: 'concurrency',
+  default: 4,
+  min: 1,
+  max: 256,
+  help: 'instances copied at once',
+});
+
 export const POLICY = {
   afterDaysSinceLastAccess: days({
     json: 'afterDaysSinceLastAccess',
@@ -22,13 +31,7 @@ export const POLICY = {
     min: 1,
     help: 'bytes moved per cycle at most; unset = no byte limit',
   }),
-  concurrency: integer({
-    json: 'concurrency',
-    default: 4,
-    min: 1,
-    max: 256,
-    help: 'instances copied at once',
-  }),
+  concurrency,
 };
 
 export const MIGRATION = {
@@ -67,11 +70,5 @@ export const RECALL = {
     min: 1,
     help: 'instances recalled per cycle at most',
   }),
-  concurrency: integer({
-    json: 'concurrency',
-    default: 4,
-    min: 1,
-    max: 256,
-    help: 'instances copied at once',
-  }),
+  concurrency,
 };

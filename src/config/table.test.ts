@@ -24,7 +24,8 @@ describe('the README configuration table', () => {
   });
 
   it('notices a table edited by hand, and rewrites only the marked region', () => {
-    const edited = readme.replace('| `HOST` | `127.0.0.1` |', '| `HOST` | `0.0.0.0` |');
+    const edited = readme.replace('| listen address |', '| listen here |');
+    expect(edited).not.toBe(readme);
     expect(configTableOf(edited)).not.toBe(renderConfigTable());
     const fixed = withConfigTable(`before\n${TABLE_START}\nold\n${TABLE_END}\nafter`);
     expect(fixed).toBe(`before\n${TABLE_START}\n\n${renderConfigTable()}\n\n${TABLE_END}\nafter`);

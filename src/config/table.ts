@@ -33,15 +33,19 @@ export const TABLE_START =
   '<!-- config-table: generated from src/config/*-settings.ts by `npm run config:table`; edit the declarations, not this table -->';
 export const TABLE_END = '<!-- config-table end -->';
 
-/** The README "Configuration" table, one row per environment variable. */
+/**
+ * The README "Configuration" table, one row per environment variable; S3 and Azure settings
+ * also name their field in a STRATA_CONFIG tier's `backend` object.
+ */
 export function renderConfigTable(): string {
   const cell = (text: string) => text.replaceAll('|', '\\|');
-  const rows = ENV_SETTINGS.filter((s) => s.env !== undefined).map(
-    (s) => `| \`${s.env}\` | ${cell(s.shownDefault)} | ${cell(s.shownValues)} | ${cell(s.help)} |`,
-  );
-  return ['| variable | default | values | meaning |', '| --- | --- | --- | --- |', ...rows].join(
-    '\n',
-  );
+  const rows = ENV_SETTINGS.map((s) => {
+    const field = s.json === undefined ? '' : `\`${s.json}\``;
+    const cells = [`\`${s.env}\``, field, s.shownDefault, s.shownValues, s.help];
+    return `| ${cells.map(cell).join(' | ')} |`;
+  });
+  const head = ['variable', 'STRATA_CONFIG backend field', 'default', 'values', 'meaning'];
+  return [`| ${head.join(' | ')} |`, `|${' --- |'.repeat(head.length)}`, ...rows].join('\n');
 }
 
 /** The text between the markers, or undefined when the README has none. */
