@@ -142,7 +142,7 @@ describe('STRATA_CONFIG file', () => {
     expect(text).toContain(message);
   });
 
-  it('takes any backend config-storage.ts knows, e.g. an S3 Glacier tier', () => {
+  it('takes any backend storage.ts knows, e.g. an S3 Glacier tier', () => {
     const file = parseConfigFile(
       {
         tiers: [
