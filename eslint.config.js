@@ -20,7 +20,7 @@ const layer = (files, patterns, message, paths = []) => ({
   },
 });
 
-const ours = ['lib', 'dicom', 'imaging', 'storage', 'index', 'services', 'web', 'cli'];
+const ours = ['lib', 'dicom', 'imaging', 'storage', 'index', 'services', 'web', 'cli', 'config'];
 const except = (...allowed) =>
   ours.filter((m) => !allowed.includes(m)).flatMap((m) => [`**/${m}/**`, `../${m}/*`]);
 
@@ -86,6 +86,11 @@ export default tseslint.config(
     except('services', 'dicom', 'lib'),
     'web/ is thin: it talks to services/, never to storage/ or index/.',
     ['drizzle-orm', 'postgres', '@electric-sql/pglite'],
+  ),
+  layer(
+    ['src/config/**'],
+    except('storage', 'services', 'lib'),
+    'config/ reads settings into plain data; it takes option types and defaults from storage/ and services/, nothing else.',
   ),
   {
     // Test hooks do not ship: production code never imports test support (src/**/testing,

@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { startStrata } from '../src/compose.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/config.js';
 import { openDb } from '../src/index/db.js';
 import { migrateDb } from '../src/index/migrate.js';
 import { loadArchive, MODALITIES, UID_ROOT } from './qido-load.js';

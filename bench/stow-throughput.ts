@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStrata } from '../src/compose.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/config.js';
 import { makeInstance, newUid } from '../test/helpers/make-dicom.js';
 import { multipartRelated } from '../test/helpers/multipart.js';
 

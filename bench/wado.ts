@@ -16,7 +16,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStrata } from '../src/compose.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/config.js';
 import { makeInstance, newUid, type Elements } from '../test/helpers/make-dicom.js';
 import { multipartRelated } from '../test/helpers/multipart.js';
 

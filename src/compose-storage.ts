@@ -1,4 +1,4 @@
-import { ConfigError } from './config.js';
+import { ConfigError } from './config/errors.js';
 import type { Db } from './index/db.js';
 import { tiersInUse } from './index/hsm.repository.js';
 import {
@@ -6,7 +6,7 @@ import {
   type BackendConfig,
   type StorageConfig,
   type TierConfig,
-} from './config-storage.js';
+} from './config/storage.js';
 import { AzureBlobStore } from './storage/azure-blob-store.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { EncryptedBlobStore } from './storage/encrypted-blob-store.js';
@@ -62,7 +62,7 @@ async function openBackend(
       });
     case 'memory':
       return new MemoryBlobStore(name);
-    // The config's field names are the stores' option names (config-storage.ts).
+    // The config's field names are the stores' option names (config/storage-settings.ts).
     case 's3':
       return new S3BlobStore({ ...backend, name });
     case 'azure':

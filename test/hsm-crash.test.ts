@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStrata, startStrata } from '../src/compose.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/config.js';
 import { findInstance } from '../src/index/current-instance.repository.js';
 import { createLogger } from '../src/lib/log.js';
 import { entryFor } from './helpers/child-server.js';

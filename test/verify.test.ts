@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStrata, startStrata } from '../src/compose.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/config.js';
 import { findInstance } from '../src/index/current-instance.repository.js';
 import { createLogger } from '../src/lib/log.js';
 import { blobPath } from '../src/storage/fs-paths.js';

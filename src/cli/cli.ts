@@ -1,5 +1,6 @@
 import type { ComposeOverrides } from '../compose.js';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { loadConfig, type Config } from '../config/config.js';
+import { ConfigError } from '../config/errors.js';
 import { fatalLog, logFatal } from './fatal.js';
 import { DirectoryLockedError } from '../lib/dir-lock.js';
 import { hsmCommand } from './hsm.js';

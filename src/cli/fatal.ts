@@ -1,5 +1,5 @@
 import { statfsSync } from 'node:fs';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config/errors.js';
 import { IndexAbortedError, IndexDiskFullError, isWasmTrap } from '../index/errors.js';
 import { DirectoryLockedError } from '../lib/dir-lock.js';
 import { createLogger, type Logger } from '../lib/log.js';

@@ -1,5 +1,5 @@
 import type { ComposeOverrides } from '../compose.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { openConfigured } from './verify.js';
 
 export const HSM_USAGE = `Usage: strata hsm <run|stats>

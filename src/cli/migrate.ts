@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { migrateIndex } from '../compose.js';
 
 /** `strata migrate`: applies pending migrations to the configured index and exits. */

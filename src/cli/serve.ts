@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { startStrata, type ComposeOverrides } from '../compose.js';
 import { createLogger } from '../lib/log.js';
 import { installProcessLog } from '../lib/process-log.js';

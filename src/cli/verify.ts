@@ -1,4 +1,5 @@
-import { ConfigError, type Config } from '../config.js';
+import type { Config } from '../config/config.js';
+import { ConfigError } from '../config/errors.js';
 import { openStrata, type ComposeOverrides } from '../compose.js';
 
 export const VERIFY_USAGE = `Usage: strata verify [--no-checksums] [--remove-orphans] [--concurrency N]

@@ -13,33 +13,13 @@ import { StorageSettingError, StorageUnavailableError } from './errors.js';
 import { assertSafeKey } from './keys.js';
 import { RemoteBlobStore, type RemoteBody } from './remote-blob-store.js';
 
-export type AzureAccessTier = 'Hot' | 'Cool' | 'Cold' | 'Archive';
+import {
+  AZURE_DEFAULTS,
+  type AzureAccessTier,
+  type AzureBlobStoreOptions,
+} from './azure-options.js';
 
-export interface AzureBlobStoreOptions {
-  /** Tier name (recorded in the index). */
-  name: string;
-  container: string;
-  connectionString?: string;
-  accountName?: string;
-  accountKey?: string;
-  accountUrl?: string;
-  sasToken?: string;
-  /** '' or segments ending in '/'. */
-  prefix?: string;
-  /** Set on every upload; unset → the account's default tier. */
-  accessTier?: AzureAccessTier;
-  blockSizeBytes?: number;
-  /** Blocks staged at once; memory ≈ blockSize × concurrency. */
-  concurrency?: number;
-  maxRetries?: number;
-  /** Tier an archived blob is rehydrated to on read, and how urgently (Standard: ≤ 15 h). */
-  rehydrateTier?: 'Hot' | 'Cool' | 'Cold';
-  rehydratePriority?: 'Standard' | 'High';
-  /** Create the container when missing (tests, first start); default true. */
-  createContainer?: boolean;
-}
-
-const MiB = 1024 * 1024;
+export type { AzureAccessTier, AzureBlobStoreOptions } from './azure-options.js';
 
 /**
  * Retry-After hints while an archived blob rehydrates: Standard priority completes within 15
@@ -93,8 +73,8 @@ export class AzureBlobStore extends RemoteBlobStore {
       const o = this.#options;
       const uploading = this.#blob(key).uploadStream(
         tap.stream,
-        o.blockSizeBytes ?? 8 * MiB,
-        o.concurrency ?? 4,
+        o.blockSizeBytes ?? AZURE_DEFAULTS.blockSizeBytes,
+        o.concurrency ?? AZURE_DEFAULTS.concurrency,
         {
           conditions: { ifNoneMatch: '*' },
           blobHTTPHeaders: { blobContentType: 'application/octet-stream' },
@@ -118,7 +98,7 @@ export class AzureBlobStore extends RemoteBlobStore {
     const count = range?.end !== undefined ? range.end - range.start + 1 : undefined;
     const response = await this.#blob(key).download(range?.start ?? 0, count, {
       ...(signal ? { abortSignal: signal } : {}),
-      maxRetryRequests: this.#options.maxRetries ?? 4,
+      maxRetryRequests: this.#options.maxRetries ?? AZURE_DEFAULTS.maxRetries,
     });
     // Offset 0 without a count sends no Range header, so an empty blob answers 200: the core's
     // cut to the range turns that into the BlobRangeError the contract wants.
@@ -170,7 +150,7 @@ export class AzureBlobStore extends RemoteBlobStore {
     assertSafeKey(key);
     try {
       await this.#blob(key).setAccessTier(tier, {
-        rehydratePriority: this.#options.rehydratePriority ?? 'Standard',
+        rehydratePriority: this.#options.rehydratePriority ?? AZURE_DEFAULTS.rehydratePriority,
       });
     } catch (error) {
       throw mapAzureError(key, 'set access tier', error);
@@ -275,7 +255,7 @@ function serviceClient(o: AzureBlobStoreOptions): BlobServiceClient {
   const pipeline: StoragePipelineOptions = {
     // Exponential backoff on throttling (503 ServerBusy) and transient failures.
     retryOptions: {
-      maxTries: (o.maxRetries ?? 4) + 1,
+      maxTries: (o.maxRetries ?? AZURE_DEFAULTS.maxRetries) + 1,
       retryDelayInMs: 500,
       maxRetryDelayInMs: 30_000,
     },

@@ -24,35 +24,9 @@ import { RemoteBlobStore, type RemoteBody } from './remote-blob-store.js';
 import { isS3NotFound, mapS3Error, s3ErrorName, s3Errors } from './s3-errors.js';
 import { s3SettingError } from './s3-probe.js';
 
-export interface S3BlobStoreOptions {
-  /** Tier name (recorded in the index). */
-  name: string;
-  bucket: string;
-  region: string;
-  endpoint?: string;
-  forcePathStyle?: boolean;
-  /** '' or segments ending in '/'. */
-  prefix?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  serverSideEncryption?: 'AES256' | 'aws:kms';
-  sseKmsKeyId?: string;
-  storageClass?: string;
-  partSizeBytes?: number;
-  /** Bodies of known length up to this size go in one PutObject; larger or unknown: multipart. */
-  multipartThresholdBytes?: number;
-  /** Parts uploaded at once (lib-storage queueSize); memory ≈ partSize × (queueSize + 1). */
-  queueSize?: number;
-  maxSockets?: number;
-  requestTimeoutMs?: number;
-  maxAttempts?: number;
-  /** Restore request for archived objects (RestoreObject): days kept and retrieval tier. */
-  restoreDays?: number;
-  restoreTier?: 'Expedited' | 'Standard' | 'Bulk';
-  /** Tests only: a client to use instead of building one. */
-  client?: S3Client;
-}
+import { S3_DEFAULTS, type S3BlobStoreOptions } from './s3-options.js';
 
-const MiB = 1024 * 1024;
+export type { S3BlobStoreOptions } from './s3-options.js';
 
 /**
  * Retry-After hints for a restore in progress, by storage class and retrieval tier (typical
@@ -95,7 +69,8 @@ export class S3BlobStore extends RemoteBlobStore {
       signal?.throwIfAborted();
       const single =
         contentLength !== undefined &&
-        contentLength <= (this.#options.multipartThresholdBytes ?? 16 * MiB);
+        contentLength <=
+          (this.#options.multipartThresholdBytes ?? S3_DEFAULTS.multipartThresholdBytes);
       if (single) await this.#putSingle(key, tap.stream, contentLength, signal);
       else await this.#putMultipart(key, tap.stream, signal);
     });
@@ -121,8 +96,8 @@ export class S3BlobStore extends RemoteBlobStore {
     const upload = new Upload({
       client: this.#client,
       params: { ...this.#putParams(key), Body: body },
-      partSize: this.#options.partSizeBytes ?? 8 * MiB,
-      queueSize: this.#options.queueSize ?? 4,
+      partSize: this.#options.partSizeBytes ?? S3_DEFAULTS.partSizeBytes,
+      queueSize: this.#options.queueSize ?? S3_DEFAULTS.queueSize,
       leavePartsOnError: false,
     });
     const onAbort = () => void upload.abort();
@@ -234,8 +209,8 @@ export class S3BlobStore extends RemoteBlobStore {
         new RestoreObjectCommand({
           ...this.#object(key),
           RestoreRequest: {
-            Days: this.#options.restoreDays ?? 7,
-            GlacierJobParameters: { Tier: this.#options.restoreTier ?? 'Standard' },
+            Days: this.#options.restoreDays ?? S3_DEFAULTS.restoreDays,
+            GlacierJobParameters: { Tier: this.#options.restoreTier ?? S3_DEFAULTS.restoreTier },
           },
         }),
       );
@@ -280,7 +255,7 @@ export class S3BlobStore extends RemoteBlobStore {
 
 /** The SDK client: keep-alive agents with a socket cap, timeouts, the standard retry strategy. */
 function createS3Client(o: S3BlobStoreOptions): S3Client {
-  const agent = { keepAlive: true, maxSockets: o.maxSockets ?? 50 };
+  const agent = { keepAlive: true, maxSockets: o.maxSockets ?? S3_DEFAULTS.maxSockets };
   return new S3Client({
     region: o.region,
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
@@ -288,17 +263,17 @@ function createS3Client(o: S3BlobStoreOptions): S3Client {
     ...(o.credentials ? { credentials: o.credentials } : {}),
     // Standard retry mode: exponential backoff with jitter on throttling (503 SlowDown) and
     // transient errors (5xx, timeouts, resets), up to maxAttempts tries in all.
-    maxAttempts: o.maxAttempts ?? 5,
+    maxAttempts: o.maxAttempts ?? S3_DEFAULTS.maxAttempts,
     retryMode: 'standard',
     requestHandler: {
       httpAgent: new HttpAgent(agent),
       httpsAgent: new HttpsAgent(agent),
-      connectionTimeout: Math.min(o.requestTimeoutMs ?? 120_000, 10_000),
+      connectionTimeout: Math.min(o.requestTimeoutMs ?? S3_DEFAULTS.requestTimeoutMs, 10_000),
       // Until the response headers arrive. Without throwOnRequestTimeout the handler only logs
       // a warning when a request overruns (@smithy/node-http-handler 4.x) and waits on; the
       // TimeoutError is transient, so it is retried with backoff. No socket idle timeout: a
       // slow WADO client pauses the object's body (backpressure) and must not cut it.
-      requestTimeout: o.requestTimeoutMs ?? 120_000,
+      requestTimeout: o.requestTimeoutMs ?? S3_DEFAULTS.requestTimeoutMs,
       throwOnRequestTimeout: true,
     },
     // S3-compatible targets (MinIO, s3rver) often reject the default CRC32 trailing checksums

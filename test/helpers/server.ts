@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { startStrata, type ComposeOverrides, type Strata } from '../../src/compose.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { findInstance } from '../../src/index/current-instance.repository.js';
 
 /** Which database this vitest project runs against (see vitest.config.ts). */

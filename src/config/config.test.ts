@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { ConfigError } from './errors.js';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults on an empty environment', () => {

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { ConfigError } from './errors.js';
 import { parseConfigFile } from './config-file.js';
 
 const fs = (root: string) => ({ kind: 'fs', root });
@@ -102,7 +103,7 @@ describe('STRATA_CONFIG file', () => {
         tiers: tiers3,
         policies: [{ from: 'hot', to: 'warm', afterDaysSinceStored: 1, maxInstancesPerCycle: 0 }],
       },
-      '$.policies[0].maxInstancesPerCycle: must be between 1',
+      '$.policies[0].maxInstancesPerCycle: must be at least 1',
     ],
     [
       {
@@ -141,7 +142,7 @@ describe('STRATA_CONFIG file', () => {
     expect(text).toContain(message);
   });
 
-  it('takes any backend config-storage.ts knows, e.g. an S3 Glacier tier', () => {
+  it('takes any backend storage.ts knows, e.g. an S3 Glacier tier', () => {
     const file = parseConfigFile(
       {
         tiers: [

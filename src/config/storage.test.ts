@@ -3,13 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './config.js';
-import {
-  parseBackendJson,
-  parseKeyFile,
-  settingName,
-  storageConfigFromEnv,
-} from './config-storage.js';
+import { ConfigError } from './errors.js';
+import { parseKeyFile } from './encryption.js';
+import { parseBackendJson, settingName, storageConfigFromEnv } from './storage.js';
 
 const key32 = () => randomBytes(32).toString('base64');
 const fromEnv = (env: Record<string, string>) => storageConfigFromEnv(env, '/data');

@@ -1,0 +1,72 @@
+import { resolve } from 'node:path';
+import { readConfigFile, type HsmConfig } from './config-file.js';
+import { ConfigError } from './errors.js';
+import {
+  CONFIG_FILE,
+  DATABASE,
+  HTTP,
+  QIDO,
+  QIDO_DEFAULT_LIMIT,
+  RENDER,
+  SERVER,
+  STOW,
+  SWEEPER,
+} from './server-settings.js';
+import { envSource, readSettings, type Env, type Values } from './setting.js';
+import { storageConfigFromEnv, type StorageConfig } from './storage.js';
+
+/**
+ * Configuration: environment variables → a typed, validated Config, read once at start-up.
+ * Each setting is declared once (server-settings.ts, storage-settings.ts); the README
+ * "Configuration" table is rendered from the declarations. A bad value stops start-up with a
+ * message naming the variable. Only compose.ts and cli/ read Config; modules get plain options.
+ */
+export type Config = Values<typeof SERVER> & {
+  database: Values<typeof DATABASE>;
+  http: Values<typeof HTTP>;
+  stow: Values<typeof STOW>;
+  qido: { defaultLimit: number; maxLimit: number };
+  render: Values<typeof RENDER>;
+  sweeper: Values<typeof SWEEPER>;
+  /** Storage tiers (the first receives new instances) and encryption at rest. */
+  storage: StorageConfig;
+  /** Tiers, policies and recall from the STRATA_CONFIG file; undefined without one. */
+  hsm: HsmConfig | undefined;
+};
+
+export function loadConfig(env: Env = process.env): Config {
+  const source = envSource(env);
+  const server = readSettings(SERVER, source);
+  const config: Config = {
+    ...server,
+    database: readSettings(DATABASE, source),
+    http: readSettings(HTTP, source),
+    stow: readSettings(STOW, source),
+    qido: qidoConfig(readSettings(QIDO, source)),
+    render: readSettings(RENDER, source),
+    sweeper: readSettings(SWEEPER, source),
+    storage: storageConfigFromEnv(env, server.dataDir),
+    hsm: undefined,
+  };
+  // A STRATA_CONFIG file's tiers replace the environment's single backend.
+  const configFile = CONFIG_FILE.read(source);
+  if (configFile !== undefined) {
+    const file = readConfigFile(resolve(configFile));
+    config.storage = { ...config.storage, tiers: file.tiers };
+    config.hsm = file.hsm;
+  }
+  return config;
+}
+
+function qidoConfig({ defaultLimit, maxLimit }: Values<typeof QIDO>): Config['qido'] {
+  if (defaultLimit === undefined) {
+    return { defaultLimit: Math.min(QIDO_DEFAULT_LIMIT, maxLimit), maxLimit };
+  }
+  if (defaultLimit > maxLimit) {
+    throw new ConfigError(
+      QIDO.defaultLimit.env!,
+      `must be at most ${QIDO.maxLimit.env!} (${maxLimit})`,
+    );
+  }
+  return { defaultLimit, maxLimit };
+}
