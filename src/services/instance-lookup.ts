@@ -10,17 +10,15 @@ import {
   findMetadata,
   findMetadataText,
   type InstanceRow,
+  type RetrieveScope,
 } from '../index/retrieve.queries.js';
 import { PixelTags } from '../imaging/pixel-description.js';
 import { ResourceNotFoundError } from './errors.js';
 import type { StoredInstance } from './stored-instance.js';
 import { assertUid } from './uid-params.js';
 
-export interface RetrieveScope {
-  study: string;
-  series?: string | undefined;
-  instance?: string | undefined;
-}
+// web/ may not import index/ (house style §3): the one scope type reaches the routes from here.
+export type { RetrieveScope };
 
 export interface InstanceLookupDeps {
   db: Db;

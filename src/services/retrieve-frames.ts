@@ -8,9 +8,11 @@ import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { pixelDescriptionOf, type PixelDescription } from '../imaging/pixel-description.js';
 import { assertRenderableSize } from '../imaging/render.js';
 import type { FrameSource, FrameStream } from './frame-source.js';
+import type { InstanceLookup } from './instance-lookup.js';
 import type { StoredInstance } from './stored-instance.js';
 
 export interface RetrieveFramesDeps {
+  lookup: InstanceLookup;
   frames: FrameSource;
   /** Decoding runs on its worker threads, within its concurrency bound. */
   imaging: ImagingPool;

@@ -36,7 +36,7 @@ export function renderedHandler(services: Services, kind: RenderKind) {
   return async (c: Context): Promise<Response> => {
     const negotiated = negotiateOrThrow(acceptOf(c.req), OFFERS);
     const params = parseRenderParams((name) => c.req.query(name));
-    const prepared = await services.rendered.prepare(kind, {
+    const prepared = await services.retrieve.rendered.prepare(kind, {
       scope: {
         study: c.req.param('study') ?? '',
         series: c.req.param('series'),

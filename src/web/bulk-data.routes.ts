@@ -15,8 +15,8 @@ import type { Services } from '../services/services.js';
 import { newBoundary, writeMultipartRelated } from './multipart/related-writer.js';
 import { acceptOf, negotiateOrThrow, type Offer } from './negotiate.js';
 import { PROBLEM_JSON, problemOf } from './problem.js';
-import { framesResponse } from './wado-frames.js';
-import { cacheHeaders, etagOf, notModified, scopeOf, streamResponse } from './wado-http.js';
+import { framesResponse } from './frames.routes.js';
+import { cacheHeaders, etagOf, notModified, scopeOf, streamResponse } from './representation.js';
 
 const OCTETS = 'application/octet-stream';
 const SYNTAXES = [TransferSyntax.ExplicitVRLittleEndian, '*'];
@@ -45,13 +45,13 @@ export function bulkDataHandler(services: Services) {
     const scope = scopeOf(c);
     const marker = '/bulkdata/';
     const path = decodeURIComponent(c.req.path.slice(c.req.path.indexOf(marker) + marker.length));
-    const target = await services.bulkData.find(
+    const target = await services.retrieve.bulkData.find(
       { study: scope.study, series: scope.series ?? '', instance: scope.instance ?? '' },
       path,
     );
     const { row, ref } = target;
     if (row.pixelData && ref.path === row.pixelData.tag) {
-      const instance = await services.lookup.findForFrames({
+      const instance = await services.retrieve.lookup.findForFrames({
         ...scope,
         instance: scope.instance ?? '',
       });
@@ -92,7 +92,7 @@ export function bulkDataHandler(services: Services) {
         headers: { 'Content-Type': PROBLEM_JSON, 'Content-Range': `bytes */${ref.length}` },
       });
     }
-    const body = await services.bulkData.open(target, range, c.req.raw.signal);
+    const body = await services.retrieve.bulkData.open(target, range, c.req.raw.signal);
     const partType = `${OCTETS}; transfer-syntax=${TransferSyntax.ExplicitVRLittleEndian}`;
     if (negotiated.offer === single) {
       if (range) {

@@ -15,21 +15,21 @@ import {
   scopeOf,
   streamResponse,
   type WadoRouteOptions,
-} from './wado-http.js';
+} from './representation.js';
 
 const DICOM_JSON = 'application/dicom+json';
 
 export function metadataHandler(services: Services, options: WadoRouteOptions) {
   return async (c: Context): Promise<Response> => {
     const scope = scopeOf(c);
-    const rows = await services.metadata.find(scope);
+    const rows = await services.retrieve.metadata.find(scope);
     negotiateOrThrow(acceptOf(c.req), [{ type: DICOM_JSON }, { type: 'application/json' }]);
     const base = baseOf(c, options);
     const etag = etagOf(['metadata', base, ...rows.map((r) => `${r.id}:${r.version}:${r.sha256}`)]);
     const headers = cacheHeaders(etag, scope.instance !== undefined);
     const unchanged = notModified(c, etag, headers);
     if (unchanged) return unchanged;
-    const chunks = services.metadata.json(
+    const chunks = services.retrieve.metadata.json(
       rows,
       (r) =>
         `${base}/studies/${r.studyInstanceUid}/series/${r.seriesInstanceUid}/instances/${r.sopInstanceUid}`,

@@ -18,7 +18,7 @@ import {
   type OutgoingPart,
 } from './multipart/related-writer.js';
 import { acceptOf, negotiateOrThrow, type Offer } from './negotiate.js';
-import { writeZip, type ZipEntry } from './wado-zip.js';
+import { writeZip, type ZipEntry } from './zip-writer.js';
 import {
   cacheHeaders,
   etagOf,
@@ -26,7 +26,7 @@ import {
   scopeOf,
   streamResponse,
   STREAM_AHEAD,
-} from './wado-http.js';
+} from './representation.js';
 
 const DICOM = 'application/dicom';
 const ZIP = 'application/zip';
@@ -34,7 +34,7 @@ const ZIP = 'application/zip';
 export function instancesHandler(services: Services) {
   return async (c: Context): Promise<Response> => {
     const scope = scopeOf(c);
-    const rows = await services.retrieve.find(scope);
+    const rows = await services.retrieve.instances.find(scope);
     const stored = [...new Set(rows.map((r) => r.transferSyntaxUid))];
     const syntaxes = [
       ...new Set([
@@ -49,7 +49,10 @@ export function instancesHandler(services: Services) {
     if (scope.instance !== undefined) offers.push({ type: DICOM, transferSyntaxes: syntaxes });
     offers.push({ type: ZIP, transferSyntaxes: syntaxes });
     const negotiated = negotiateOrThrow(acceptOf(c.req), offers);
-    const plans = services.retrieve.plan(rows, negotiated.range.params['transfer-syntax']);
+    const plans = services.retrieve.instances.plan(
+      rows,
+      negotiated.range.params['transfer-syntax'],
+    );
 
     const etag = etagOf([
       'instances',
@@ -65,7 +68,7 @@ export function instancesHandler(services: Services) {
     const signal = c.req.raw.signal;
     const [firstPlan, ...restPlans] = plans;
     if (!firstPlan) throw new Error('lookup returned no instance');
-    const first = await services.retrieve.open(firstPlan, signal);
+    const first = await services.retrieve.instances.open(firstPlan, signal);
     const partType = (ts: string): string => `${DICOM}; transfer-syntax=${ts}`;
     if (negotiated.offer.type === DICOM) {
       const single: Record<string, string> = {
@@ -84,7 +87,7 @@ export function instancesHandler(services: Services) {
           const { row } = plan;
           yield {
             name: `${row.studyInstanceUid}/${row.seriesInstanceUid}/${row.sopInstanceUid}.dcm`,
-            body: body ?? (await services.retrieve.open(plan, signal)),
+            body: body ?? (await services.retrieve.instances.open(plan, signal)),
           };
         }
       }
@@ -101,7 +104,7 @@ export function instancesHandler(services: Services) {
     const open = (i: number): Promise<Readable> | undefined => {
       const plan = restPlans[i];
       if (!plan) return undefined;
-      const opening = services.retrieve.open(plan, signal).then((body) => {
+      const opening = services.retrieve.instances.open(plan, signal).then((body) => {
         // Until the writer takes it, nobody else listens: a client hang-up aborts it with an
         // 'error' that must not become an uncaught exception. The writer's own listeners still
         // see every error, and an error before it takes over stays in `body.errored`.

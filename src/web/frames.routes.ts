@@ -31,7 +31,7 @@ import {
   scopeOf,
   streamResponse,
   STREAM_AHEAD,
-} from './wado-http.js';
+} from './representation.js';
 
 const OCTETS = 'application/octet-stream';
 const ELE = TransferSyntax.ExplicitVRLittleEndian;
@@ -89,7 +89,7 @@ export function framesHandler(services: Services) {
   return async (c: Context): Promise<Response> => {
     const scope = scopeOf(c);
     const frames = parseFrameList(c.req.param('frames') ?? '');
-    const instance = await services.lookup.findForFrames({
+    const instance = await services.retrieve.lookup.findForFrames({
       ...scope,
       instance: scope.instance ?? '',
     });
@@ -105,14 +105,14 @@ export async function framesResponse(
   instance: StoredInstance,
   frames: number[],
 ): Promise<Response> {
-  const offers = offersFor(instance, frames.length, (ts) => services.retrieveFrames.canDecode(ts));
+  const offers = offersFor(instance, frames.length, (ts) => services.retrieve.frames.canDecode(ts));
   const negotiated = negotiateOrThrow(acceptOf(c.req), offers);
   const partType = negotiated.offer.params?.['type'] ?? negotiated.offer.type;
   const asked =
     negotiated.range.params['transfer-syntax'] ?? negotiated.offer.transferSyntaxes?.[0];
   const encapsulated = instance.pixelData?.kind === 'encapsulated';
   const decode = encapsulated && asked === ELE;
-  if (decode && !services.retrieveFrames.canDecode(instance.transferSyntaxUid))
+  if (decode && !services.retrieve.frames.canDecode(instance.transferSyntaxUid))
     throw new NotAcceptableError('the frames cannot be decoded to Explicit VR Little Endian', [
       '*',
     ]);
@@ -137,7 +137,7 @@ export async function framesResponse(
   if (unchanged) return unchanged;
 
   const signal = c.req.raw.signal;
-  const read = services.retrieveFrames.reader(instance, decode, signal);
+  const read = services.retrieve.frames.reader(instance, decode, signal);
   const contentType = `${partType}; transfer-syntax=${servedSyntax}`;
   // The first frame is opened before the status line: an offline tier is a 503, not a cut body.
   const first = await read(frames[0] ?? 1);
