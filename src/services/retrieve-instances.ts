@@ -15,6 +15,7 @@ import {
 import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { pixelDescriptionOf, type PixelDescription } from '../imaging/pixel-description.js';
 import { assertRenderableSize } from '../imaging/render.js';
+import { TransferSyntax } from '../dicom/uid.js';
 import type { InstanceRow } from '../index/retrieve.queries.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { numberOfFramesOf, storeOf, type FrameSource } from './frame-source.js';
@@ -22,6 +23,13 @@ import { NotAcceptableError } from './errors.js';
 import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
 import type { AccessRecorder } from './retrieve-access.js';
 import { asBytes } from './retrieve-frames.js';
+import {
+  etagOf,
+  type Choices,
+  type Offer,
+  type Representation,
+  type RepresentationPart,
+} from './representation.js';
 import { planInstance, type ServePlan } from './retrieve-syntax.js';
 import type { StoredInstance } from './stored-instance.js';
 
@@ -38,8 +46,139 @@ export interface PlannedInstance extends ServePlan {
   row: InstanceRow;
 }
 
+const DICOM = 'application/dicom';
+const ZIP = 'application/zip';
+
 export class RetrieveInstances {
   constructor(private readonly deps: RetrieveInstancesDeps) {}
+
+  /**
+   * The instances in scope and what they can be sent as: `multipart/related;
+   * type="application/dicom"`, a single `application/dicom` body for one instance (widely used,
+   * reference §2.2), or `application/zip` (PS3.18 Supplement 211) with one
+   * `{study}/{series}/{instance}.dcm` entry per instance. Any of them in Explicit VR LE, as
+   * stored (`*`), or in the stored syntax when all share one.
+   */
+  async prepare(scope: RetrieveScope): Promise<Choices<Offer>> {
+    const rows = await this.find(scope);
+    const stored = [...new Set(rows.map((r) => r.transferSyntaxUid))];
+    const syntaxes = [
+      ...new Set([
+        TransferSyntax.ExplicitVRLittleEndian,
+        '*',
+        ...(stored.length === 1 ? stored : []),
+      ]),
+    ];
+    const offers: Offer[] = [
+      { type: 'multipart/related', params: { type: DICOM }, transferSyntaxes: syntaxes },
+    ];
+    if (scope.instance !== undefined) offers.push({ type: DICOM, transferSyntaxes: syntaxes });
+    offers.push({ type: ZIP, transferSyntaxes: syntaxes });
+    return {
+      offers,
+      choose: ({ offer, transferSyntax, signal }) =>
+        this.represent(scope, offer.type, this.plan(rows, transferSyntax), signal),
+    };
+  }
+
+  private represent(
+    scope: RetrieveScope,
+    type: string,
+    plans: PlannedInstance[],
+    signal: AbortSignal | undefined,
+  ): Representation {
+    const etag = etagOf([
+      'instances',
+      type,
+      ...plans.map(
+        (p) => `${p.row.id}:${p.row.version}:${p.row.sha256}:${p.mode}:${p.transferSyntaxUid}`,
+      ),
+    ]);
+    return {
+      etag,
+      revalidate: scope.instance === undefined,
+      open: async () => {
+        const [firstPlan, ...restPlans] = plans;
+        if (!firstPlan) throw new Error('lookup returned no instance');
+        // Opened before the status line: a study whose first instance is offline answers 503
+        // + Retry-After; a later offline instance can only cut the body (the status is sent).
+        const first = await this.open(firstPlan, signal);
+        if (type === DICOM)
+          return {
+            kind: 'single',
+            mediaType: partType(firstPlan),
+            body: first,
+            length: firstPlan.mode === 'stored' ? firstPlan.row.size : undefined,
+          };
+        if (type === ZIP)
+          return {
+            kind: 'archive',
+            name: scope.instance ?? scope.series ?? scope.study,
+            entries: this.entries(firstPlan, first, restPlans, signal),
+          };
+        return {
+          kind: 'multipart',
+          type: DICOM,
+          parts: this.readAhead(firstPlan, first, restPlans, signal),
+        };
+      },
+    };
+  }
+
+  private async *entries(
+    firstPlan: PlannedInstance,
+    first: Readable,
+    rest: readonly PlannedInstance[],
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<{ name: string; body: Readable }> {
+    for (const [plan, body] of [[firstPlan, first] as const, ...rest.map((p) => [p] as const)]) {
+      const { row } = plan;
+      yield {
+        name: `${row.studyInstanceUid}/${row.seriesInstanceUid}/${row.sopInstanceUid}.dcm`,
+        body: body ?? (await this.open(plan, signal)),
+      };
+    }
+  }
+
+  /**
+   * The parts in order, the next instance opened while the current one streams, so a series
+   * does not pay each blob's open latency between parts (bench/wado.ts).
+   */
+  private async *readAhead(
+    firstPlan: PlannedInstance,
+    first: Readable,
+    rest: readonly PlannedInstance[],
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<RepresentationPart> {
+    const open = (i: number): Promise<Readable> | undefined => {
+      const plan = rest[i];
+      if (!plan) return undefined;
+      const opening = this.open(plan, signal).then((body) => {
+        // Until the writer takes it, nobody else listens: a client hang-up aborts it with an
+        // 'error' that must not become an uncaught exception. The writer's own listeners still
+        // see every error, and an error before it takes over stays in `body.errored`.
+        body.on('error', ignore);
+        return body;
+      });
+      opening.catch(ignore); // awaited on the next turn; never an unhandled rejection
+      return opening;
+    };
+    let next = open(0);
+    try {
+      yield { mediaType: partType(firstPlan), body: first };
+      for (let i = 0; i < rest.length; i++) {
+        const body = await next!;
+        next = open(i + 1);
+        yield { mediaType: partType(rest[i]!), body };
+      }
+    } finally {
+      // Client gone or a part failed: release a blob opened ahead and never sent.
+      void next?.then(
+        (body) => body.destroy(),
+        () => undefined,
+      );
+    }
+  }
 
   /** The instances in scope (404 when none; 400 for bad UIDs), ordered. */
   find(scope: RetrieveScope): Promise<InstanceRow[]> {
@@ -140,6 +279,12 @@ export class RetrieveInstances {
     });
   }
 }
+
+function partType(plan: PlannedInstance): string {
+  return `${DICOM}; transfer-syntax=${plan.transferSyntaxUid}`;
+}
+
+function ignore(): void {}
 
 /** PS3.5 §7.1.1: the largest even 32-bit value length (FFFFFFFF means undefined length). */
 const MAX_VALUE_LENGTH = 0xfffffffe;

@@ -104,6 +104,7 @@ export function createServices(deps: ServicesDeps): Services {
   const access = new AccessRecorder({ db: deps.db, log: deps.log });
   const lookup = new InstanceLookup({ db: deps.db });
   const frames = new FrameSource({ stores: deps.stores, access });
+  const retrieveFrames = new RetrieveFrames({ lookup, frames, imaging: deps.imaging });
   return {
     store: new StoreInstances({
       db: deps.db,
@@ -125,8 +126,13 @@ export function createServices(deps: ServicesDeps): Services {
         imaging: deps.imaging,
       }),
       metadata: new RetrieveMetadata({ lookup }),
-      frames: new RetrieveFrames({ lookup, frames, imaging: deps.imaging }),
-      bulkData: new RetrieveBulkData({ lookup, stores: deps.stores, access }),
+      frames: retrieveFrames,
+      bulkData: new RetrieveBulkData({
+        lookup,
+        frames: retrieveFrames,
+        stores: deps.stores,
+        access,
+      }),
       // Thumbnails: 32 MiB of encoded images in memory (~10k 128-px JPEGs), LRU.
       rendered: new RetrieveRendered({
         lookup,
