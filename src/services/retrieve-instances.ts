@@ -30,6 +30,7 @@ import {
   type Representation,
   type RepresentationPart,
 } from './representation.js';
+import { readAhead } from './read-ahead.js';
 import { planInstance, type ServePlan } from './retrieve-syntax.js';
 import type { StoredInstance } from './stored-instance.js';
 
@@ -119,7 +120,7 @@ export class RetrieveInstances {
         return {
           kind: 'multipart',
           type: DICOM,
-          parts: this.readAhead(firstPlan, first, restPlans, signal),
+          parts: this.parts([firstPlan, first], restPlans, signal),
         };
       },
     };
@@ -140,48 +141,17 @@ export class RetrieveInstances {
     }
   }
 
-  /**
-   * The parts in order, the next instance opened while the current one streams, so a series
-   * does not pay each blob's open latency between parts (bench/wado.ts).
-   */
-  private async *readAhead(
-    firstPlan: PlannedInstance,
-    first: Readable,
+  private async *parts(
+    first: readonly [PlannedInstance, Readable],
     rest: readonly PlannedInstance[],
     signal: AbortSignal | undefined,
   ): AsyncGenerator<RepresentationPart> {
-    const open = (i: number): Promise<Readable> | undefined => {
-      const plan = rest[i];
-      if (!plan) return undefined;
-      const opening = this.open(plan, signal).then((body) => {
-        // Until the writer takes it, nobody else listens: a client hang-up aborts it with an
-        // 'error' that must not become an uncaught exception. The writer's own listeners still
-        // see every error, and an error before it takes over stays in `body.errored`.
-        body.on('error', ignore);
-        return body;
-      });
-      opening.catch(ignore); // awaited on the next turn; never an unhandled rejection
-      return opening;
-    };
-    let next = open(0);
-    try {
-      yield { mediaType: partType(firstPlan), body: first };
-      for (let i = 0; i < rest.length; i++) {
-        const body = await next!;
-        next = open(i + 1);
-        yield { mediaType: partType(rest[i]!), body };
-      }
-    } finally {
-      // Client gone or a part failed: release a blob opened ahead and never sent.
-      void next?.then(
-        (body) => body.destroy(),
-        () => undefined,
-      );
-    }
+    for await (const [plan, body] of readAhead(first, rest, (p) => this.open(p, signal)))
+      yield { mediaType: partType(plan), body };
   }
 
   /** The instances in scope (404 when none; 400 for bad UIDs), ordered. */
-  find(scope: RetrieveScope): Promise<InstanceRow[]> {
+  private find(scope: RetrieveScope): Promise<InstanceRow[]> {
     return this.deps.lookup.findRows(scope);
   }
 
@@ -189,7 +159,7 @@ export class RetrieveInstances {
    * How each instance is served for the requested transfer syntax (`undefined` = no parameter).
    * Decided for every instance before any byte is sent, so a 406 is a clean answer.
    */
-  plan(rows: readonly InstanceRow[], requested: string | undefined): PlannedInstance[] {
+  private plan(rows: readonly InstanceRow[], requested: string | undefined): PlannedInstance[] {
     return rows.map((row) => ({
       row,
       ...planInstance(row.transferSyntaxUid, requested, row.pixelData !== null),
@@ -200,7 +170,7 @@ export class RetrieveInstances {
    * The bytes of one planned instance. The blob is opened before this resolves, so an offline
    * tier (BlobOfflineError) or a missing blob fails here, before the caller sends anything.
    */
-  async open(planned: PlannedInstance, signal?: AbortSignal): Promise<Readable> {
+  private async open(planned: PlannedInstance, signal?: AbortSignal): Promise<Readable> {
     const { row } = planned;
     const store = storeOf(this.deps.stores, row.storageTier);
     this.deps.access?.record([row.id]);
@@ -283,8 +253,6 @@ export class RetrieveInstances {
 function partType(plan: PlannedInstance): string {
   return `${DICOM}; transfer-syntax=${plan.transferSyntaxUid}`;
 }
-
-function ignore(): void {}
 
 /** PS3.5 §7.1.1: the largest even 32-bit value length (FFFFFFFF means undefined length). */
 const MAX_VALUE_LENGTH = 0xfffffffe;
