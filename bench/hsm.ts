@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       if (response.status !== 200) throw new Error(`STOW answered ${response.status}`);
     }
     clock.advanceDays(2);
-    const report = await strata.services.hsm.runCycle('cli');
+    const report = await strata.services.maintenance.hsm.runCycle('cli');
     const seconds = report.durationMs / 1000;
     console.log(
       `hsm cycle (${strata.database.driver}): ${report.migrated}/${total} instances, ` +
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     );
     for (const checksums of [true, false]) {
       const started = performance.now();
-      const result = await strata.services.verify.run({
+      const result = await strata.services.maintenance.verify.run({
         checksums,
         removeOrphans: false,
         concurrency: 8,

@@ -189,8 +189,8 @@ export async function openStrata(
           ? { dataDir: join(config.dataDir, 'index'), minFreeBytes: MIN_FREE_BYTES }
           : undefined,
       close: async () => {
-        await services.hsm.stop();
-        await services.sweeper.stop();
+        await services.maintenance.hsm.stop();
+        await services.maintenance.sweeper.stop();
         await imaging.close();
         await Promise.all([...stores.values()].map((s) => s.close()));
         await database.close();
@@ -231,12 +231,12 @@ export async function startStrata(
     server.listen(config.port, config.host, () => resolve());
   });
   // A sweep at start-up reconciles what an earlier crash left behind.
-  void strata.services.sweeper.sweep().then(
+  void strata.services.maintenance.sweeper.sweep().then(
     (report) => strata.log.info('start-up sweep finished', { ...report }),
     (error: unknown) => strata.log.error('start-up sweep failed', { error }),
   );
-  strata.services.sweeper.start(config.sweeper.intervalSeconds);
-  strata.services.hsm.start();
+  strata.services.maintenance.sweeper.start(config.sweeper.intervalSeconds);
+  strata.services.maintenance.hsm.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;

@@ -189,7 +189,10 @@ describe(`HSM with an Azure Archive tier (${testDb})`, () => {
     for (const i of [wanted!, other!]) {
       await setTimes(archived, i.sopInstanceUid, { storedAt: daysAgo(clock.now(), 31) });
     }
-    expect(await archived.services.hsm.runCycle('test')).toMatchObject({ migrated: 2, failed: 0 });
+    expect(await archived.services.maintenance.hsm.runCycle('test')).toMatchObject({
+      migrated: 2,
+      failed: 0,
+    });
     expect(await tierOf(archived, wanted!.sopInstanceUid)).toBe('archive');
 
     const offline = await retrieve(archived, wanted!);
@@ -197,10 +200,10 @@ describe(`HSM with an Azure Archive tier (${testDb})`, () => {
     // Standard-priority rehydration completes within 15 hours (azure-blob-store.ts).
     expect(offline.response.headers.get('retry-after')).toBe(String(15 * 3600));
     expect(JSON.parse(offline.body.toString('utf8'))).toMatchObject({ code: 'storage.offline' });
-    await archived.services.access.flush();
+    await archived.services.retrieve.access.flush();
 
     // The read started the rehydration; the next cycle recalls only the instance asked for.
-    const report = await archived.services.hsm.runCycle('test');
+    const report = await archived.services.maintenance.hsm.runCycle('test');
     expect(report.transitions.find((t) => t.kind === 'recall')).toMatchObject({
       from: 'archive',
       to: 'hot',
@@ -288,7 +291,7 @@ describe(`STOW → migrate → WADO through S3 and Azure tiers, encrypted (${tes
     ] as const) {
       clock.advanceDays(days);
       if (days > 0) {
-        expect(await tiered.services.hsm.runCycle('test')).toMatchObject({
+        expect(await tiered.services.maintenance.hsm.runCycle('test')).toMatchObject({
           migrated: 3,
           failed: 0,
         });
@@ -308,7 +311,7 @@ describe(`STOW → migrate → WADO through S3 and Azure tiers, encrypted (${tes
     }
     expect(await keysIn(tiered.stores.get('hot')!)).toEqual([]);
     expect(await keysIn(tiered.stores.get('warm')!)).toEqual([]);
-    const verify = await tiered.services.verify.run({
+    const verify = await tiered.services.maintenance.verify.run({
       checksums: true,
       removeOrphans: false,
       concurrency: 4,

@@ -122,7 +122,7 @@ describe(`HSM crash safety under SIGKILL (${testDb})`, () => {
       expect(JSON.parse(rerun.stdout)).toMatchObject({ migrated: 3 - moved, failed: 0 });
       const strata = await openStrata(loadConfig(env), { log: createLogger('silent') });
       try {
-        await strata.services.sweeper.sweep();
+        await strata.services.maintenance.sweeper.sweep();
         expect(await keysIn(strata.stores.get('hot')!)).toEqual([]);
         expect(await keysIn(strata.stores.get('warm')!)).toHaveLength(3);
       } finally {

@@ -148,7 +148,7 @@ describe(`HSM through WADO-RS (${testDb})`, () => {
     const key = (await findInstance(server.database.db, wanted!.sopInstanceUid))!.blobKey;
     expect([...restoring]).toEqual([key]);
     // The retrieve was recorded as an access although it failed (WADO flushes in batches).
-    await server.services.access.flush();
+    await server.services.retrieve.access.flush();
 
     // Restore still running: the recall waits; once done, the next cycle brings it back.
     const waiting = await hsm.runCycle('test');

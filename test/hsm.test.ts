@@ -79,7 +79,7 @@ describe(`HSM migration (${testDb})`, () => {
       if (Date.now() > deadline) throw new Error('no interval cycle moved the instance in 30 s');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const cycles = await server.services.hsm.recentCycles(50);
+    const cycles = await server.services.maintenance.hsm.recentCycles(50);
     expect(cycles.some((c) => c.trigger === 'interval' && c.migrated === 1)).toBe(true);
     expect((await readInstance(server, one!.sopInstanceUid)).equals(one!.bytes)).toBe(true);
   });
@@ -190,7 +190,7 @@ describe(`HSM migration (${testDb})`, () => {
 
     const totals = await hsm.totals();
     expect(totals).toMatchObject({ cycles: 2, migrated: 8, failed: 0, bytes: 2 * cold.bytes });
-    const verify = await server.services.verify.run({
+    const verify = await server.services.maintenance.verify.run({
       checksums: true,
       removeOrphans: false,
       concurrency: 4,

@@ -36,7 +36,7 @@ describe(`STOW-RS replace policy (${testDb})`, () => {
 
     // Once the grace period has passed, the sweeper removes the old version's blob.
     await sleep(1100);
-    await server.services.sweeper.sweep();
+    await server.services.maintenance.sweeper.sweep();
     expect(await server.store.exists(before.blobKey)).toBe(false);
     expect(await server.store.exists(after.blobKey)).toBe(true);
   });

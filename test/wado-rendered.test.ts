@@ -159,7 +159,7 @@ describe(`WADO-RS rendered (${testDb})`, () => {
       },
     });
     await store(palette.bytes);
-    const [stored] = await server.services.lookup.find({
+    const [stored] = await server.services.retrieve.lookup.find({
       study: palette.studyInstanceUid,
       instance: palette.sopInstanceUid,
       series: palette.seriesInstanceUid,
@@ -404,7 +404,7 @@ describe(`WADO-RS thumbnail (${testDb})`, () => {
     const first = await image(url(g, 'thumbnail'));
     expect(first.response.status).toBe(200);
     // With the blob gone, only the cache can answer (a render would fail to read the pixels).
-    const [stored] = await server.services.lookup.find({
+    const [stored] = await server.services.retrieve.lookup.find({
       study: g.studyInstanceUid,
       series: g.seriesInstanceUid,
       instance: g.sopInstanceUid,

@@ -70,7 +70,7 @@ describe('WADO-RS and storage tiers', () => {
     } finally {
       offline = false;
     }
-    await server.services.access.flush();
+    await server.services.retrieve.access.flush();
     expect(await lastAccessed(instance.sopInstanceUid)).toBeInstanceOf(Date);
   });
 

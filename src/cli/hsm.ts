@@ -29,13 +29,13 @@ export async function hsmCommand(
   try {
     if (sub === 'run') {
       if (!config.hsm) console.error('strata: no STRATA_CONFIG: no policies to apply');
-      const report = await strata.services.hsm.runCycle('cli');
+      const report = await strata.services.maintenance.hsm.runCycle('cli');
       console.log(JSON.stringify(report, null, 2));
       return report.failed > 0 ? 1 : 0;
     }
     const [tiers, totals] = [
-      await strata.services.hsm.statistics(),
-      await strata.services.hsm.totals(),
+      await strata.services.maintenance.hsm.statistics(),
+      await strata.services.maintenance.hsm.totals(),
     ];
     console.log(JSON.stringify({ tiers, totals }, null, 2));
     return 0;

@@ -28,7 +28,7 @@ export async function verifyCommand(config: Config, args: string[]): Promise<num
   const strata = await openConfigured(config, { command: ['strata verify', ...args].join(' ') });
   if (!strata) return 2;
   try {
-    const report = await strata.services.verify.run(options);
+    const report = await strata.services.maintenance.verify.run(options);
     console.log(JSON.stringify(report, null, 2));
     return report.ok ? 0 : 1;
   } finally {

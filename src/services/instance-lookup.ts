@@ -17,6 +17,7 @@ import { ResourceNotFoundError } from './errors.js';
 import type { StoredInstance } from './stored-instance.js';
 import { assertUid } from './uid-params.js';
 
+// web/ may not import index/ (house style §3): the one scope type reaches the routes from here.
 export type { RetrieveScope };
 
 export interface InstanceLookupDeps {

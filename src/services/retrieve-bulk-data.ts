@@ -8,18 +8,23 @@
 import type { Readable } from 'node:stream';
 import { Readable as NodeReadable } from 'node:stream';
 import { findTransferSyntax } from '../dicom/transfer-syntax.js';
+import { TransferSyntax } from '../dicom/uid.js';
 import type { BulkDataRef } from '../dicom/part10/layout.js';
 import { swapWordSize } from '../dicom/vr.js';
 import type { InstanceRow } from '../index/retrieve.repository.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { BulkDataNotFoundError, RangeNotSatisfiableError } from './errors.js';
-import { storeOf, swapByVr } from './frame-source.js';
+import { assertFrames, numberOfFramesOf, storeOf, swapByVr } from './frame-source.js';
 import type { InstanceLookup } from './instance-lookup.js';
+import { etagOf, type Choice, type Choices, type Representation } from './representation.js';
 import type { AccessRecorder } from './retrieve-access.js';
 import { readSpans } from './retrieve-bytes.js';
+import type { FrameOffer, RetrieveFrames } from './retrieve-frames.js';
 
 export interface RetrieveBulkDataDeps {
   lookup: InstanceLookup;
+  /** Encapsulated Pixel Data is served frame by frame. */
+  frames: RetrieveFrames;
   stores: ReadonlyMap<string, BlobStore>;
   access?: AccessRecorder | undefined;
 }
@@ -35,8 +40,76 @@ export interface BulkDataTarget {
   ref: BulkDataRef;
 }
 
+export interface BulkDataChoice extends Choice<FrameOffer> {
+  /**
+   * The part of the value asked for, given its size (undefined = all of it); called only for a
+   * single-part answer, and only when the body is sent. May throw RangeNotSatisfiableError.
+   */
+  range?: ((size: number) => ValueRange | undefined) | undefined;
+}
+
+const OCTETS = 'application/octet-stream';
+const SYNTAXES = [TransferSyntax.ExplicitVRLittleEndian, '*'];
+/** Values are sent as in Explicit VR Little Endian (PS3.18 8.7.3). */
+const PART_TYPE = `${OCTETS}; transfer-syntax=${TransferSyntax.ExplicitVRLittleEndian}`;
+
 export class RetrieveBulkData {
   constructor(private readonly deps: RetrieveBulkDataDeps) {}
+
+  /**
+   * The element at `path` of one instance and what it can be sent as: `multipart/related;
+   * type=application/octet-stream` by default, single-part `application/octet-stream` when
+   * asked, and first when the request is `ranged` (a range is of one body, RFC 9110 §14).
+   * Encapsulated Pixel Data is served frame by frame, as PS3.18 8.7.3.3.2 says compressed bulk
+   * data is (no item headers).
+   *
+   * @throws BulkDataNotFoundError; for Pixel Data shorter than its image geometry, the frame
+   *   errors of assertFrames (a viewer could not tell a cut body from a whole one).
+   */
+  async prepare(
+    scope: { study: string; series: string; instance: string },
+    path: string,
+    ranged: boolean,
+  ): Promise<Choices<FrameOffer, BulkDataChoice>> {
+    const target = await this.find(scope, path);
+    const { row, ref } = target;
+    if (row.pixelData && ref.path === row.pixelData.tag) {
+      const instance = await this.deps.lookup.findForFrames(scope);
+      const all = Array.from({ length: numberOfFramesOf(instance) }, (_, i) => i + 1);
+      assertFrames(instance, all);
+      if (row.pixelData.kind === 'encapsulated') return this.deps.frames.choices(instance, all);
+    }
+    const single: FrameOffer = { type: OCTETS, transferSyntaxes: SYNTAXES, multipart: false };
+    const multi: FrameOffer = {
+      type: 'multipart/related',
+      params: { type: OCTETS },
+      transferSyntaxes: SYNTAXES,
+      multipart: true,
+    };
+    return {
+      offers: ranged ? [single, multi] : [multi, single],
+      choose: (choice) => this.represent(target, choice),
+    };
+  }
+
+  private represent(target: BulkDataTarget, choice: BulkDataChoice): Representation {
+    const { row, ref } = target;
+    const { offer, signal } = choice;
+    return {
+      etag: etagOf(['bulk', row.id, row.version, row.sha256, ref.path, offer.type]),
+      revalidate: false,
+      byteRanges: true,
+      open: async () => {
+        const range = offer.multipart ? undefined : choice.range?.(ref.length);
+        const body = await this.open(target, range, signal);
+        if (offer.multipart)
+          return { kind: 'multipart', type: OCTETS, parts: [{ mediaType: PART_TYPE, body }] };
+        return range
+          ? { kind: 'single', mediaType: PART_TYPE, body, range: { ...range, size: ref.length } }
+          : { kind: 'single', mediaType: PART_TYPE, body, length: ref.length };
+      },
+    };
+  }
 
   /** The instance and the element at `path` (e.g. `7FE00010`, `00540016/0/00181079`). */
   async find(

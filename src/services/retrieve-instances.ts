@@ -15,6 +15,7 @@ import {
 import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { pixelDescriptionOf, type PixelDescription } from '../imaging/pixel-description.js';
 import { assertRenderableSize } from '../imaging/render.js';
+import { TransferSyntax } from '../dicom/uid.js';
 import type { InstanceRow } from '../index/retrieve.repository.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { numberOfFramesOf, storeOf, type FrameSource } from './frame-source.js';
@@ -22,6 +23,14 @@ import { NotAcceptableError } from './errors.js';
 import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
 import type { AccessRecorder } from './retrieve-access.js';
 import { asBytes } from './retrieve-frames.js';
+import {
+  etagOf,
+  type Choices,
+  type Offer,
+  type Representation,
+  type RepresentationPart,
+} from './representation.js';
+import { readAhead } from './read-ahead.js';
 import { planInstance, type ServePlan } from './retrieve-syntax.js';
 import type { StoredInstance } from './stored-instance.js';
 
@@ -38,11 +47,111 @@ export interface PlannedInstance extends ServePlan {
   row: InstanceRow;
 }
 
+const DICOM = 'application/dicom';
+const ZIP = 'application/zip';
+
 export class RetrieveInstances {
   constructor(private readonly deps: RetrieveInstancesDeps) {}
 
+  /**
+   * The instances in scope and what they can be sent as: `multipart/related;
+   * type="application/dicom"`, a single `application/dicom` body for one instance (widely used,
+   * reference §2.2), or `application/zip` (PS3.18 Supplement 211) with one
+   * `{study}/{series}/{instance}.dcm` entry per instance. Any of them in Explicit VR LE, as
+   * stored (`*`), or in the stored syntax when all share one.
+   */
+  async prepare(scope: RetrieveScope): Promise<Choices<Offer>> {
+    const rows = await this.find(scope);
+    const stored = [...new Set(rows.map((r) => r.transferSyntaxUid))];
+    const syntaxes = [
+      ...new Set([
+        TransferSyntax.ExplicitVRLittleEndian,
+        '*',
+        ...(stored.length === 1 ? stored : []),
+      ]),
+    ];
+    const offers: Offer[] = [
+      { type: 'multipart/related', params: { type: DICOM }, transferSyntaxes: syntaxes },
+    ];
+    if (scope.instance !== undefined) offers.push({ type: DICOM, transferSyntaxes: syntaxes });
+    offers.push({ type: ZIP, transferSyntaxes: syntaxes });
+    return {
+      offers,
+      choose: ({ offer, transferSyntax, signal }) =>
+        this.represent(scope, offer.type, this.plan(rows, transferSyntax), signal),
+    };
+  }
+
+  private represent(
+    scope: RetrieveScope,
+    type: string,
+    plans: PlannedInstance[],
+    signal: AbortSignal | undefined,
+  ): Representation {
+    const etag = etagOf([
+      'instances',
+      type,
+      ...plans.map(
+        (p) => `${p.row.id}:${p.row.version}:${p.row.sha256}:${p.mode}:${p.transferSyntaxUid}`,
+      ),
+    ]);
+    return {
+      etag,
+      revalidate: scope.instance === undefined,
+      open: async () => {
+        const [firstPlan, ...restPlans] = plans;
+        if (!firstPlan) throw new Error('lookup returned no instance');
+        // Opened before the status line: a study whose first instance is offline answers 503
+        // + Retry-After; a later offline instance can only cut the body (the status is sent).
+        const first = await this.open(firstPlan, signal);
+        if (type === DICOM)
+          return {
+            kind: 'single',
+            mediaType: partType(firstPlan),
+            body: first,
+            length: firstPlan.mode === 'stored' ? firstPlan.row.size : undefined,
+          };
+        if (type === ZIP)
+          return {
+            kind: 'archive',
+            name: scope.instance ?? scope.series ?? scope.study,
+            entries: this.entries(firstPlan, first, restPlans, signal),
+          };
+        return {
+          kind: 'multipart',
+          type: DICOM,
+          parts: this.parts([firstPlan, first], restPlans, signal),
+        };
+      },
+    };
+  }
+
+  private async *entries(
+    firstPlan: PlannedInstance,
+    first: Readable,
+    rest: readonly PlannedInstance[],
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<{ name: string; body: Readable }> {
+    for (const [plan, body] of [[firstPlan, first] as const, ...rest.map((p) => [p] as const)]) {
+      const { row } = plan;
+      yield {
+        name: `${row.studyInstanceUid}/${row.seriesInstanceUid}/${row.sopInstanceUid}.dcm`,
+        body: body ?? (await this.open(plan, signal)),
+      };
+    }
+  }
+
+  private async *parts(
+    first: readonly [PlannedInstance, Readable],
+    rest: readonly PlannedInstance[],
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<RepresentationPart> {
+    for await (const [plan, body] of readAhead(first, rest, (p) => this.open(p, signal)))
+      yield { mediaType: partType(plan), body };
+  }
+
   /** The instances in scope (404 when none; 400 for bad UIDs), ordered. */
-  find(scope: RetrieveScope): Promise<InstanceRow[]> {
+  private find(scope: RetrieveScope): Promise<InstanceRow[]> {
     return this.deps.lookup.findRows(scope);
   }
 
@@ -50,7 +159,7 @@ export class RetrieveInstances {
    * How each instance is served for the requested transfer syntax (`undefined` = no parameter).
    * Decided for every instance before any byte is sent, so a 406 is a clean answer.
    */
-  plan(rows: readonly InstanceRow[], requested: string | undefined): PlannedInstance[] {
+  private plan(rows: readonly InstanceRow[], requested: string | undefined): PlannedInstance[] {
     return rows.map((row) => ({
       row,
       ...planInstance(row.transferSyntaxUid, requested, row.pixelData !== null),
@@ -61,7 +170,7 @@ export class RetrieveInstances {
    * The bytes of one planned instance. The blob is opened before this resolves, so an offline
    * tier (BlobOfflineError) or a missing blob fails here, before the caller sends anything.
    */
-  async open(planned: PlannedInstance, signal?: AbortSignal): Promise<Readable> {
+  private async open(planned: PlannedInstance, signal?: AbortSignal): Promise<Readable> {
     const { row } = planned;
     const store = storeOf(this.deps.stores, row.storageTier);
     this.deps.access?.record([row.id]);
@@ -139,6 +248,10 @@ export class RetrieveInstances {
       },
     });
   }
+}
+
+function partType(plan: PlannedInstance): string {
+  return `${DICOM}; transfer-syntax=${plan.transferSyntaxUid}`;
 }
 
 /** PS3.5 §7.1.1: the largest even 32-bit value length (FFFFFFFF means undefined length). */

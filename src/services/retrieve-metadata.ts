@@ -3,8 +3,10 @@
  * from the index (never by re-parsing blobs), as a JSON array streamed batch by batch, with
  * each instance-relative BulkDataURI made absolute so that it resolves (PS3.18 F.2.6).
  */
+import { Readable } from 'node:stream';
 import type { InstanceRow } from '../index/retrieve.repository.js';
 import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
+import { etagOf, type Choices, type Offer } from './representation.js';
 
 export interface RetrieveMetadataDeps {
   lookup: InstanceLookup;
@@ -16,8 +18,40 @@ export interface RetrieveMetadataDeps {
  */
 const RELATIVE_URI = /"BulkDataURI":\s*"bulkdata\//g;
 
+const DICOM_JSON = 'application/dicom+json';
+/** Asked for by clients that know JSON only; answered with the same DICOM JSON. */
+const OFFERS: readonly Offer[] = [{ type: DICOM_JSON }, { type: 'application/json' }];
+
 export class RetrieveMetadata {
   constructor(private readonly deps: RetrieveMetadataDeps) {}
+
+  /**
+   * The metadata of the instances in scope as `application/dicom+json`, BulkDataURIs absolute
+   * under `base` (the public base URL and DICOMweb root, so that they resolve behind a proxy).
+   */
+  async prepare(scope: RetrieveScope, base: string): Promise<Choices<Offer>> {
+    const rows = await this.find(scope);
+    return {
+      offers: OFFERS,
+      choose: () => ({
+        etag: etagOf(['metadata', base, ...rows.map((r) => `${r.id}:${r.version}:${r.sha256}`)]),
+        revalidate: scope.instance === undefined,
+        open: () => {
+          const chunks = this.json(
+            rows,
+            // The instance's resource URL (PS3.18 10.4.1: Table 10.4.1-1).
+            (r) =>
+              `${base}/studies/${r.studyInstanceUid}/series/${r.seriesInstanceUid}/instances/${r.sopInstanceUid}`,
+          );
+          return Promise.resolve({
+            kind: 'single',
+            mediaType: DICOM_JSON,
+            body: Readable.from(chunks, { objectMode: false }),
+          });
+        },
+      }),
+    };
+  }
 
   /** The instances in scope (404 when none; 400 for bad UIDs), ordered. */
   find(scope: RetrieveScope): Promise<InstanceRow[]> {

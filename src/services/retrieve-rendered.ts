@@ -24,6 +24,7 @@ import { InvalidFrameListError, NoPixelDataError } from './errors.js';
 import { storeOf, swapByVr, type FrameSource } from './frame-source.js';
 import { readSpans } from './retrieve-bytes.js';
 import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
+import type { Offer, Representation } from './representation.js';
 import type { StoredInstance } from './stored-instance.js';
 
 // web/ may not import imaging/ (house style §3): what the routes need is re-exported here.
@@ -37,6 +38,17 @@ export const THUMBNAIL_QUALITY = 75;
 
 export type RenderKind = 'rendered' | 'thumbnail';
 
+export interface ImageOffer extends Offer {
+  type: RenderedMediaType;
+}
+
+/** PS3.18 Table 8.7.4-1: image/jpeg is the default rendered media type; the first offer wins ties. */
+export const RENDERED_OFFERS: readonly ImageOffer[] = [
+  { type: 'image/jpeg' },
+  { type: 'image/png' },
+  { type: 'image/webp' },
+];
+
 export interface RenderRequest {
   scope: RetrieveScope;
   /** The `{frames}` path segment of a frame-level resource, unparsed. */
@@ -44,14 +56,6 @@ export interface RenderRequest {
   mediaType: RenderedMediaType;
   params: RenderParams;
   signal?: AbortSignal | undefined;
-}
-
-/** What the resource resolves to, before any pixel is read: enough to answer If-None-Match. */
-export interface PreparedImage {
-  /** Strong validator: content hash + version of the stored object, frame, parameters, type. */
-  etag: string;
-  mediaType: RenderedMediaType;
-  render(): Promise<Buffer>;
 }
 
 export interface RetrieveRenderedDeps {
@@ -78,26 +82,41 @@ export class RetrieveRendered {
    *   (400) for a bad or multi-frame list; FrameNotFoundError (404) beyond the frame count;
    *   NoPixelDataError (404) when nothing in scope has pixel data.
    */
-  async prepare(kind: RenderKind, request: RenderRequest): Promise<PreparedImage> {
+  async prepare(kind: RenderKind, request: RenderRequest): Promise<Representation> {
     const frame = request.frameList === undefined ? 1 : singleFrame(request.frameList);
     const row = await this.representative(request.scope);
     const params = kind === 'thumbnail' ? thumbnailParams(request.params) : request.params;
     const key = cacheKey(row, frame, request.mediaType, params);
     const etag = `"${createHash('sha256').update(key).digest('base64url').slice(0, 32)}"`;
     return {
+      // Strong validator: content hash + version of the stored object, frame, parameters, type.
       etag,
-      mediaType: request.mediaType,
-      render: async () => {
-        if (kind === 'thumbnail') {
-          const hit = this.deps.thumbnails.get(key);
-          if (hit) return hit.body;
-        }
-        const body = await this.renderRow(row, frame, params, request);
-        if (kind === 'thumbnail')
-          this.deps.thumbnails.set(key, { body, mediaType: request.mediaType });
-        return body;
-      },
+      // The stored object may be replaced under the same URL: a cache revalidates (cheap: the
+      // ETag is known before any pixel is read) rather than trusting an age.
+      revalidate: true,
+      open: async () => ({
+        kind: 'single',
+        mediaType: request.mediaType,
+        body: await this.render(kind, key, row, frame, params, request),
+      }),
     };
+  }
+
+  private async render(
+    kind: RenderKind,
+    key: string,
+    row: InstanceRow,
+    frame: number,
+    params: RenderParams,
+    request: RenderRequest,
+  ): Promise<Buffer> {
+    if (kind === 'thumbnail') {
+      const hit = this.deps.thumbnails.get(key);
+      if (hit) return hit.body;
+    }
+    const body = await this.renderRow(row, frame, params, request);
+    if (kind === 'thumbnail') this.deps.thumbnails.set(key, { body, mediaType: request.mediaType });
+    return body;
   }
 
   /** The instance a resource stands for (see the file comment), without its metadata. */

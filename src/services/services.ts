@@ -45,32 +45,47 @@ export interface ServicesDeps {
   imaging: ImagingPool;
 }
 
-/** The one object web/ receives. */
+/** The one object web/ receives, grouped by use case. */
 export interface Services {
+  /** STOW-RS Store Instances (PS3.18 10.5). */
   store: StoreInstances;
+  /** QIDO-RS (PS3.18 10.6). */
+  search: SearchService;
+  /** WADO-RS (PS3.18 10.4). */
+  retrieve: RetrieveServices;
+  /** Non-standard DELETE of a study, series or instance. */
   delete: DeleteInstances;
-  sweeper: SweepBlobs;
-  /** WADO-RS: which instances a request names (PS3.18 10.4). */
+  /** What keeps storage and index in step: sweeps, HSM migration, verification. */
+  maintenance: MaintenanceServices;
+  /** /readyz: index and every storage tier answer. */
+  readiness: Readiness;
+}
+
+/** WADO-RS, one member per resource kind of PS3.18 10.4.1.1. */
+export interface RetrieveServices {
+  /** Retrieve Instances (10.4.1.1.1). */
+  instances: RetrieveInstances;
+  /** Retrieve Metadata (10.4.1.1.2). */
+  metadata: RetrieveMetadata;
+  /** Retrieve Frames (10.4.1.1.4). */
+  frames: RetrieveFrames;
+  /** Retrieve Bulk Data (10.4.1.1.5). */
+  bulkData: RetrieveBulkData;
+  /** Retrieve Rendered and Thumbnail (10.4.1.1.3, 10.4.1.1.5). */
+  rendered: RetrieveRendered;
+  /** Which instances a request names (10.4.1), with their metadata. */
   lookup: InstanceLookup;
-  /** WADO-RS: stored frame bytes by byte range. */
-  frames: FrameSource;
   /** Batched last_accessed_at for the HSM policy; flush() on shutdown. */
   access: AccessRecorder;
-  /** WADO-RS Retrieve Instances / Metadata / Bulk Data (PS3.18 10.4.1.1). */
-  retrieve: RetrieveInstances;
-  metadata: RetrieveMetadata;
-  bulkData: RetrieveBulkData;
-  retrieveFrames: RetrieveFrames;
+}
+
+export interface MaintenanceServices {
+  /** Deletes blobs the index no longer references (and pending writes a crash left). */
+  sweeper: SweepBlobs;
   /** HSM: migration cycles, tier statistics, cycle history. */
   hsm: MigrateTiers;
   /** `strata verify`: index ↔ storage consistency. */
   verify: VerifyStorage;
-  /** WADO-RS rendered and thumbnail resources (PS3.18 10.4.1.1.3, 10.4.1.1.5). */
-  rendered: RetrieveRendered;
-  /** QIDO-RS (PS3.18 10.6). */
-  search: SearchService;
-  /** /readyz: index and every storage tier answer. */
-  readiness: Readiness;
 }
 
 /**
@@ -89,21 +104,8 @@ export function createServices(deps: ServicesDeps): Services {
   const access = new AccessRecorder({ db: deps.db, log: deps.log });
   const lookup = new InstanceLookup({ db: deps.db });
   const frames = new FrameSource({ stores: deps.stores, access });
+  const retrieveFrames = new RetrieveFrames({ lookup, frames, imaging: deps.imaging });
   return {
-    sweeper,
-    access,
-    lookup,
-    frames,
-    retrieve: new RetrieveInstances({
-      lookup,
-      frames,
-      stores: deps.stores,
-      access,
-      imaging: deps.imaging,
-    }),
-    metadata: new RetrieveMetadata({ lookup }),
-    bulkData: new RetrieveBulkData({ lookup, stores: deps.stores, access }),
-    retrieveFrames: new RetrieveFrames({ frames, imaging: deps.imaging }),
     store: new StoreInstances({
       db: deps.db,
       store: deps.store,
@@ -111,40 +113,62 @@ export function createServices(deps: ServicesDeps): Services {
       options: deps.storeOptions,
       fault: deps.fault,
     }),
-    delete: new DeleteInstances({ db: deps.db, sweeper }),
-    hsm: new MigrateTiers({
+    search: new SearchService({
       db: deps.db,
-      stores: deps.stores,
-      sweeper,
-      log: deps.log,
-      clock: deps.clock ?? systemClock,
-      options: deps.hsm ?? NO_HSM,
-      pendingGraceSeconds: deps.storeOptions.pendingGraceSeconds,
-      deleteGraceSeconds: deps.storeOptions.deleteGraceSeconds,
-      fault: deps.migrationFault,
+      options: deps.searchOptions ?? { defaultLimit: 100, maxLimit: 1000 },
     }),
-    verify: new VerifyStorage({
-      db: deps.db,
-      stores: deps.stores,
-      log: deps.log,
-      offlineTiers: new Set(deps.hsm?.tiers.filter((t) => t.offline).map((t) => t.name)),
-    }),
-    // Thumbnails: 32 MiB of encoded images in memory (~10k 128-px JPEGs), LRU.
-    rendered: new RetrieveRendered({
+    retrieve: {
+      instances: new RetrieveInstances({
+        lookup,
+        frames,
+        stores: deps.stores,
+        access,
+        imaging: deps.imaging,
+      }),
+      metadata: new RetrieveMetadata({ lookup }),
+      frames: retrieveFrames,
+      bulkData: new RetrieveBulkData({
+        lookup,
+        frames: retrieveFrames,
+        stores: deps.stores,
+        access,
+      }),
+      // Thumbnails: 32 MiB of encoded images in memory (~10k 128-px JPEGs), LRU.
+      rendered: new RetrieveRendered({
+        lookup,
+        frames,
+        stores: deps.stores,
+        imaging: deps.imaging,
+        thumbnails: new ThumbnailCache(32 << 20),
+      }),
       lookup,
-      frames,
-      stores: deps.stores,
-      imaging: deps.imaging,
-      thumbnails: new ThumbnailCache(32 << 20),
-    }),
+      access,
+    },
+    delete: new DeleteInstances({ db: deps.db, sweeper }),
+    maintenance: {
+      sweeper,
+      hsm: new MigrateTiers({
+        db: deps.db,
+        stores: deps.stores,
+        sweeper,
+        log: deps.log,
+        clock: deps.clock ?? systemClock,
+        options: deps.hsm ?? NO_HSM,
+        pendingGraceSeconds: deps.storeOptions.pendingGraceSeconds,
+        deleteGraceSeconds: deps.storeOptions.deleteGraceSeconds,
+        fault: deps.migrationFault,
+      }),
+      verify: new VerifyStorage({
+        db: deps.db,
+        stores: deps.stores,
+        log: deps.log,
+        offlineTiers: new Set(deps.hsm?.tiers.filter((t) => t.offline).map((t) => t.name)),
+      }),
+    },
     readiness: new Readiness({
       db: deps.db,
       stores: deps.stores,
       timeoutMs: READINESS_TIMEOUT_MS,
-    }),
-    search: new SearchService({
-      db: deps.db,
-      options: deps.searchOptions ?? { defaultLimit: 100, maxLimit: 1000 },
     }),
   };
 }

@@ -12,16 +12,19 @@ import type { Services } from '../services/services.js';
 export function adminRoutes(services: Services, token: string): Hono {
   const admin = new Hono();
   admin.use(requireBearer(token));
-  admin.post('/hsm/run', async (c) => c.json(await services.hsm.runCycle('admin')));
+  admin.post('/hsm/run', async (c) => c.json(await services.maintenance.hsm.runCycle('admin')));
   admin.get('/hsm/stats', async (c) =>
-    c.json({ tiers: await services.hsm.statistics(), totals: await services.hsm.totals() }),
+    c.json({
+      tiers: await services.maintenance.hsm.statistics(),
+      totals: await services.maintenance.hsm.totals(),
+    }),
   );
   admin.get('/hsm/cycles', async (c) => {
     const limit = Number(c.req.query('limit') ?? '20');
     const bounded = Number.isSafeInteger(limit) ? Math.min(Math.max(limit, 1), 500) : 20;
     return c.json({
-      totals: await services.hsm.totals(),
-      cycles: await services.hsm.recentCycles(bounded),
+      totals: await services.maintenance.hsm.totals(),
+      cycles: await services.maintenance.hsm.recentCycles(bounded),
     });
   });
   return admin;

@@ -11,26 +11,17 @@
  * any, is one the offer can produce.
  */
 import { NotAcceptableError } from '../services/errors.js';
+import type { Offer } from '../services/representation.js';
 import { formatMediaType, parseMediaType } from './media-type.js';
 import { BadRequestError } from './errors.js';
+
+export type { Offer };
 
 export interface AcceptRange {
   type: string;
   /** Parameters other than q, names lowercased. */
   params: Record<string, string>;
   q: number;
-}
-
-export interface Offer {
-  /** `type/subtype`, lowercase, e.g. `multipart/related`, `image/jpeg`. */
-  type: string;
-  /** Parameters a range may name, e.g. `{ type: 'application/dicom' }` for multipart. */
-  params?: Record<string, string>;
-  /**
-   * Transfer syntaxes this offer can produce (`*` = as stored); the first is the default when
-   * the range names none. Absent: a range naming a transfer syntax does not match.
-   */
-  transferSyntaxes?: readonly string[];
 }
 
 export interface Negotiated<T extends Offer> {

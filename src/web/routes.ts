@@ -5,10 +5,10 @@ import { qidoHandler } from './qido.routes.js';
 import { renderedHandler } from './rendered.routes.js';
 import { stowHandler, type StowRouteOptions } from './stow.routes.js';
 import { uploadSlots, type UploadSlotOptions } from './upload-slots.js';
-import { bulkDataHandler } from './wado-bulk-data.js';
-import { framesHandler } from './wado-frames.js';
-import { instancesHandler } from './wado-instances.js';
-import { metadataHandler } from './wado-metadata.js';
+import { bulkDataHandler } from './bulk-data.routes.js';
+import { framesHandler } from './frames.routes.js';
+import { instancesHandler } from './instances.routes.js';
+import { metadataHandler } from './metadata.routes.js';
 
 /**
  * THE route table: one line per URL template of the Studies Service (PS3.18 Table 10.3-2),

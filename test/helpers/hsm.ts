@@ -81,7 +81,7 @@ export function worker(
           stores: extra.stores,
           log: createLogger('silent'),
         })
-      : server.services.sweeper,
+      : server.services.maintenance.sweeper,
     log: extra.log ?? createLogger('silent'),
     clock,
     options: {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseMediaType } from '../media-type.js';
 import { readMultipartRelated } from './related-reader.js';
-import { newBoundary, writeMultipartRelated } from './related-writer.js';
+import { multipartRelatedBytes, newBoundary, writeMultipartRelated } from './related-writer.js';
 import type { OutgoingPart } from './related-writer.js';
 import { chunked, collectGarbage, readAll, readParts, rejectionOf, within } from './testing.js';
 
@@ -27,6 +27,19 @@ describe('writeMultipartRelated', () => {
     expect(out.toString()).toBe(
       `--${B}\r\nContent-Type: application/dicom\r\n\r\none\r\n--${B}\r\n\r\ntwo\r\n--${B}--\r\n`,
     );
+  });
+
+  it('builds in one buffer the same bytes it streams, for parts in memory', async () => {
+    const parts = [
+      {
+        headers: { 'Content-Type': 'image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.50' },
+        body: Buffer.from('frame one'),
+      },
+      { headers: { 'Content-Type': 'image/jpeg' }, body: new Uint8Array([0, 1, 2]) },
+    ];
+    for (const some of [parts.slice(0, 1), parts, []]) {
+      expect(multipartRelatedBytes(some, B)).toEqual(await readAll(writeMultipartRelated(some, B)));
+    }
   });
 
   it('refuses header names and values that could inject lines', async () => {

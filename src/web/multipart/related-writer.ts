@@ -22,9 +22,7 @@ export function writeMultipartRelated(
   boundary: string,
   options: { highWaterMark?: number } = {},
 ): Readable {
-  if (!/^[\x20-\x7e]{1,200}$/.test(boundary)) {
-    throw new TypeError('boundary must be 1 to 200 printable ASCII characters');
-  }
+  assertBoundary(boundary);
   const streaming: { body?: Readable } = {};
   const generator = generateMultipart(parts, boundary, streaming);
   // Destroying the output makes Readable.from await return()/throw() on the generator, which an
@@ -45,6 +43,24 @@ export function writeMultipartRelated(
   );
 }
 
+/**
+ * The same bytes as writeMultipartRelated, in one buffer, for parts already in memory (e.g. one
+ * compressed frame): no stream machinery on the hot path of viewers.
+ */
+export function multipartRelatedBytes(
+  parts: readonly (OutgoingPart & { body: Uint8Array })[],
+  boundary: string,
+): Buffer {
+  assertBoundary(boundary);
+  const chunks: Buffer[] = [];
+  parts.forEach((part, i) => {
+    chunks.push(Buffer.from(delimiterOf(boundary, i === 0) + headerBlock(part.headers), 'utf8'));
+    chunks.push(Buffer.from(part.body.buffer, part.body.byteOffset, part.body.byteLength));
+  });
+  chunks.push(closeDelimiterOf(boundary, parts.length === 0));
+  return Buffer.concat(chunks);
+}
+
 /** A boundary that will not occur in any body: 24 random bytes, hex (RFC 2046 bchars, no quoting). */
 export function newBoundary(): string {
   return `strata-${randomBytes(24).toString('hex')}`;
@@ -57,7 +73,7 @@ async function* generateMultipart(
 ): AsyncGenerator<Buffer> {
   let first = true;
   for await (const part of parts) {
-    const delimiter = first ? `--${boundary}\r\n` : `\r\n--${boundary}\r\n`;
+    const delimiter = delimiterOf(boundary, first);
     first = false;
     const body = part.body;
     if (body instanceof Uint8Array) {
@@ -75,7 +91,22 @@ async function* generateMultipart(
       if (!body.readableEnded) body.destroy();
     }
   }
-  yield Buffer.from(first ? `--${boundary}--\r\n` : `\r\n--${boundary}--\r\n`, 'latin1');
+  yield closeDelimiterOf(boundary, first);
+}
+
+function assertBoundary(boundary: string): void {
+  if (!/^[\x20-\x7e]{1,200}$/.test(boundary)) {
+    throw new TypeError('boundary must be 1 to 200 printable ASCII characters');
+  }
+}
+
+/** RFC 2046 §5.1.1: the CRLF before a delimiter belongs to it; the first has none (no preamble). */
+function delimiterOf(boundary: string, first: boolean): string {
+  return first ? `--${boundary}\r\n` : `\r\n--${boundary}\r\n`;
+}
+
+function closeDelimiterOf(boundary: string, noParts: boolean): Buffer {
+  return Buffer.from(noParts ? `--${boundary}--\r\n` : `\r\n--${boundary}--\r\n`, 'latin1');
 }
 
 function headerBlock(headers: Record<string, string>): string {

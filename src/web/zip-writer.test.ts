@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readZip } from '../../test/helpers/wado-multipart.js';
-import { endRecords, writeZip, type ZipEntry } from './wado-zip.js';
+import { endRecords, writeZip, type ZipEntry } from './zip-writer.js';
 
 async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
