@@ -6,12 +6,8 @@
 import type { Readable } from 'node:stream';
 import { Readable as NodeReadable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import {
-  textBytes,
-  transcodeToExplicitLittle,
-  usBytes,
-  type ReplacementElement,
-} from '../dicom/part10/transcode.js';
+import { textBytes, usBytes } from '../dicom/part10/element-writer.js';
+import { transcodeToExplicitLittle, type ReplacementElement } from '../dicom/part10/transcode.js';
 import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { pixelDescriptionOf, type PixelDescription } from '../imaging/pixel-description.js';
 import { assertRenderableSize } from '../imaging/render.js';

@@ -13,12 +13,8 @@ import {
 } from '../testing/build-part10.js';
 import { TransferSyntax } from '../uid.js';
 import { scanPart10 } from './scan.js';
-import {
-  canTranscodeToExplicitLittle,
-  transcodeToExplicitLittle,
-  textBytes,
-  usBytes,
-} from './transcode.js';
+import { textBytes, usBytes } from './element-writer.js';
+import { canTranscodeToExplicitLittle, transcodeToExplicitLittle } from './transcode.js';
 
 async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];

@@ -24,14 +24,21 @@ import {
   PixelDataTag,
   PixelRepresentationTag,
   SequenceDelimitationTag,
-  tagElement,
-  tagGroup,
   TransferSyntaxUidTag,
   type Tag,
 } from '../tag.js';
 import { TransferSyntax } from '../uid.js';
-import { hasLongLength, isKnownVr } from '../vr.js';
+import { hasLongLength } from '../vr.js';
 import { ByteReader } from './byte-reader.js';
+import {
+  FLUSH_BYTES,
+  Out,
+  writeElement,
+  writeHeader,
+  writeItemHeader,
+  writeMeta,
+  type MetaElement,
+} from './element-writer.js';
 import { inflateChunks } from './inflate.js';
 import {
   ensureHeader,
@@ -45,8 +52,6 @@ import {
   type Syntax,
   type TokenizerContext,
 } from './tokenizer.js';
-
-const FLUSH_BYTES = 64 * 1024;
 
 /** A top-level element to write instead of (or in addition to) the source's. */
 export interface ReplacementElement {
@@ -82,23 +87,6 @@ export function canTranscodeToExplicitLittle(transferSyntaxUid: string): boolean
     info.littleEndian &&
     (!info.deflated || info.uid === TransferSyntax.DeflatedExplicitVRLittleEndian)
   );
-}
-
-/** Output buffer: small writes are gathered and handed out in chunks of about FLUSH_BYTES. */
-class Out {
-  private parts: Uint8Array[] = [];
-  size = 0;
-  push(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.parts.push(bytes);
-    this.size += bytes.length;
-  }
-  take(): Uint8Array {
-    const all = this.parts.length === 1 ? (this.parts[0] as Uint8Array) : Buffer.concat(this.parts);
-    this.parts = [];
-    this.size = 0;
-    return all;
-  }
 }
 
 /**
@@ -143,11 +131,6 @@ export async function* transcodeToExplicitLittle(
   if (out.size > 0) yield out.take();
 }
 
-interface MetaElement {
-  vr: string;
-  value: Uint8Array;
-}
-
 /** The transcoder keeps no warnings: the scan at store time reported them. */
 const quiet = (): void => undefined;
 
@@ -165,40 +148,6 @@ async function readMeta(reader: ByteReader): Promise<Map<Tag, MetaElement>> {
     if (!isGroupLengthTag(header.tag)) meta.set(header.tag, { vr: header.vr, value });
   }
   return meta;
-}
-
-/** PS3.10 §7.1: the File Meta group with its group length, TransferSyntaxUID replaced. */
-function writeMeta(meta: Map<Tag, MetaElement>, transferSyntaxUid: string): Uint8Array {
-  const elements = new Map(meta);
-  elements.set(TransferSyntaxUidTag, { vr: 'UI', value: uidBytes(transferSyntaxUid) });
-  const body = new Out();
-  for (const [tag, { vr, value }] of [...elements.entries()].sort(([a], [b]) => (a < b ? -1 : 1)))
-    writeElement(body, tag, vr, value);
-  const content = body.take();
-  const length = new Uint8Array(4);
-  new DataView(length.buffer).setUint32(0, content.length, true);
-  const head = new Out();
-  writeElement(head, '00020000', 'UL', length);
-  head.push(content);
-  return head.take();
-}
-
-/** A UI value padded with NUL to even length (PS3.5 §9.1). */
-export function uidBytes(uid: string): Uint8Array {
-  const text = uid.length % 2 === 1 ? `${uid}\0` : uid;
-  return Buffer.from(text, 'latin1');
-}
-
-/** A text value padded with a space to even length (PS3.5 §6.2). */
-export function textBytes(text: string): Uint8Array {
-  return Buffer.from(text.length % 2 === 1 ? `${text} ` : text, 'latin1');
-}
-
-/** A US value, little endian. */
-export function usBytes(value: number): Uint8Array {
-  const bytes = new Uint8Array(2);
-  new DataView(bytes.buffer).setUint16(0, value, true);
-  return bytes;
 }
 
 function textOf(value: Uint8Array | undefined): string {
@@ -229,34 +178,6 @@ interface State {
   options: TranscodeOptions;
   /** Replacements not yet written, by ascending tag (top level only). */
   pending: [Tag, ReplacementElement | null][];
-}
-
-function writeHeader(out: Out, tag: Tag, vr: string, length: number): void {
-  const long = hasLongLength(vr) || !isKnownVr(vr);
-  const header = new Uint8Array(long ? 12 : 8);
-  const view = new DataView(header.buffer);
-  view.setUint16(0, parseInt(tag.slice(0, 4), 16), true);
-  view.setUint16(2, parseInt(tag.slice(4), 16), true);
-  header[4] = vr.charCodeAt(0);
-  header[5] = vr.charCodeAt(1);
-  if (long) view.setUint32(8, length, true);
-  else view.setUint16(6, length, true);
-  out.push(header);
-}
-
-function writeElement(out: Out, tag: Tag, vr: string, value: Uint8Array): void {
-  writeHeader(out, tag, vr, value.length);
-  out.push(value);
-}
-
-/** An item or delimitation header (tag FFFE,xxxx and a 32-bit length), little endian. */
-function writeItemHeader(out: Out, tag: Tag, length = 0): void {
-  const bytes = new Uint8Array(8);
-  const view = new DataView(bytes.buffer);
-  view.setUint16(0, tagGroup(tag), true);
-  view.setUint16(2, tagElement(tag), true);
-  view.setUint32(4, length, true);
-  out.push(bytes);
 }
 
 async function need(reader: ByteReader, n: number, what: string): Promise<void> {
