@@ -92,6 +92,7 @@ const EXPECTED: Record<ProblemCode, Expected> = {
   'imaging.bad_parameter': { ...BAD_REQUEST, error: () => like('imaging.bad_parameter') },
   'imaging.busy': {
     ...UNAVAILABLE,
+    log: 'info',
     retryAfter: '1',
     error: () => like('imaging.busy', { retryAfterSeconds: 1 }),
   },

@@ -72,8 +72,9 @@ const PROBLEMS: Record<ProblemCode, Mapping> = {
   // Stored pixel data the codec rejects (a damaged codestream): the request is fine, the stored
   // object is not; 500 naming the cause rather than the anonymous internal error.
   'imaging.decode_failed': failed(500),
-  // Every decode/render slot taken and the queue full: come back shortly (Retry-After).
-  'imaging.busy': failed(503),
+  // Every decode/render slot taken and the queue full: come back shortly (Retry-After). Load, not
+  // a failure: logged as a refusal, like web.uploads_busy.
+  'imaging.busy': refused(503),
 
   // storage/
   // The index names a blob the store does not have: our two stores disagree, which is damage on
