@@ -10,6 +10,8 @@
  * Sizes: the arguments, or BENCH_STUDIES / BENCH_ITERATIONS (50 instances per study, so the
  * default 2,000 studies is 100,000 instances). A smoke run: `bench/qido.ts 200 20`.
  * A query that matches nothing answers 204 (PS3.18 8.3.4.4.1) and counts as 0 results.
+ * Then EXPLAIN ANALYZE of the study searches in EXPLAINED: the statement the server runs
+ * (built by the same repository code), with the scans it uses, to show which indexes serve it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,7 +19,10 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { startStrata } from '../src/compose.js';
 import { loadConfig } from '../src/config/config.js';
-import { openDb } from '../src/index/db.js';
+import { sql as drizzleSql, type SQL } from 'drizzle-orm';
+import { openDb, type Db } from '../src/index/db.js';
+import { parseQido } from '../src/index/qido/parse.js';
+import { searchStudies } from '../src/index/search.repository.js';
 import { migrateDb } from '../src/index/migrate.js';
 import { loadArchive, MODALITIES, UID_ROOT } from './qido-load.js';
 
@@ -86,6 +91,47 @@ const MIX: [string, (i: number) => string][] = [
       `/instances?SOPInstanceUID=${UID_ROOT}.3.${1 + ((i * 17) % (shape.studies * 5))}.${i % 10}`,
   ],
 ];
+
+/** Study searches whose plans are printed: the targets of the 1,000,000-instance bench. */
+const EXPLAINED = ['PatientID exact', 'PatientName prefix', 'StudyDate range (quarter)'];
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+/** "Index Scan studies_patient_id_idx", … for every scan node of the plan. */
+function scansOf(node: PlanNode): string[] {
+  const own = /Scan/.test(node['Node Type'])
+    ? [`${node['Node Type']} ${node['Index Name'] ?? node['Relation Name'] ?? ''}`.trim()]
+    : [];
+  return [...own, ...(node.Plans ?? []).flatMap(scansOf)];
+}
+
+/** Runs the server's study search with EXPLAIN ANALYZE in front of its statement. */
+async function explainStudySearch(db: Db, path: string): Promise<string> {
+  const params = new URLSearchParams(path.slice(path.indexOf('?') + 1));
+  const query = parseQido({ level: 'study' }, params, { defaultLimit: 100, maxLimit: 1000 });
+  const plans: { Plan: PlanNode; 'Execution Time': number }[] = [];
+  const explaining = {
+    execute: async (statement: SQL) => {
+      const result: unknown = await db.execute(
+        drizzleSql`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`,
+      );
+      const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+        'QUERY PLAN': (typeof plans)[number][];
+      }[];
+      plans.push(...rows[0]!['QUERY PLAN']);
+      return [];
+    },
+  } as unknown as Db;
+  await searchStudies(explaining, query, { sopClasses: false });
+  const plan = plans[0]!;
+  const scans = [...new Set(scansOf(plan.Plan))].join(', ');
+  return `${plan['Execution Time'].toFixed(1)} ms in PostgreSQL; ${scans}`;
+}
 
 /** Series ids follow study ids in load order: study n has series 5(n-1)+1 … 5n. */
 function seriesOf(i: number): string {
@@ -158,6 +204,14 @@ async function main(): Promise<void> {
       }
       // Other work on the machine inflates every figure: say how busy it was.
       console.log(`load average (1 min) at the end: ${loadavg()[0]!.toFixed(1)}`);
+      const explain = await openDb({ url: url.toString() });
+      try {
+        for (const [label, path] of MIX.filter(([label]) => EXPLAINED.includes(label))) {
+          console.log(`EXPLAIN ${label}: ${await explainStudySearch(explain.db, path(0))}`);
+        }
+      } finally {
+        await explain.close();
+      }
     } finally {
       await strata.close();
     }
