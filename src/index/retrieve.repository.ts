@@ -84,6 +84,23 @@ const ORDER = [
   asc(instances.sopInstanceUid),
 ];
 
+/** The rows in scope, in presentation order, with `metadata` as the given expression. */
+async function selectInScope(
+  db: Db,
+  scope: RetrieveScope,
+  partitionKey: string,
+  metadata: SQL<DicomJsonDataset>,
+): Promise<(InstanceRow & { metadata: DicomJsonDataset })[]> {
+  const rows = await db
+    .select({ ...rowColumns, metadata })
+    .from(instances)
+    .innerJoin(series, eq(series.id, instances.seriesFk))
+    .innerJoin(studies, eq(studies.id, instances.studyFk))
+    .where(scopeWhere(scope, partitionKey))
+    .orderBy(...ORDER);
+  return rows.map((row) => ({ ...normalise(row), metadata: row.metadata }));
+}
+
 /**
  * The instances in scope without their DICOM JSON (instance retrieve and frames need only the
  * layout; a study of thousands of instances stays small in memory). Uses studies_uid_uq,
@@ -113,14 +130,7 @@ export async function findInstancesWithMetadata(
   scope: RetrieveScope,
   partitionKey = DEFAULT_PARTITION,
 ): Promise<(InstanceRow & { metadata: DicomJsonDataset })[]> {
-  const rows = await db
-    .select({ ...rowColumns, metadata: sql<DicomJsonDataset>`${instances.metadata}` })
-    .from(instances)
-    .innerJoin(series, eq(series.id, instances.seriesFk))
-    .innerJoin(studies, eq(studies.id, instances.studyFk))
-    .where(scopeWhere(scope, partitionKey))
-    .orderBy(...ORDER);
-  return rows.map((row) => ({ ...normalise(row), metadata: row.metadata }));
+  return selectInScope(db, scope, partitionKey, sql<DicomJsonDataset>`${instances.metadata}`);
 }
 
 /**
@@ -138,18 +148,9 @@ export async function findInstancesWithElements(
     tags.map((tag) => sql`${tag}::text, ${instances.metadata} -> ${tag}::text`),
     sql`, `,
   );
-  const rows = await db
-    .select({
-      ...rowColumns,
-      // jsonb_strip_nulls drops the keys of absent elements (-> gives SQL NULL for them).
-      metadata: sql<DicomJsonDataset>`jsonb_strip_nulls(jsonb_build_object(${pairs}))`,
-    })
-    .from(instances)
-    .innerJoin(series, eq(series.id, instances.seriesFk))
-    .innerJoin(studies, eq(studies.id, instances.studyFk))
-    .where(scopeWhere(scope, partitionKey))
-    .orderBy(...ORDER);
-  return rows.map((row) => ({ ...normalise(row), metadata: row.metadata }));
+  // jsonb_strip_nulls drops the keys of absent elements (-> gives SQL NULL for them).
+  const metadata = sql<DicomJsonDataset>`jsonb_strip_nulls(jsonb_build_object(${pairs}))`;
+  return selectInScope(db, scope, partitionKey, metadata);
 }
 
 /**
