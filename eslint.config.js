@@ -20,7 +20,19 @@ const layer = (files, patterns, message, paths = []) => ({
   },
 });
 
-const ours = ['lib', 'dicom', 'imaging', 'storage', 'index', 'services', 'web', 'cli', 'config'];
+const ours = [
+  'lib',
+  'dicom',
+  'imaging',
+  'storage',
+  'index',
+  'services',
+  'web',
+  'cli',
+  'config',
+  'auth',
+  'audit',
+];
 const except = (...allowed) =>
   ours.filter((m) => !allowed.includes(m)).flatMap((m) => [`**/${m}/**`, `../${m}/*`]);
 
@@ -76,14 +88,26 @@ export default tseslint.config(
     ['hono', '@aws-sdk/client-s3', '@azure/storage-blob'],
   ),
   layer(
+    ['src/auth/**'],
+    except('index', 'lib'),
+    'auth/ proves who is asking (tokens, keys, accounts) over its index tables; never HTTP or services/.',
+    ['hono'],
+  ),
+  layer(
+    ['src/audit/**'],
+    except('index', 'lib'),
+    'audit/ records and exports events over its index tables; never HTTP or services/.',
+    ['hono'],
+  ),
+  layer(
     ['src/services/**'],
-    except('dicom', 'imaging', 'storage', 'index', 'lib'),
+    except('dicom', 'imaging', 'storage', 'index', 'lib', 'audit'),
     'services/ never import web/ or cli/.',
     ['hono'],
   ),
   layer(
     ['src/web/**'],
-    except('services', 'dicom', 'lib'),
+    except('services', 'dicom', 'lib', 'auth', 'audit'),
     'web/ is thin: it talks to services/, never to storage/ or index/.',
     ['drizzle-orm', 'postgres', '@electric-sql/pglite'],
   ),

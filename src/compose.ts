@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
+import { openSecurity, type SecurityParts } from './compose-auth.js';
 import { assertTiersConfigured, openStores } from './compose-storage.js';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
@@ -37,6 +38,8 @@ export interface Strata {
   indexDisk: { dataDir: string; minFreeBytes: number } | undefined;
   /** Where the server listens (after `listen`). */
   url: string;
+  /** Authentication (and, as it lands, the audit trail); present once serving. */
+  security: SecurityParts;
   close(): Promise<void>;
 }
 
@@ -140,7 +143,7 @@ async function waitUntilReachable(database: Database, config: Config, log: Logge
 export async function openStrata(
   config: Config,
   overrides: ComposeOverrides = {},
-): Promise<Omit<Strata, 'url'>> {
+): Promise<Omit<Strata, 'url' | 'security'>> {
   const log = overrides.log ?? createLogger(config.logLevel);
   const database = await openMigratedIndex(
     config,
@@ -208,6 +211,13 @@ export async function startStrata(
   overrides: ComposeOverrides = {},
 ): Promise<Strata> {
   const strata = await openStrata(config, overrides);
+  let security: SecurityParts;
+  try {
+    security = openSecurity(config, strata.database, strata.log);
+  } catch (error) {
+    await strata.close();
+    throw error;
+  }
   const app = createApp(strata.services, {
     dicomwebRoot: config.dicomwebRoot,
     publicBaseUrl: config.publicBaseUrl,
@@ -217,7 +227,7 @@ export async function startStrata(
     idleTimeoutSeconds: config.http.idleTimeoutSeconds,
     maxUploads: config.stow.maxConcurrentUploads,
     maxUploadsPerClient: config.stow.maxConcurrentUploadsPerClient,
-    adminToken: config.adminToken,
+    authenticator: security.authenticator,
     log: strata.log,
   });
   const server = createAdaptorServer({
@@ -244,6 +254,7 @@ export async function startStrata(
   return {
     ...strata,
     url,
+    security,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await strata.close();

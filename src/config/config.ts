@@ -12,6 +12,7 @@ import {
   STOW,
   SWEEPER,
 } from './server-settings.js';
+import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { envSource, readSettings, type Env, type Values } from './setting.js';
 import { storageConfigFromEnv, type StorageConfig } from './storage.js';
 
@@ -32,6 +33,10 @@ export type Config = Values<typeof SERVER> & {
   storage: StorageConfig;
   /** Tiers, policies and recall from the STRATA_CONFIG file; undefined without one. */
   hsm: HsmConfig | undefined;
+  /** Authentication, roles, rate limits (README "Security"). */
+  auth: Values<typeof AUTH>;
+  audit: Values<typeof AUDIT>;
+  tls: Values<typeof TLS>;
 };
 
 export function loadConfig(env: Env = process.env): Config {
@@ -47,6 +52,9 @@ export function loadConfig(env: Env = process.env): Config {
     sweeper: readSettings(SWEEPER, source),
     storage: storageConfigFromEnv(env, server.dataDir),
     hsm: undefined,
+    auth: readSettings(AUTH, source),
+    audit: readSettings(AUDIT, source),
+    tls: readSettings(TLS, source),
   };
   // A STRATA_CONFIG file's tiers replace the environment's single backend.
   const configFile = CONFIG_FILE.read(source);

@@ -70,11 +70,11 @@ export const SERVER = {
     min: 0,
     help: 'longest time to receive one request (`0` = no limit); large STOW uploads over slow links need it',
   }),
-  /** Enables /admin/* (HSM run, stats, cycles) with `Authorization: Bearer <token>`. */
+  /** One way to hold the admin action (auth/authenticate.ts); roles are the other. */
   adminToken: secret({
     env: 'ADMIN_TOKEN',
     minLength: 16,
-    help: 'enables `/admin/*` (HSM run, statistics, cycle history) behind `Authorization: Bearer <token>`. Unset → those paths answer 404',
+    help: 'a bearer token that holds the admin action only (`/admin/*`: HSM, audit; no access to images), for scripts and sites without an identity provider; an admin role from any `AUTH_METHODS` does the same',
   }),
   logLevel: oneOf({
     env: 'LOG_LEVEL',

@@ -253,12 +253,17 @@ export function oneOf<T extends string, O extends Options<NoInfer<T>>>(
 }
 
 /** Comma-separated; an empty value is an empty list (not the default). */
-export function list<O extends Options<string[]>>(o: O): Setting<Value<string[], O>> {
-  const convert: Convert<string[]> = (value, from, fail) =>
-    text(value, from, fail)
+export function list<
+  O extends Options<string[]> & { check?: (values: string[]) => string | undefined },
+>(o: O): Setting<Value<string[], O>> {
+  const convert: Convert<string[]> = (value, from, fail) => {
+    const values = text(value, from, fail)
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '');
+    const problem = o.check?.(values);
+    return problem === undefined ? values : fail(problem);
+  };
   return declare<string[], O>(o, 'comma-separated list', convert, true);
 }
 

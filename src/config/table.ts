@@ -10,6 +10,7 @@ import {
   SWEEPER,
 } from './server-settings.js';
 import type { Setting } from './setting.js';
+import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { AWS_CREDENTIALS, AZURE, ENCRYPTION, S3, STORAGE_BACKEND } from './storage-settings.js';
 
 /** Every environment variable, in README order. */
@@ -26,6 +27,9 @@ export const ENV_SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(AWS_CREDENTIALS),
   ...Object.values(AZURE),
   ...Object.values(ENCRYPTION),
+  ...Object.values(AUTH),
+  ...Object.values(AUDIT),
+  ...Object.values(TLS),
   CONFIG_FILE,
 ];
 

@@ -242,3 +242,140 @@ export const hsmCycles = pgTable(
   },
   (t) => [index('hsm_cycles_started_idx').on(t.startedAt)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Security (README "Security"): credentials and the audit trail.
+
+/** API keys for modalities, gateways and scripts. The secret itself is never stored. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    /** Operator-chosen, unique among live keys; the audit trail's user id. */
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    /** SHA-256 (hex) of the whole key; keys are 256-bit random, so no slow hash is needed. */
+    secretHash: text('secret_hash').notNull(),
+    /** The first characters of the key, shown by `strata keys list` to tell keys apart. */
+    prefix: text('prefix').notNull(),
+    /** Optional patient context (like a token's patient claim). */
+    patientIds: text('patient_ids').array(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('api_keys_secret_hash_uq').on(t.secretHash),
+    uniqueIndex('api_keys_live_name_uq')
+      .on(t.name)
+      .where(sql`${t.revokedAt} is null`),
+  ],
+);
+
+/** Built-in accounts for sites without an identity provider. */
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: text('id').primaryKey(),
+    username: text('username').notNull(),
+    /** Memory-hard KDF output with its parameters (auth/passwords.ts). */
+    passwordHash: text('password_hash').notNull(),
+    roles: text('roles').array().notNull(),
+    patientIds: text('patient_ids').array(),
+    /** RFC 6238 shared secret (base32); null = no second factor enrolled. */
+    totpSecret: text('totp_secret'),
+    totpRequired: boolean('totp_required').notNull().default(false),
+    /** The last accepted TOTP time step, so one code cannot be replayed. */
+    totpLastStep: bigint('totp_last_step', { mode: 'number' }),
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }),
+    lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('accounts_username_uq').on(t.username)],
+);
+
+/** Refresh tokens of built-in accounts: hashed, rotated on each use, revocable. */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    secretHash: text('secret_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('refresh_tokens_secret_hash_uq').on(t.secretHash),
+    index('refresh_tokens_account_idx').on(t.accountId),
+  ],
+);
+
+/**
+ * Keys that sign access tokens of built-in accounts, shared by every node through the index.
+ * The newest signs; older ones verify until the tokens they signed have expired.
+ */
+export const signingKeys = pgTable('signing_keys', {
+  kid: text('kid').primaryKey(),
+  algorithm: text('algorithm').notNull(),
+  privateJwk: jsonb('private_jwk').notNull(),
+  publicJwk: jsonb('public_jwk').notNull(),
+  createdAt: createdAt(),
+});
+
+/**
+ * The audit trail (PS3.15 A.5): append-only, each record's `hash` covers its content and the
+ * previous record's hash, so an edit or a deletion breaks the chain (`strata audit verify`).
+ * Patient and study identifiers are keyed hashes (AUDIT_PSEUDONYM_KEY), searchable by hashing.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type'),
+    action: text('action').notNull(),
+    outcome: integer('outcome').notNull(),
+    userId: text('user_id'),
+    userMethod: text('user_method'),
+    userRoles: text('user_roles').array(),
+    clientAddress: text('client_address'),
+    requestId: text('request_id'),
+    patientRef: text('patient_ref'),
+    studyRefs: text('study_refs').array(),
+    query: text('query'),
+    detail: jsonb('detail'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_log_at_idx').on(t.at),
+    index('audit_log_patient_idx').on(t.patientRef),
+    index('audit_log_user_idx').on(t.userId),
+    index('audit_log_event_idx').on(t.eventId, t.at),
+  ],
+);
+
+/**
+ * The chain's head: one row, locked by each append, so appends from every node serialise and
+ * each record names its true predecessor.
+ */
+export const auditHead = pgTable('audit_head', {
+  id: integer('id').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  hash: text('hash').notNull(),
+});
+
+/** How far each export destination (the ATNA syslog) has delivered: the spool is the log. */
+export const auditExport = pgTable('audit_export', {
+  destination: text('destination').primaryKey(),
+  deliveredSeq: bigint('delivered_seq', { mode: 'number' }).notNull(),
+  updatedAt: updatedAt(),
+});

@@ -58,13 +58,21 @@ export const ERROR_CODES = [
   'web.request_idle',
   'web.uploads_busy',
   'web.client_uploads_busy',
-  'web.unauthorized',
   'web.no_route',
   'multipart.no_parts',
   'multipart.truncated',
   'multipart.bad_headers',
   'multipart.too_many_parts',
   'multipart.bad_boundary',
+  // auth/ (authentication, authorization, rate limits)
+  'auth.unauthenticated',
+  'auth.invalid_token',
+  'auth.forbidden',
+  'auth.rate_limited',
+  'auth.invalid_grant',
+  'auth.invalid_request',
+  // audit/
+  'audit.unavailable',
 ] as const;
 
 /** A code of any module but dicom/ (whose codes are `DicomErrorCode`). */

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Logger } from '../lib/log.js';
 import type { Services } from '../services/services.js';
-import { adminRoutes } from './admin.routes.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import { authenticate, RouteTable, type RouteTableOptions } from './access.js';
+import { registerAdminRoutes } from './admin.routes.js';
 import { corsMiddleware } from './cors.js';
 import { idleBody } from './idle-body.js';
 import { registerHealthRoutes } from './health.routes.js';
@@ -22,18 +24,29 @@ export interface AppOptions {
   /** Concurrent STOW uploads overall (503 beyond) and per client address (429); 0 = no limit. */
   maxUploads: number;
   maxUploadsPerClient: number;
-  /** Enables /admin/* behind `Authorization: Bearer`; undefined → those paths are 404. */
-  adminToken?: string | undefined;
+  /** Who is asking (auth/authenticate.ts); every route declares the action it needs. */
+  authenticator: Authenticator;
+  /** The rate limit gate of expensive routes (web/rate-limit.ts); none = unlimited. */
+  expensiveGate?: RouteTableOptions['expensiveGate'];
   log: Logger;
 }
 
 /**
  * The HTTP application. Middleware order: request id → unread body (sees the final answer, errors
  * too, and drains or closes) → idle body timeout → CORS (so every response, errors too, carries
- * it) → routes; errors go through the single problem+json map of web/problem.ts.
+ * it) → authentication (who is asking) → routes, each checking its action first; errors go through the single problem+json map of web/problem.ts.
  */
 export function createApp(services: Services, options: AppOptions): Hono {
+  return createAppWithTable(services, options).app;
+}
+
+/** The app and its route table (web/access.test.ts walks both). */
+export function createAppWithTable(
+  services: Services,
+  options: AppOptions,
+): { app: Hono; table: RouteTable } {
   const app = new Hono();
+  const table = new RouteTable(app, { expensiveGate: options.expensiveGate });
   app.use(async (c, next) => {
     const requestId = randomUUID();
     const started = performance.now();
@@ -52,15 +65,18 @@ export function createApp(services: Services, options: AppOptions): Hono {
   app.use(unreadBody());
   app.use(idleBody(options.idleTimeoutSeconds));
   if (options.corsOrigins.length > 0) app.use(corsMiddleware(options.corsOrigins));
+  app.use(authenticate(options.authenticator));
 
-  registerHealthRoutes(app, services);
+  registerHealthRoutes(table, services);
 
   const dicomweb = new Hono();
-  registerRoutes(dicomweb, services, options);
+  registerRoutes(table.child(dicomweb, options.dicomwebRoot), services, options);
   app.route(options.dicomwebRoot || '/', dicomweb);
-  if (options.adminToken) app.route('/admin', adminRoutes(services, options.adminToken));
+  const admin = new Hono();
+  registerAdminRoutes(table.child(admin, '/admin'), services);
+  app.route('/admin', admin);
 
   app.notFound((c) => problemResponse(new RouteNotFoundError(c.req.method), c, options.log));
   app.onError((error, c) => problemResponse(error, c, options.log));
-  return app;
+  return { app, table };
 }

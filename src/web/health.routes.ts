@@ -1,5 +1,5 @@
-import type { Hono } from 'hono';
 import type { Services } from '../services/services.js';
+import type { RouteTable } from './access.js';
 
 /** Seconds a load balancer should wait before asking again when not ready (RFC 9110 10.2.3). */
 const NOT_READY_RETRY_AFTER_SECONDS = 5;
@@ -13,9 +13,9 @@ const NOT_READY_RETRY_AFTER_SECONDS = 5;
  *   200 when all do, else 503 naming the failing checks (Kubernetes readinessProbe, compose
  *   `depends_on: condition: service_healthy`, the Dockerfile HEALTHCHECK).
  */
-export function registerHealthRoutes(app: Hono, services: Services): void {
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
+export function registerHealthRoutes(table: RouteTable, services: Services): void {
+  table.add('get', '/healthz', 'public', (c) => c.json({ status: 'ok' }));
+  table.add('get', '/readyz', 'public', async (c) => {
     const report = await services.readiness.check();
     c.header('Cache-Control', 'no-store');
     if (report.ready) return c.json({ status: 'ready', checks: report.checks });

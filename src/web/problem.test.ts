@@ -1,4 +1,13 @@
 import { Hono } from 'hono';
+import {
+  ForbiddenError,
+  InvalidAuthRequestError,
+  InvalidGrantError,
+  InvalidTokenError,
+  RateLimitedError,
+  UnauthenticatedError,
+} from '../auth/errors.js';
+import { AuditUnavailableError } from '../audit/errors.js';
 import { describe, expect, it } from 'vitest';
 import {
   DicomParseError,
@@ -21,7 +30,6 @@ import {
   ResourceNotFoundError,
   StoredLayoutError,
 } from '../services/errors.js';
-import { AdminUnauthorizedError } from './admin.routes.js';
 import {
   BadRequestError,
   ClientUploadsBusyError,
@@ -190,18 +198,45 @@ const EXPECTED: Record<ProblemCode, Expected> = {
     retryAfter: '1',
     error: () => new ClientUploadsBusyError(2, 1),
   },
-  'web.unauthorized': {
-    status: 401,
-    title: 'Unauthorized',
-    log: 'info',
-    error: () => new AdminUnauthorizedError(),
-  },
   'web.no_route': { ...NOT_FOUND, error: () => new RouteNotFoundError('GET') },
   'multipart.no_parts': { ...BAD_REQUEST, error: () => new NoPartsError() },
   'multipart.truncated': { ...BAD_REQUEST, error: () => new TruncatedMultipartError('cut') },
   'multipart.bad_headers': { ...BAD_REQUEST, error: () => new BadPartHeadersError(0, 'long') },
   'multipart.bad_boundary': { ...BAD_REQUEST, error: () => new InvalidBoundaryError('empty') },
   'multipart.too_many_parts': { ...TOO_LARGE, error: () => new TooManyPartsError(5) },
+
+  'auth.unauthenticated': {
+    status: 401,
+    title: 'Unauthorized',
+    log: 'info',
+    error: () => new UnauthenticatedError(),
+  },
+  'auth.invalid_token': {
+    status: 401,
+    title: 'Unauthorized',
+    log: 'info',
+    error: () => new InvalidTokenError('expired'),
+  },
+  'auth.forbidden': {
+    status: 403,
+    title: 'Forbidden',
+    log: 'info',
+    error: () => new ForbiddenError('delete'),
+  },
+  'auth.rate_limited': {
+    status: 429,
+    title: 'Too Many Requests',
+    log: 'info',
+    retryAfter: '30',
+    error: () => new RateLimitedError(29.2),
+  },
+  'auth.invalid_grant': { ...BAD_REQUEST, error: () => new InvalidGrantError() },
+  'auth.invalid_request': { ...BAD_REQUEST, error: () => new InvalidAuthRequestError('no grant') },
+  'audit.unavailable': {
+    ...UNAVAILABLE,
+    retryAfter: '5',
+    error: () => new AuditUnavailableError(),
+  },
 };
 
 /** Answers GET / by throwing `error`, with a log that keeps its lines. */

@@ -143,7 +143,6 @@ const PROBLEMS: Record<ProblemCode, Mapping> = {
   'web.request_idle': refused(408),
   'web.uploads_busy': refused(503),
   'web.client_uploads_busy': refused(429),
-  'web.unauthorized': refused(401),
   // No route for this method and path (hono's notFound).
   'web.no_route': refused(404),
   'multipart.no_parts': refused(400),
@@ -151,12 +150,26 @@ const PROBLEMS: Record<ProblemCode, Mapping> = {
   'multipart.bad_headers': refused(400),
   'multipart.bad_boundary': refused(400),
   'multipart.too_many_parts': refused(413),
+
+  // auth/ — RFC 6750 §3: 401 carries WWW-Authenticate (see problemResponse).
+  'auth.unauthenticated': refused(401),
+  'auth.invalid_token': refused(401),
+  // Authenticated but the role lacks the action. Out-of-scope patients are 404 (service.not_found),
+  // never 403, so existence is not confirmed.
+  'auth.forbidden': refused(403),
+  'auth.rate_limited': refused(429),
+  // RFC 6749 §5.2: the token endpoint answers a bad grant (password, code, refresh) with 400.
+  'auth.invalid_grant': refused(400),
+  'auth.invalid_request': refused(400),
+  // The audit record of a request could not be written durably: the request is not served.
+  'audit.unavailable': failed(503),
 };
 
 /** RFC 9110 §15 reason phrases, plus RFC 4918's 507 and nginx's 499. */
 const TITLES: Partial<Record<number, string>> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   406: 'Not Acceptable',
   408: 'Request Timeout',
@@ -225,6 +238,9 @@ export function problemResponse(error: unknown, c: Context, log: Logger): Respon
   if (typeof retryAfter === 'number' && Number.isFinite(retryAfter)) {
     headers['Retry-After'] = String(Math.max(0, Math.ceil(retryAfter)));
   }
+  // RFC 6750 §3: a 401 names the scheme (and the error) the client must use.
+  const challenge = (error as { wwwAuthenticate?: unknown } | null)?.wwwAuthenticate;
+  if (typeof challenge === 'string') headers['WWW-Authenticate'] = challenge;
   // RFC 9110 §14.4: a 416 says how long the representation is.
   if (error instanceof RangeNotSatisfiableError) {
     headers['Content-Range'] = `bytes */${error.size}`;

@@ -1,5 +1,5 @@
-import type { Hono } from 'hono';
 import type { Services } from '../services/services.js';
+import type { RouteTable } from './access.js';
 import { deleteHandler } from './delete.routes.js';
 import { qidoHandler } from './qido.routes.js';
 import { renderedHandler } from './rendered.routes.js';
@@ -10,12 +10,15 @@ import { framesHandler } from './frames.routes.js';
 import { instancesHandler } from './instances.routes.js';
 import { metadataHandler } from './metadata.routes.js';
 
+/** Rendering and whole-study or whole-series retrieves also pass the rate limit gate. */
+const READ_EXPENSIVE = { action: 'read', expensive: true } as const;
+
 /**
  * THE route table: one line per URL template of the Studies Service (PS3.18 Table 10.3-2),
- * relative to the DICOMweb root.
+ * relative to the DICOMweb root, with the action each needs (auth/principal.ts).
  */
 export function registerRoutes(
-  app: Hono,
+  table: RouteTable,
   services: Services,
   options: StowRouteOptions & UploadSlotOptions,
 ): void {
@@ -23,41 +26,43 @@ export function registerRoutes(
   const slot = uploadSlots(options); // one pool for both STOW URLs
   const remove = deleteHandler(services);
 
-  app.post('/studies', slot, stow); // Store Instances, PS3.18 10.5
-  app.post('/studies/:study', slot, stow); // Store Instances of one study, PS3.18 10.5
+  table.add('post', '/studies', 'write', slot, stow); // Store Instances, PS3.18 10.5
+  table.add('post', '/studies/:study', 'write', slot, stow); // Store Instances of one study
 
-  app.get('/studies', qidoHandler(services, 'study', options)); // Search for Studies, PS3.18 10.6
-  app.get('/series', qidoHandler(services, 'series', options)); // Search for Series, PS3.18 10.6
-  app.get('/studies/:study/series', qidoHandler(services, 'series', options));
-  app.get('/instances', qidoHandler(services, 'instance', options)); // Search for Instances
-  app.get('/studies/:study/instances', qidoHandler(services, 'instance', options));
-  app.get('/studies/:study/series/:series/instances', qidoHandler(services, 'instance', options));
+  const qido = (level: 'study' | 'series' | 'instance') => qidoHandler(services, level, options);
+  table.add('get', '/studies', READ_EXPENSIVE, qido('study')); // Search for Studies, 10.6
+  table.add('get', '/series', READ_EXPENSIVE, qido('series')); // Search for Series, 10.6
+  table.add('get', '/studies/:study/series', 'read', qido('series'));
+  table.add('get', '/instances', READ_EXPENSIVE, qido('instance')); // Search for Instances
+  table.add('get', '/studies/:study/instances', 'read', qido('instance'));
+  table.add('get', '/studies/:study/series/:series/instances', 'read', qido('instance'));
 
   const retrieve = instancesHandler(services); // Retrieve Instances, PS3.18 10.4.1.1.1
   const metadata = metadataHandler(services, options); // Retrieve Metadata, PS3.18 10.4.1.1.2
-  app.get('/studies/:study', retrieve);
-  app.get('/studies/:study/series/:series', retrieve);
-  app.get('/studies/:study/series/:series/instances/:instance', retrieve);
-  app.get('/studies/:study/metadata', metadata);
-  app.get('/studies/:study/series/:series/metadata', metadata);
-  app.get('/studies/:study/series/:series/instances/:instance/metadata', metadata);
+  table.add('get', '/studies/:study', READ_EXPENSIVE, retrieve);
+  table.add('get', '/studies/:study/series/:series', READ_EXPENSIVE, retrieve);
+  table.add('get', '/studies/:study/series/:series/instances/:instance', 'read', retrieve);
+  table.add('get', '/studies/:study/metadata', 'read', metadata);
+  table.add('get', '/studies/:study/series/:series/metadata', 'read', metadata);
+  table.add('get', '/studies/:study/series/:series/instances/:instance/metadata', 'read', metadata);
   const frames = framesHandler(services); // Retrieve Frames, PS3.18 10.4.1.1.4
   const bulkData = bulkDataHandler(services); // Retrieve Bulk Data (any BulkDataURI), 10.4.1.1.5
-  app.get('/studies/:study/series/:series/instances/:instance/frames/:frames', frames);
-  app.get('/studies/:study/series/:series/instances/:instance/bulkdata/*', bulkData);
+  const instance = '/studies/:study/series/:series/instances/:instance';
+  table.add('get', `${instance}/frames/:frames`, 'read', frames);
+  table.add('get', `${instance}/bulkdata/*`, 'read', bulkData);
 
-  const rendered = renderedHandler(services, 'rendered'); // Retrieve Rendered, PS3.18 10.4.1.1.3
+  const rendered = renderedHandler(services, 'rendered'); // Retrieve Rendered, 10.4.1.1.3
   const thumbnail = renderedHandler(services, 'thumbnail'); // Retrieve Thumbnail, 10.4.1.1.5
-  app.get('/studies/:study/rendered', rendered);
-  app.get('/studies/:study/series/:series/rendered', rendered);
-  app.get('/studies/:study/series/:series/instances/:instance/rendered', rendered);
-  app.get('/studies/:study/series/:series/instances/:instance/frames/:frames/rendered', rendered);
-  app.get('/studies/:study/thumbnail', thumbnail);
-  app.get('/studies/:study/series/:series/thumbnail', thumbnail);
-  app.get('/studies/:study/series/:series/instances/:instance/thumbnail', thumbnail);
-  app.get('/studies/:study/series/:series/instances/:instance/frames/:frames/thumbnail', thumbnail);
+  table.add('get', '/studies/:study/rendered', READ_EXPENSIVE, rendered);
+  table.add('get', '/studies/:study/series/:series/rendered', READ_EXPENSIVE, rendered);
+  table.add('get', `${instance}/rendered`, READ_EXPENSIVE, rendered);
+  table.add('get', `${instance}/frames/:frames/rendered`, READ_EXPENSIVE, rendered);
+  table.add('get', '/studies/:study/thumbnail', READ_EXPENSIVE, thumbnail);
+  table.add('get', '/studies/:study/series/:series/thumbnail', READ_EXPENSIVE, thumbnail);
+  table.add('get', `${instance}/thumbnail`, READ_EXPENSIVE, thumbnail);
+  table.add('get', `${instance}/frames/:frames/thumbnail`, READ_EXPENSIVE, thumbnail);
 
-  app.delete('/studies/:study', remove); // non-standard delete
-  app.delete('/studies/:study/series/:series', remove);
-  app.delete('/studies/:study/series/:series/instances/:instance', remove);
+  table.add('delete', '/studies/:study', 'delete', remove); // non-standard delete
+  table.add('delete', '/studies/:study/series/:series', 'delete', remove);
+  table.add('delete', instance, 'delete', remove);
 }

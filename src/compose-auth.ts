@@ -1,0 +1,79 @@
+import { isIP } from 'node:net';
+import { Authenticator } from './auth/authenticate.js';
+import type { Action } from './auth/principal.js';
+import { DEFAULT_ROLES, parseRoleMap, type RoleMap } from './auth/roles.js';
+import type { Config } from './config/config.js';
+import { ConfigError } from './config/errors.js';
+import type { Database } from './index/db.js';
+import type { Logger } from './lib/log.js';
+
+/**
+ * The security half of the composition root: which credentials are accepted, what anonymous
+ * requests may do, and the refusal to expose an unauthenticated server.
+ */
+
+/** Every action but admin: what AUTH_ANONYMOUS=all and a bare loopback server allow. */
+const ALL_BUT_ADMIN: ReadonlySet<Action> = new Set<Action>(['read', 'write', 'delete']);
+
+const ANONYMOUS: Record<NonNullable<Config['auth']['anonymous']>, ReadonlySet<Action>> = {
+  none: new Set(),
+  read: new Set<Action>(['read']),
+  write: new Set<Action>(['read', 'write']),
+  all: ALL_BUT_ADMIN,
+};
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '0:0:0:0:0:0:0:1';
+}
+
+/**
+ * What a request without credentials may do. With no AUTH_METHODS and no AUTH_ANONYMOUS, a
+ * loopback listener (the embedded default) is open to its own machine; any other address
+ * refuses to start (exit 2), naming what to set.
+ */
+export function anonymousActions(config: Config): ReadonlySet<Action> {
+  if (config.auth.anonymous !== undefined) return ANONYMOUS[config.auth.anonymous];
+  if (config.auth.methods.length > 0) return ANONYMOUS.none;
+  if (isLoopback(config.host)) return ALL_BUT_ADMIN;
+  throw new ConfigError(
+    'AUTH_METHODS',
+    `HOST ${config.host} is not a loopback address and no authentication is configured: set AUTH_METHODS (oidc with AUTH_OIDC_ISSUER and AUTH_OIDC_AUDIENCE, api-key, account), or AUTH_ANONYMOUS=read|write|all to serve without credentials on purpose`,
+  );
+}
+
+export function roleMapOf(config: Config): RoleMap {
+  if (config.auth.roleMap === undefined) return DEFAULT_ROLES;
+  const map = parseRoleMap(config.auth.roleMap);
+  if (typeof map === 'string') throw new ConfigError('AUTH_ROLE_MAP', map);
+  return map;
+}
+
+export interface SecurityParts {
+  authenticator: Authenticator;
+}
+
+export function openSecurity(config: Config, _database: Database, log: Logger): SecurityParts {
+  const anonymous = anonymousActions(config);
+  const methods = new Set(config.auth.methods);
+  if (methods.has('oidc') && (!config.auth.oidcIssuer || !config.auth.oidcAudience)) {
+    throw new ConfigError(
+      'AUTH_OIDC_ISSUER',
+      'AUTH_METHODS=oidc needs AUTH_OIDC_ISSUER and AUTH_OIDC_AUDIENCE',
+    );
+  }
+  if (config.auth.anonymous !== undefined && config.auth.anonymous !== 'none') {
+    log.warn('anonymous access is on', { AUTH_ANONYMOUS: config.auth.anonymous });
+  }
+  const authenticator = new Authenticator({
+    adminToken: config.adminToken,
+    claims: {
+      rolesClaim: config.auth.rolesClaim,
+      patientClaim: config.auth.patientClaim,
+      roleMap: roleMapOf(config),
+    },
+    anonymous,
+  });
+  return { authenticator };
+}
