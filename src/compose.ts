@@ -180,6 +180,8 @@ export async function openStrata(
       clock: overrides.clock,
       searchOptions: config.qido,
       imaging,
+      // Replaced by the chained audit trail (audit/trail.ts) once it is wired.
+      audit: { record: () => Promise.resolve() },
     });
     return {
       services,

@@ -1,3 +1,4 @@
+import type { AuditSink } from '../audit/event.js';
 import type { Db } from '../index/db.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
@@ -43,6 +44,11 @@ export interface ServicesDeps {
   searchOptions?: SearchOptions | undefined;
   /** Decoding and rendering: worker threads and the bounded queue (503 when full). */
   imaging: ImagingPool;
+  /**
+   * The audit trail (audit/trail.ts): services record who stored, saw, searched or deleted
+   * which patient's studies; a record that cannot be written fails the request.
+   */
+  audit: AuditSink;
 }
 
 /** The one object web/ receives, grouped by use case. */
