@@ -27,19 +27,26 @@ const call = (base: string, path: string, init: RequestInit = {}, token: string 
 const json = (response: Response): Promise<any> => response.json() as Promise<any>;
 
 describe(`admin endpoints (${testDb})`, () => {
-  it('do not exist without ADMIN_TOKEN', async () => {
-    const response = await call(plain.url, 'stats');
-    expect(response.status).toBe(404);
-    expect((await json(response)).code).toBe('web.no_route');
+  it('#12: need the admin action: without credentials 401, even where anonymous may read', async () => {
+    const response = await call(plain.url, 'stats', {}, null);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="strata"');
+    expect((await json(response)).code).toBe('auth.unauthenticated');
   });
 
   it('refuse a missing or wrong bearer token with 401 problem+json', async () => {
-    for (const token of [null, 'admin-token-for-tests-0123456780', TOKEN + 'x', '']) {
+    for (const token of [null]) {
       const response = await call(server.url, 'stats', {}, token);
       expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="strata-admin"');
       expect(response.headers.get('content-type')).toContain('application/problem+json');
-      expect((await json(response)).code).toBe('web.unauthorized');
+      expect((await json(response)).code).toBe('auth.unauthenticated');
+    }
+    for (const token of ['admin-token-for-tests-0123456780', TOKEN + 'x', '']) {
+      const response = await call(server.url, 'stats', {}, token);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect((await json(response)).code).toBe('auth.invalid_token');
     }
     const run = await call(server.url, 'run', { method: 'POST' }, null);
     expect(run.status).toBe(401);

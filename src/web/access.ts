@@ -78,7 +78,14 @@ export function requireAccess(access: Access): MiddlewareHandler {
   return async (c, next) => {
     if (access !== 'public') {
       const principal = principalOf(c);
-      if (principal === undefined) throw new UnauthenticatedError();
+      // Without credentials the answer is 401 (credentials may help), also when anonymous
+      // access allows other actions; an authenticated caller without the role gets 403.
+      if (
+        principal === undefined ||
+        (principal.method === 'anonymous' && !can(principal, access))
+      ) {
+        throw new UnauthenticatedError();
+      }
       if (!can(principal, access)) throw new ForbiddenError(access);
     }
     await next();
