@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
-import { Authenticator } from '../auth/authenticate.js';
-import { InvalidTokenError } from '../auth/errors.js';
-import { ACTIONS, type Action, type Principal } from '../auth/principal.js';
-import { actionsOf, DEFAULT_ROLES } from '../auth/roles.js';
-import { ImagingPool } from '../imaging/imaging-pool.js';
-import { createServices } from '../services/services.js';
+import { Authenticator } from '../src/auth/authenticate.js';
+import { InvalidTokenError } from '../src/auth/errors.js';
+import { ACTIONS, type Action, type Principal } from '../src/auth/principal.js';
+import { actionsOf, DEFAULT_ROLES } from '../src/auth/roles.js';
+import { ImagingPool } from '../src/imaging/imaging-pool.js';
+import { createServices } from '../src/services/services.js';
 import {
   openServiceFixture,
   STORE_OPTIONS,
   type ServiceFixture,
-} from '../services/testing/service-fixture.js';
-import type { RouteRecord } from './access.js';
-import { createAppWithTable } from './app.js';
+} from '../src/services/testing/service-fixture.js';
+import type { RouteRecord } from '../src/web/access.js';
+import { createAppWithTable } from '../src/web/app.js';
 
 /**
  * The route table as a whole: every route declares its action (deny by default), and each role
