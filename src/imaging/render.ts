@@ -2,7 +2,7 @@
  * Rendering a decoded frame to an image (PS3.18 §8.3.5 rendered media types): the grayscale
  * or colour pipeline to 8-bit pixels, then crop/scale to the viewport and encode with sharp.
  */
-import sharp from 'sharp';
+import type { Sharp, SharpOptions } from 'sharp';
 import type { DicomJsonDataset } from '../dicom/json/dicom-json.js';
 import type { DecodedFrame } from './decode.js';
 import { ImageTooLargeError, NotAnImageError, RenderParameterError } from './errors.js';
@@ -65,6 +65,18 @@ export function toDisplay(
   return { ...size, data: colourToRgb(frame), channels: 3 };
 }
 
+/**
+ * sharp (libvips) loads on the first render, not at start-up: ~30 MB of resident memory that a
+ * server which never renders (an archive fed by modalities, read by viewers fetching frames)
+ * does not pay.
+ */
+type SharpFactory = (input: Uint8Array, options: SharpOptions) => Sharp;
+let sharpModule: Promise<SharpFactory> | undefined;
+function loadSharp(): Promise<SharpFactory> {
+  sharpModule ??= import('sharp').then((m) => m.default);
+  return sharpModule;
+}
+
 export interface EncodeOptions {
   mediaType: RenderedMediaType;
   viewport?: Viewport | undefined;
@@ -73,7 +85,8 @@ export interface EncodeOptions {
 
 /** Crops to the viewport region, scales to fit inside the viewport (aspect kept), encodes. */
 export async function encodeImage(image: DisplayImage, options: EncodeOptions): Promise<Buffer> {
-  let pipeline = sharp(image.data, {
+  const sharp = await loadSharp();
+  let pipeline: Sharp = sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: image.channels },
   });
   const viewport = options.viewport;

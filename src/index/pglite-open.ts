@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { mkdir, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { IndexDiskFullError } from './errors.js';
 
@@ -25,8 +27,27 @@ export async function openPglite(dataDir: string): Promise<PGlite> {
     if (isNoSpace(error)) throw new IndexDiskFullError(dataDir, { cause: error });
     throw error;
   }
+  // A new directory is initialised (initdb) on first open, which grows PGlite's WebAssembly
+  // memory to ~800 MB; that memory is never returned while the instance lives. Closing and
+  // reopening once after initdb brings the embedded server back to its steady size.
+  const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+  const client = await start(dataDir);
+  if (!fresh) return client;
+  await client.close();
+  return start(dataDir);
+}
+
+/**
+ * PostgreSQL's default 128 MB of shared buffers is most of PGlite's resident memory; 32 MB
+ * keeps an embedded index's hot pages (the patient, study and series tables and their
+ * indexes) while the operating system's page cache holds the rest of the files.
+ */
+const PGLITE_CONF = ['shared_buffers=32MB'];
+
+async function start(dataDir: string): Promise<PGlite> {
   let sawNoSpace = false;
   const client = new PGlite(dataDir, {
+    postgresqlconf: PGLITE_CONF,
     onStderr: (text) => {
       if (NO_SPACE_TEXT.test(text)) sawNoSpace = true;
       return false;
