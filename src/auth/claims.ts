@@ -38,13 +38,12 @@ export function principalFromClaims(
   const roles = claimStrings(claimAt(claims, mapping.rolesClaim));
   const patient = claimAt(claims, mapping.patientClaim);
   // A patient claim that is present but holds nothing usable scopes to no patient at all: a
-  // malformed context must narrow access, never widen it.
+  // malformed context must narrow access, never widen it. An empty ID is dropped too: it would
+  // match every study whose PatientID is empty.
   const patientIds =
     patient === undefined
       ? undefined
-      : typeof patient === 'string'
-        ? [patient]
-        : claimStrings(patient);
+      : (typeof patient === 'string' ? [patient] : claimStrings(patient)).filter(Boolean);
   return {
     method,
     id: typeof claims['sub'] === 'string' ? claims['sub'] : 'unknown',
