@@ -30,6 +30,11 @@ describe('principalFromClaims', () => {
     expect(actions({ scope: 'openid profile uploader' }, 'scope')).toEqual(['write']);
   });
 
+  it('#12: takes roles from an Auth0 namespaced claim, whose name holds dots', () => {
+    const claim = 'https://strata.example/roles';
+    expect(actions({ [claim]: ['reader'] }, claim)).toEqual(['read']);
+  });
+
   it('#12: a missing, malformed or unknown roles claim grants nothing', () => {
     for (const claims of [
       {},

@@ -9,8 +9,12 @@ export interface ClaimMapping {
   roleMap: RoleMap;
 }
 
-/** The value at a dotted path (`realm_access.roles`), or undefined. */
+/**
+ * The value at a dotted path (`realm_access.roles`), or undefined. A top-level claim named by
+ * the whole path wins: Auth0's namespaced claims are URLs (`https://strata.example/roles`).
+ */
 export function claimAt(claims: Record<string, unknown>, path: string): unknown {
+  if (Object.hasOwn(claims, path)) return claims[path];
   let value: unknown = claims;
   for (const key of path.split('.')) {
     if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
