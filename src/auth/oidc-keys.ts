@@ -109,7 +109,8 @@ export interface KeySetOptions {
  * one cooldown after a failure the remote is not asked again (no request waits for a timeout
  * that is known to come, and a `kid` storm during an outage fetches nothing).
  *
- * Errors: JWKSNoMatchingKey / JWKSMultipleMatchingKeys pass through (they are about the token);
+ * Errors: JWKSNoMatchingKey, JWKSMultipleMatchingKeys, JOSENotSupported and JWKInvalid pass
+ * through (they are about the token or its key);
  * anything else the remote throws becomes IdpUnavailableError when there is no key set to fall
  * back to.
  */
@@ -142,9 +143,12 @@ export function resilientKeySet(jwksUri: URL, options: KeySetOptions): JWTVerify
       fallback = undefined;
       return key;
     } catch (error) {
+      // About the token or the one key it names, not the provider's health.
       if (
         error instanceof errors.JWKSNoMatchingKey ||
-        error instanceof errors.JWKSMultipleMatchingKeys
+        error instanceof errors.JWKSMultipleMatchingKeys ||
+        error instanceof errors.JOSENotSupported ||
+        error instanceof errors.JWKInvalid
       ) {
         throw error;
       }
