@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { Authenticator } from './auth/authenticate.js';
+import { createOidcVerifier } from './auth/oidc.js';
 import type { Action } from './auth/principal.js';
 import { DEFAULT_ROLES, parseRoleMap, type RoleMap } from './auth/roles.js';
 import type { Config } from './config/config.js';
@@ -68,6 +69,7 @@ export function openSecurity(config: Config, _database: Database, log: Logger): 
   }
   const authenticator = new Authenticator({
     adminToken: config.adminToken,
+    oidc: methods.has('oidc') ? oidcVerifierOf(config, log) : undefined,
     claims: {
       rolesClaim: config.auth.rolesClaim,
       patientClaim: config.auth.patientClaim,
@@ -76,4 +78,18 @@ export function openSecurity(config: Config, _database: Database, log: Logger): 
     anonymous,
   });
   return { authenticator };
+}
+
+/** Discovery and keys are fetched on the first token: the provider may be down at start-up. */
+function oidcVerifierOf(config: Config, log: Logger) {
+  const auth = config.auth;
+  return createOidcVerifier({
+    issuer: auth.oidcIssuer!,
+    audience: auth.oidcAudience!,
+    algorithms: auth.oidcAlgorithms,
+    clockToleranceSeconds: auth.clockToleranceSeconds,
+    jwksCooldownSeconds: auth.jwksCooldownSeconds,
+    jwksCacheSeconds: auth.jwksCacheSeconds,
+    log,
+  });
 }

@@ -9,8 +9,12 @@ export interface ClaimMapping {
   roleMap: RoleMap;
 }
 
-/** The value at a dotted path (`realm_access.roles`), or undefined. */
+/**
+ * The value at a dotted path (`realm_access.roles`), or undefined. A top-level claim named by
+ * the whole path wins: Auth0's namespaced claims are URLs (`https://strata.example/roles`).
+ */
 export function claimAt(claims: Record<string, unknown>, path: string): unknown {
+  if (Object.hasOwn(claims, path)) return claims[path];
   let value: unknown = claims;
   for (const key of path.split('.')) {
     if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
@@ -38,13 +42,12 @@ export function principalFromClaims(
   const roles = claimStrings(claimAt(claims, mapping.rolesClaim));
   const patient = claimAt(claims, mapping.patientClaim);
   // A patient claim that is present but holds nothing usable scopes to no patient at all: a
-  // malformed context must narrow access, never widen it.
+  // malformed context must narrow access, never widen it. An empty ID is dropped too: it would
+  // match every study whose PatientID is empty.
   const patientIds =
     patient === undefined
       ? undefined
-      : typeof patient === 'string'
-        ? [patient]
-        : claimStrings(patient);
+      : (typeof patient === 'string' ? [patient] : claimStrings(patient)).filter(Boolean);
   return {
     method,
     id: typeof claims['sub'] === 'string' ? claims['sub'] : 'unknown',
