@@ -22,6 +22,10 @@ export type ExportClaim<T> = { claimed: true; value: T } | { claimed: false };
  * `audit_export.delivered_seq` the cursor, so whatever was not accepted is sent again later.
  * The destination's row is created on first use at 0 (the whole log goes out).
  *
+ * Reading "every seq above the cursor" relies on records becoming visible in seq order: the
+ * trail assigns seq while holding the `audit_head` row until its commit, so a lower seq can
+ * never commit after a higher one has been read (and skipped past).
+ *
  * PostgreSQL, where several nodes share the log: `work` runs inside a transaction holding the
  * destination's row (`FOR UPDATE SKIP LOCKED`); a node that finds it held gets
  * `{ claimed: false }` and tries again later, and a node that dies releases it with its
