@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
+import type { AuditExporter } from './audit/exporter.js';
+import { openAuditExport } from './compose-audit-export.js';
 import { openSecurity, type SecurityParts } from './compose-auth.js';
 import { assertTiersConfigured, openStores } from './compose-storage.js';
 import type { Config } from './config/config.js';
@@ -40,6 +42,8 @@ export interface Strata {
   url: string;
   /** Authentication (and, as it lands, the audit trail); present once serving. */
   security: SecurityParts;
+  /** The ATNA export (AUDIT_SYSLOG_URL), running while serving; `nudge()` after an append. */
+  auditExport?: AuditExporter | undefined;
   close(): Promise<void>;
 }
 
@@ -214,8 +218,10 @@ export async function startStrata(
 ): Promise<Strata> {
   const strata = await openStrata(config, overrides);
   let security: SecurityParts;
+  let auditExport: AuditExporter | undefined;
   try {
     security = openSecurity(config, strata.database, strata.log);
+    auditExport = await openAuditExport(config, strata.database, strata.log);
   } catch (error) {
     await strata.close();
     throw error;
@@ -249,6 +255,7 @@ export async function startStrata(
   );
   strata.services.maintenance.sweeper.start(config.sweeper.intervalSeconds);
   strata.services.maintenance.hsm.start();
+  auditExport?.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -257,8 +264,10 @@ export async function startStrata(
     ...strata,
     url,
     security,
+    auditExport,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await auditExport?.stop();
       await strata.close();
     },
   };
