@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { link, open, readFile, rm } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -110,6 +110,7 @@ export async function loadPseudonymKey(options: {
   const path = join(options.dataDir, PSEUDONYM_KEY_FILE);
   const existing = await readKeyFile(path);
   if (existing) return existing;
+  await mkdir(options.dataDir, { recursive: true });
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temp, 'wx', 0o600);
   try {
