@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { AuditExporter } from './audit/exporter.js';
 import { openAuditExport } from './compose-audit-export.js';
+import { openAudit, type AuditParts } from './compose-audit.js';
 import { openSecurity, type SecurityParts } from './compose-auth.js';
 import { assertTiersConfigured, openStores } from './compose-storage.js';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
+import type { AuditEvent } from './audit/event.js';
 import { ImagingPool } from './imaging/imaging-pool.js';
 import { openDb, type Database } from './index/db.js';
 import { IndexRefusedError, type IndexAbortedError } from './index/errors.js';
@@ -40,10 +42,12 @@ export interface Strata {
   indexDisk: { dataDir: string; minFreeBytes: number } | undefined;
   /** Where the server listens (after `listen`). */
   url: string;
-  /** Authentication (and, as it lands, the audit trail); present once serving. */
+  /** Authentication; present once serving. */
   security: SecurityParts;
   /** The ATNA export (AUDIT_SYSLOG_URL), running while serving; `nudge()` after an append. */
   auditExport?: AuditExporter | undefined;
+  /** The audit trail every service records to, and its search (`GET /admin/audit`). */
+  audit: AuditParts;
   close(): Promise<void>;
 }
 
@@ -162,6 +166,7 @@ export async function openStrata(
       tempSweepGraceMs: config.sweeper.pendingGraceSeconds * 1000,
     });
     const store = stores.values().next().value!;
+    const audit = await openAudit(config, database.db, log, overrides.clock);
     const imaging = new ImagingPool({
       concurrency: config.render.concurrency,
       maxQueue: config.render.queueMax,
@@ -184,8 +189,7 @@ export async function openStrata(
       clock: overrides.clock,
       searchOptions: config.qido,
       imaging,
-      // Replaced by the chained audit trail (audit/trail.ts) once it is wired.
-      audit: { record: () => Promise.resolve() },
+      audit: audit.trail,
     });
     return {
       services,
@@ -193,6 +197,7 @@ export async function openStrata(
       store,
       stores,
       log,
+      audit,
       indexDisk:
         database.driver === 'pglite'
           ? { dataDir: join(config.dataDir, 'index'), minFreeBytes: MIN_FREE_BYTES }
@@ -201,6 +206,8 @@ export async function openStrata(
         await services.maintenance.hsm.stop();
         await services.maintenance.sweeper.stop();
         await imaging.close();
+        // Waits for the records still queued, then refuses more.
+        await audit.trail.close();
         await Promise.all([...stores.values()].map((s) => s.close()));
         await database.close();
       },
@@ -236,6 +243,8 @@ export async function startStrata(
     maxUploads: config.stow.maxConcurrentUploads,
     maxUploadsPerClient: config.stow.maxConcurrentUploadsPerClient,
     authenticator: security.authenticator,
+    audit: strata.audit.trail,
+    auditSearch: strata.audit.search,
     log: strata.log,
   });
   const server = createAdaptorServer({
@@ -256,10 +265,19 @@ export async function startStrata(
   strata.services.maintenance.sweeper.start(config.sweeper.intervalSeconds);
   strata.services.maintenance.hsm.start();
   auditExport?.start();
+  strata.audit.trail.startRetention();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   strata.log.info('listening', { url, dicomweb: url + config.dicomwebRoot });
+  // PS3.15 A.5.3.1 Application Activity. A start that cannot be recorded is no start.
+  try {
+    await strata.audit.trail.record(applicationActivity('application-start', url));
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await strata.close();
+    throw error;
+  }
   return {
     ...strata,
     url,
@@ -267,8 +285,20 @@ export async function startStrata(
     auditExport,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Requests are done; the stop is the trail's last record (the index may be gone: then
+      // the stop goes unrecorded rather than the process hanging).
+      await strata.audit.trail
+        .record(applicationActivity('application-stop', url))
+        .catch((error: unknown) => strata.log.error('application stop not audited', { error }));
       await auditExport?.stop();
       await strata.close();
     },
   };
+}
+
+function applicationActivity(
+  subtype: 'application-start' | 'application-stop',
+  url: string,
+): AuditEvent {
+  return { type: 'application-activity', subtype, action: 'E', outcome: 0, detail: { url } };
 }

@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import { fatalLog, logFatal } from './fatal.js';
 import { DirectoryLockedError } from '../lib/dir-lock.js';
+import { auditCommand } from './audit.js';
 import { hsmCommand } from './hsm.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
@@ -16,6 +17,8 @@ Commands:
   hsm run    run one HSM migration cycle now and print its report
   hsm stats  print per-tier statistics and cumulative migration totals
   verify     check index against storage (--no-checksums, --remove-orphans)
+  audit verify  check the audit trail's hash chain (exit 1 names the first broken record)
+  audit search  print audit records (--patient-id, --study, --user, --event, --from, --to, --limit)
 
 Configuration comes from environment variables; see README "Configuration".`;
 
@@ -63,6 +66,8 @@ function runCommand(
       return hsmCommand(config, args, overrides);
     case 'verify':
       return verifyCommand(config, args);
+    case 'audit':
+      return auditCommand(config, args, overrides);
     default:
       console.error(`strata: unknown command "${command}"\n\n${USAGE}`);
       return Promise.resolve(2);

@@ -365,12 +365,16 @@ export const auditLog = pgTable(
 
 /**
  * The chain's head: one row, locked by each append, so appends from every node serialise and
- * each record names its true predecessor.
+ * each record names its true predecessor. The anchor is the last record retention removed (seq
+ * 0 and the genesis hash until then): the oldest kept record must follow it, so removing old
+ * records on schedule keeps the chain verifiable while removing any other still shows.
  */
 export const auditHead = pgTable('audit_head', {
   id: integer('id').primaryKey(),
   seq: bigint('seq', { mode: 'number' }).notNull(),
   hash: text('hash').notNull(),
+  anchorSeq: bigint('anchor_seq', { mode: 'number' }).notNull().default(0),
+  anchorHash: text('anchor_hash').notNull().default('0'.repeat(64)),
 });
 
 /** How far each export destination (the ATNA syslog) has delivered: the spool is the log. */

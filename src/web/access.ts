@@ -1,7 +1,9 @@
 import type { Context, Env, Hono, MiddlewareHandler, Next } from 'hono';
 import type { Authenticator } from '../auth/authenticate.js';
-import { ForbiddenError, UnauthenticatedError } from '../auth/errors.js';
+import { ForbiddenError, InvalidTokenError, UnauthenticatedError } from '../auth/errors.js';
 import { can, type Action, type Principal } from '../auth/principal.js';
+import type { AuditSink } from '../audit/event.js';
+import { nodeExchange } from './node-streams.js';
 
 /**
  * Deny by default: every route is added through a RouteTable with the action it needs, checked
@@ -94,13 +96,44 @@ export function requireAccess(access: Access): MiddlewareHandler {
 
 const PRINCIPAL = 'principal' as never;
 
-/** Global middleware: who is asking, from the Authorization header (auth/authenticate.ts). */
-export function authenticate(authenticator: Authenticator): MiddlewareHandler {
+/**
+ * Global middleware: who is asking, from the Authorization header (auth/authenticate.ts).
+ * Credentials that fail are recorded to the audit trail before the 401 (PS3.15 A.5.3.11 User
+ * Authentication, minor failure); a bad signature or a refused algorithm is a forgery attempt,
+ * recorded as a Security Alert too. If the trail cannot record them, the request fails with 503.
+ */
+export function authenticate(authenticator: Authenticator, audit?: AuditSink): MiddlewareHandler {
   return async (c, next) => {
-    const principal = await authenticator.authenticate(c.req.header('Authorization'));
+    let principal: Principal | undefined;
+    try {
+      principal = await authenticator.authenticate(c.req.header('Authorization'));
+    } catch (error) {
+      if (audit && error instanceof InvalidTokenError) await recordRefusal(c, audit, error);
+      throw error;
+    }
     c.set(PRINCIPAL, principal as never);
     await next();
   };
+}
+
+const FORGERY_REASONS = new Set(['bad-signature', 'alg-not-allowed']);
+
+async function recordRefusal(c: Context, audit: AuditSink, error: InvalidTokenError) {
+  const common = {
+    outcome: 4,
+    clientAddress: nodeExchange(c)?.incoming.socket?.remoteAddress,
+    requestId: c.get('requestId' as never) as string | undefined,
+    detail: { reason: error.reason },
+  } as const;
+  await audit.record({ type: 'user-authentication', subtype: 'login', action: 'E', ...common });
+  if (FORGERY_REASONS.has(error.reason)) {
+    await audit.record({
+      type: 'security-alert',
+      subtype: 'node-authentication',
+      action: 'E',
+      ...common,
+    });
+  }
 }
 
 /** The request's principal; undefined when it sent no credentials and anonymous is off. */

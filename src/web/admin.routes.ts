@@ -1,11 +1,17 @@
+import { parseAuditFilters, type AuditSearch } from '../audit/search.js';
 import type { Services } from '../services/services.js';
 import type { RouteTable } from './access.js';
+import { BadRequestError } from './errors.js';
 
 /**
  * Operator endpoints, outside the DICOMweb root: HSM cycles on demand, tier statistics and the
  * cycle history. They need the admin action (an admin role, or ADMIN_TOKEN).
  */
-export function registerAdminRoutes(table: RouteTable, services: Services): void {
+export function registerAdminRoutes(
+  table: RouteTable,
+  services: Services,
+  auditSearch?: AuditSearch,
+): void {
   table.add('post', '/hsm/run', 'admin', async (c) =>
     c.json(await services.maintenance.hsm.runCycle('admin')),
   );
@@ -23,4 +29,18 @@ export function registerAdminRoutes(table: RouteTable, services: Services): void
       cycles: await services.maintenance.hsm.recentCycles(bounded),
     });
   });
+  if (auditSearch) {
+    // The audit trail, newest first: ?patientId, studyUid, user, event, from, to, limit (≤ 1000),
+    // before=<seq> for the next page. Patient and study are matched by their keyed hashes.
+    table.add('get', '/audit', 'admin', async (c) => {
+      const filters = parseAuditFilters(c.req.query());
+      if (typeof filters === 'string') throw new BadRequestError(filters);
+      const records = await auditSearch.search(filters);
+      const last = records.at(-1);
+      return c.json({
+        records,
+        next: records.length === filters.limit && last ? last.seq : null,
+      });
+    });
+  }
 }

@@ -3,6 +3,8 @@ import { Hono } from 'hono';
 import type { Logger } from '../lib/log.js';
 import type { Services } from '../services/services.js';
 import type { Authenticator } from '../auth/authenticate.js';
+import type { AuditSink } from '../audit/event.js';
+import type { AuditSearch } from '../audit/search.js';
 import { authenticate, RouteTable, type RouteTableOptions } from './access.js';
 import { registerAdminRoutes } from './admin.routes.js';
 import { corsMiddleware } from './cors.js';
@@ -28,6 +30,10 @@ export interface AppOptions {
   authenticator: Authenticator;
   /** The rate limit gate of expensive routes (web/rate-limit.ts); none = unlimited. */
   expensiveGate?: RouteTableOptions['expensiveGate'];
+  /** The audit trail (audit/trail.ts): failed authentications are recorded to it. */
+  audit?: AuditSink | undefined;
+  /** `GET /admin/audit` searches the trail with it (absent: no such route). */
+  auditSearch?: AuditSearch | undefined;
   log: Logger;
 }
 
@@ -65,7 +71,7 @@ export function createAppWithTable(
   app.use(unreadBody());
   app.use(idleBody(options.idleTimeoutSeconds));
   if (options.corsOrigins.length > 0) app.use(corsMiddleware(options.corsOrigins));
-  app.use(authenticate(options.authenticator));
+  app.use(authenticate(options.authenticator, options.audit));
 
   registerHealthRoutes(table, services);
 
@@ -73,7 +79,7 @@ export function createAppWithTable(
   registerRoutes(table.child(dicomweb, options.dicomwebRoot), services, options);
   app.route(options.dicomwebRoot || '/', dicomweb);
   const admin = new Hono();
-  registerAdminRoutes(table.child(admin, '/admin'), services);
+  registerAdminRoutes(table.child(admin, '/admin'), services, options.auditSearch);
   app.route('/admin', admin);
 
   app.notFound((c) => problemResponse(new RouteNotFoundError(c.req.method), c, options.log));
