@@ -1,9 +1,12 @@
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import { openSecurity, type SecurityParts } from './compose-auth.js';
+import type { Hono } from 'hono';
+import { anonymousActions, openSecurity, type SecurityParts } from './compose-auth.js';
 import { assertTiersConfigured, openStores } from './compose-storage.js';
+import { readTlsFiles, type TlsFiles } from './compose-tls.js';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import { ImagingPool } from './imaging/imaging-pool.js';
@@ -12,12 +15,14 @@ import { IndexRefusedError, type IndexAbortedError } from './index/errors.js';
 import { MIN_FREE_BYTES } from './index/pglite-open.js';
 import { migrateDb } from './index/migrate.js';
 import { waitForIndex } from './index/wait-for-index.js';
+import { AddressList } from './lib/address-list.js';
 import type { Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { createServices, type Services } from './services/services.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { createApp } from './web/app.js';
 import { limitConnections } from './web/connection-limits.js';
+import { expensiveGate } from './web/rate-limit.js';
 
 /**
  * The composition root: config → database → blob store → services → web app. The only module
@@ -212,6 +217,9 @@ export async function startStrata(
   config: Config,
   overrides: ComposeOverrides = {},
 ): Promise<Strata> {
+  // Settings that refuse to start are checked before the index is opened.
+  anonymousActions(config);
+  const tls = readTlsFiles(config);
   const strata = await openStrata(config, overrides);
   let security: SecurityParts;
   try {
@@ -223,20 +231,21 @@ export async function startStrata(
   const app = createApp(strata.services, {
     dicomwebRoot: config.dicomwebRoot,
     publicBaseUrl: config.publicBaseUrl,
-    trustProxyHeaders: config.trustProxyHeaders,
+    trustedProxies: AddressList.parse(config.trustedProxies) as AddressList, // checked by config
     corsOrigins: config.corsOrigins,
+    hsts: tls !== undefined && config.tls.hsts,
     maxParts: config.stow.maxParts,
     idleTimeoutSeconds: config.http.idleTimeoutSeconds,
     maxUploads: config.stow.maxConcurrentUploads,
     maxUploadsPerClient: config.stow.maxConcurrentUploadsPerClient,
     authenticator: security.authenticator,
+    expensiveGate: expensiveGate({
+      perMinute: config.auth.expensiveRatePerMinute,
+      clock: overrides.clock,
+    }),
     log: strata.log,
   });
-  const server = createAdaptorServer({
-    fetch: app.fetch,
-    hostname: config.host,
-    serverOptions: { requestTimeout: config.requestTimeoutSeconds * 1000 },
-  }) as Server;
+  const server = listener(app.fetch, config, tls);
   limitConnections(server, config.http);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -251,7 +260,7 @@ export async function startStrata(
   strata.services.maintenance.hsm.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
   strata.log.info('listening', { url, dicomweb: url + config.dicomwebRoot });
   return {
     ...strata,
@@ -262,4 +271,24 @@ export async function startStrata(
       await strata.close();
     },
   };
+}
+
+/** The HTTP listener, or HTTPS (TLS 1.2 and up) with TLS_CERT_FILE and TLS_KEY_FILE. */
+function listener(fetch: Hono['fetch'], config: Config, tls: TlsFiles | undefined): Server {
+  const requestTimeout = config.requestTimeoutSeconds * 1000;
+  if (tls === undefined) {
+    return createAdaptorServer({
+      fetch,
+      hostname: config.host,
+      serverOptions: { requestTimeout },
+    }) as Server;
+  }
+  // An https.Server is a net.Server underneath ('connection' gives the raw socket, before the
+  // handshake), which is all limitConnections and close() need.
+  return createAdaptorServer({
+    fetch,
+    hostname: config.host,
+    createServer: createHttpsServer,
+    serverOptions: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', requestTimeout },
+  }) as unknown as Server;
 }
