@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import type { AddressList } from '../lib/address-list.js';
+import { AddressList } from '../lib/address-list.js';
 import type { Logger } from '../lib/log.js';
 import type { Services } from '../services/services.js';
 import type { Authenticator } from '../auth/authenticate.js';
@@ -15,11 +15,16 @@ import { problemResponse } from './problem.js';
 import { registerRoutes } from './routes.js';
 import { unreadBody } from './unread-body.js';
 
+const NO_PROXIES = AddressList.parse([]) as AddressList;
+
 export interface AppOptions {
   dicomwebRoot: string;
   publicBaseUrl: string | undefined;
-  /** Reverse proxies whose headers are believed (TRUSTED_PROXIES; web/client-address.ts). */
-  trustedProxies: AddressList;
+  /**
+   * Reverse proxies whose headers are believed (TRUSTED_PROXIES; web/client-address.ts).
+   * None when absent: proxy headers are then ignored.
+   */
+  trustedProxies?: AddressList | undefined;
   corsOrigins: string[];
   /** TLS is on and TLS_HSTS asks for Strict-Transport-Security on every response. */
   hsts?: boolean;
@@ -75,7 +80,7 @@ export function createAppWithTable(
       c.header('Strict-Transport-Security', 'max-age=31536000');
     });
   }
-  app.use(proxyHeaders(options.trustedProxies));
+  app.use(proxyHeaders(options.trustedProxies ?? NO_PROXIES));
   app.use(unreadBody());
   app.use(idleBody(options.idleTimeoutSeconds));
   if (options.corsOrigins.length > 0) app.use(corsMiddleware(options.corsOrigins));

@@ -63,8 +63,8 @@ export function corsMiddleware(origins: readonly string[]): MiddlewareHandler {
 
     await next();
     if (vary) c.res.headers.append('Vary', 'Origin');
-    if (origin === undefined) return;
-    if (access === 'all') {
+    // `*` goes on reads even without Origin, so a cache may hand the answer to any page.
+    if (access === 'all' && origin !== undefined) {
       c.res.headers.set('Access-Control-Allow-Origin', origin);
     } else if (access === 'read' && READ_METHODS.has(c.req.method)) {
       c.res.headers.set('Access-Control-Allow-Origin', '*');
