@@ -70,7 +70,7 @@ export const SERVER = {
   corsOrigins: list({
     env: 'CORS_ORIGINS',
     default: ['*'],
-    help: 'browser origins allowed to call Strata (e.g. `https://viewer.example.org`). `*` = any origin, but only to read (GET, HEAD); origins listed by name may also store and delete. No origin is ever sent cookies (`Access-Control-Allow-Credentials` is never set: viewers send `Authorization: Bearer`). Empty = CORS off',
+    help: 'browser origins allowed to call Strata (e.g. `https://viewer.example.org`). `*` = any origin, but only to read (GET, HEAD); origins listed by name may also store and delete. Credentialed requests (cookies) are never allowed: `Access-Control-Allow-Credentials` is never sent, and viewers need none to send `Authorization: Bearer`. Empty = CORS off',
   }),
   /** Node's default of 300 s would cut off a multi-gigabyte STOW over a slow link. */
   requestTimeoutSeconds: integer({
