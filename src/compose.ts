@@ -1,12 +1,15 @@
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
+import type { Hono } from 'hono';
 import type { AuditExporter } from './audit/exporter.js';
 import { openAuditExport } from './compose-audit-export.js';
 import { openAudit, type AuditParts } from './compose-audit.js';
-import { openSecurity, type SecurityParts } from './compose-auth.js';
+import { anonymousActions, openSecurity, type SecurityParts } from './compose-auth.js';
 import { assertTiersConfigured, openStores } from './compose-storage.js';
+import { readTlsFiles, type TlsFiles } from './compose-tls.js';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import type { AuditEvent } from './audit/event.js';
@@ -16,12 +19,14 @@ import { IndexRefusedError, type IndexAbortedError } from './index/errors.js';
 import { MIN_FREE_BYTES } from './index/pglite-open.js';
 import { migrateDb } from './index/migrate.js';
 import { waitForIndex } from './index/wait-for-index.js';
+import { AddressList } from './lib/address-list.js';
 import type { Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { createServices, type Services } from './services/services.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { createApp } from './web/app.js';
 import { limitConnections } from './web/connection-limits.js';
+import { expensiveGate } from './web/rate-limit.js';
 
 /**
  * The composition root: config → database → blob store → services → web app. The only module
@@ -223,6 +228,9 @@ export async function startStrata(
   config: Config,
   overrides: ComposeOverrides = {},
 ): Promise<Strata> {
+  // Settings that refuse to start are checked before the index is opened.
+  anonymousActions(config);
+  const tls = readTlsFiles(config);
   const strata = await openStrata(config, overrides);
   let security: SecurityParts;
   let auditExport: AuditExporter | undefined;
@@ -236,8 +244,9 @@ export async function startStrata(
   const app = createApp(strata.services, {
     dicomwebRoot: config.dicomwebRoot,
     publicBaseUrl: config.publicBaseUrl,
-    trustProxyHeaders: config.trustProxyHeaders,
+    trustedProxies: AddressList.parse(config.trustedProxies) as AddressList, // checked by config
     corsOrigins: config.corsOrigins,
+    hsts: tls !== undefined && config.tls.hsts,
     maxParts: config.stow.maxParts,
     idleTimeoutSeconds: config.http.idleTimeoutSeconds,
     maxUploads: config.stow.maxConcurrentUploads,
@@ -245,13 +254,13 @@ export async function startStrata(
     authenticator: security.authenticator,
     audit: strata.audit.trail,
     auditSearch: strata.audit.search,
+    expensiveGate: expensiveGate({
+      perMinute: config.auth.expensiveRatePerMinute,
+      clock: overrides.clock,
+    }),
     log: strata.log,
   });
-  const server = createAdaptorServer({
-    fetch: app.fetch,
-    hostname: config.host,
-    serverOptions: { requestTimeout: config.requestTimeoutSeconds * 1000 },
-  }) as Server;
+  const server = listener(app.fetch, config, tls);
   limitConnections(server, config.http);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -268,7 +277,7 @@ export async function startStrata(
   strata.audit.trail.startRetention();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
   strata.log.info('listening', { url, dicomweb: url + config.dicomwebRoot });
   // PS3.15 A.5.3.1 Application Activity. A start that cannot be recorded is no start.
   try {
@@ -301,4 +310,24 @@ function applicationActivity(
   url: string,
 ): AuditEvent {
   return { type: 'application-activity', subtype, action: 'E', outcome: 0, detail: { url } };
+}
+
+/** The HTTP listener, or HTTPS (TLS 1.2 and up) with TLS_CERT_FILE and TLS_KEY_FILE. */
+function listener(fetch: Hono['fetch'], config: Config, tls: TlsFiles | undefined): Server {
+  const requestTimeout = config.requestTimeoutSeconds * 1000;
+  if (tls === undefined) {
+    return createAdaptorServer({
+      fetch,
+      hostname: config.host,
+      serverOptions: { requestTimeout },
+    }) as Server;
+  }
+  // An https.Server is a net.Server underneath ('connection' gives the raw socket, before the
+  // handshake), which is all limitConnections and close() need.
+  return createAdaptorServer({
+    fetch,
+    hostname: config.host,
+    createServer: createHttpsServer,
+    serverOptions: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', requestTimeout },
+  }) as unknown as Server;
 }

@@ -63,7 +63,6 @@ beforeAll(async () => {
   } = createAppWithTable(services, {
     dicomwebRoot: '/dicom-web',
     publicBaseUrl: undefined,
-    trustProxyHeaders: false,
     corsOrigins: [],
     maxParts: 10,
     idleTimeoutSeconds: 0,

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
     expect(config.dicomwebRoot).toBe('/dicom-web');
     expect(config.stow.duplicatePolicy).toBe('reject');
     expect(config.corsOrigins).toEqual(['*']);
+    expect(config.trustedProxies).toEqual(['127.0.0.1', '::1']);
   });
 
   it.each([
@@ -21,7 +22,8 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL: URL scheme must be one of/],
     ['DATABASE_URL', 'not a url', /DATABASE_URL: not a valid URL/],
     ['STOW_DUPLICATE_POLICY', 'merge', /STOW_DUPLICATE_POLICY: expected one of reject, replace/],
-    ['TRUST_PROXY_HEADERS', 'maybe', /TRUST_PROXY_HEADERS: expected true or false/],
+    ['TRUSTED_PROXIES', '10.0.0.1,proxy.local', /TRUSTED_PROXIES: "proxy.local" is not an IP/],
+    ['TRUSTED_PROXIES', '10.0.0.0/40', /TRUSTED_PROXIES: "10.0.0.0\/40" has a bad prefix/],
     ['DICOMWEB_ROOT', 'dicom-web', /DICOMWEB_ROOT: must be an absolute URL path/],
     ['PUBLIC_BASE_URL', 'ftp://x', /PUBLIC_BASE_URL: URL scheme/],
     ['QIDO_MAX_LIMIT', '-5', /QIDO_MAX_LIMIT: expected a whole number/],

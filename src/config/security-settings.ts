@@ -110,7 +110,7 @@ export const AUTH = {
     env: 'RATE_LIMIT_EXPENSIVE_PER_MINUTE',
     default: 600,
     min: 0,
-    help: 'rendered, zip and study-wide retrievals and unfiltered QIDO per principal and per client address per minute (`0` = no limit)',
+    help: 'rendered images and thumbnails, whole-study and whole-series retrievals, and broad searches (QIDO `/studies`, `/series`, `/instances` with no filter beyond paging, `includefield` and matching modifiers) per minute: per principal for requests with credentials, per client address for anonymous ones (`0` = no limit); beyond it 429 with `Retry-After`. Counted per process',
   }),
 };
 

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { boolean, integer, list, oneOf, secret, string, url } from './setting.js';
+import { AddressList } from '../lib/address-list.js';
+import { integer, list, oneOf, secret, string, url } from './setting.js';
 
 /**
  * The server's settings, by the Config field they fill. Each is declared here once; the README
@@ -53,15 +54,23 @@ export const SERVER = {
     map: (value) => value.replace(/\/+$/, ''),
     help: 'URL clients see (e.g. `https://pacs.example.org`); every RetrieveURL starts with it. Unset → taken from the request',
   }),
-  trustProxyHeaders: boolean({
-    env: 'TRUST_PROXY_HEADERS',
-    default: true,
-    help: 'without `PUBLIC_BASE_URL`, honour `Forwarded`, `X-Forwarded-Proto`, `X-Forwarded-Host`, `X-Forwarded-Prefix`',
+  /**
+   * Proxy headers name the host of every RetrieveURL and the client address the audit trail
+   * and rate limits see: honoured only from these TCP peers, never from anyone who asks.
+   */
+  trustedProxies: list({
+    env: 'TRUSTED_PROXIES',
+    default: ['127.0.0.1', '::1'],
+    check: (values) => {
+      const list = AddressList.parse(values);
+      return typeof list === 'string' ? list : undefined;
+    },
+    help: 'reverse proxies whose `Forwarded`, `X-Forwarded-Proto`, `-Host`, `-Prefix` and `-For` headers are honoured (IPv4/IPv6 addresses and CIDR ranges, e.g. `10.0.0.0/8,fd00::/8`); from any other peer they are ignored. The default suits a reverse proxy on the same machine; empty = trust none',
   }),
   corsOrigins: list({
     env: 'CORS_ORIGINS',
     default: ['*'],
-    help: 'allowed origins; `*` = any; empty = CORS off',
+    help: 'browser origins allowed to call Strata (e.g. `https://viewer.example.org`). `*` = any origin, but only to read (GET, HEAD); origins listed by name may also store and delete. Credentialed requests (cookies) are never allowed: `Access-Control-Allow-Credentials` is never sent, and viewers need none to send `Authorization: Bearer`. Empty = CORS off',
   }),
   /** Node's default of 300 s would cut off a multi-gigabyte STOW over a slow link. */
   requestTimeoutSeconds: integer({

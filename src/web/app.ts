@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
+import { AddressList } from '../lib/address-list.js';
 import type { Logger } from '../lib/log.js';
 import type { Services } from '../services/services.js';
 import type { Authenticator } from '../auth/authenticate.js';
@@ -7,6 +8,7 @@ import type { AuditSink } from '../audit/event.js';
 import type { AuditSearch } from '../audit/search.js';
 import { authenticate, RouteTable, type RouteTableOptions } from './access.js';
 import { registerAdminRoutes } from './admin.routes.js';
+import { proxyHeaders } from './client-address.js';
 import { corsMiddleware } from './cors.js';
 import { idleBody } from './idle-body.js';
 import { registerHealthRoutes } from './health.routes.js';
@@ -15,11 +17,19 @@ import { problemResponse } from './problem.js';
 import { registerRoutes } from './routes.js';
 import { unreadBody } from './unread-body.js';
 
+const NO_PROXIES = AddressList.parse([]) as AddressList;
+
 export interface AppOptions {
   dicomwebRoot: string;
   publicBaseUrl: string | undefined;
-  trustProxyHeaders: boolean;
+  /**
+   * Reverse proxies whose headers are believed (TRUSTED_PROXIES; web/client-address.ts).
+   * None when absent: proxy headers are then ignored.
+   */
+  trustedProxies?: AddressList | undefined;
   corsOrigins: string[];
+  /** TLS is on and TLS_HSTS asks for Strict-Transport-Security on every response. */
+  hsts?: boolean;
   maxParts: number;
   /** A request body idle this long is ended with 408 (0 = never). */
   idleTimeoutSeconds: number;
@@ -38,7 +48,8 @@ export interface AppOptions {
 }
 
 /**
- * The HTTP application. Middleware order: request id → unread body (sees the final answer, errors
+ * The HTTP application. Middleware order: request id → HSTS → proxy headers (believed only from
+ * TRUSTED_PROXIES; the client address) → unread body (sees the final answer, errors
  * too, and drains or closes) → idle body timeout → CORS (so every response, errors too, carries
  * it) → authentication (who is asking) → routes, each checking its action first; errors go through the single problem+json map of web/problem.ts.
  */
@@ -68,6 +79,14 @@ export function createAppWithTable(
       ms: Math.round(performance.now() - started),
     });
   });
+  if (options.hsts) {
+    app.use(async (c, next) => {
+      await next();
+      // RFC 6797 §6.1: one year; the header is ignored over plain HTTP, so only TLS sends it.
+      c.header('Strict-Transport-Security', 'max-age=31536000');
+    });
+  }
+  app.use(proxyHeaders(options.trustedProxies ?? NO_PROXIES));
   app.use(unreadBody());
   app.use(idleBody(options.idleTimeoutSeconds));
   if (options.corsOrigins.length > 0) app.use(corsMiddleware(options.corsOrigins));

@@ -1,58 +1,39 @@
+import type { Context } from 'hono';
+import { proxyViewOf, type ProxyView } from './client-address.js';
+
 /**
  * The absolute base URL clients must see in every URL we hand out (RetrieveURL, BulkDataURI):
- * the configured public URL, else what a reverse proxy says (RFC 7239 `Forwarded`, then
- * `X-Forwarded-Proto` / `X-Forwarded-Host` / `X-Forwarded-Prefix`), else the request's own origin.
+ * the configured public URL, else what a trusted reverse proxy says (RFC 7239 `Forwarded`, then
+ * `X-Forwarded-Proto` / `X-Forwarded-Host` / `X-Forwarded-Prefix`; web/client-address.ts decides
+ * whom to believe), else the request's own origin.
  */
 export interface BaseUrlOptions {
   publicBaseUrl: string | undefined;
-  trustProxyHeaders: boolean;
 }
 
 /** Host names and ports only: nothing a header could smuggle into a URL. */
 const SAFE_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 const SAFE_PREFIX = /^(\/[A-Za-z0-9._~-]+)+$/;
 
-export function resolveBaseUrl(request: Request, options: BaseUrlOptions): string {
-  if (options.publicBaseUrl) return options.publicBaseUrl;
+export function resolveBaseUrl(c: Context, options: BaseUrlOptions): string {
+  return baseUrlFrom(c.req.raw, options.publicBaseUrl, proxyViewOf(c));
+}
+
+/** The rule itself; `view.trusted` false = the proxy fields are ignored. */
+export function baseUrlFrom(
+  request: Request,
+  publicBaseUrl: string | undefined,
+  view: Pick<ProxyView, 'trusted' | 'proto' | 'host' | 'prefix'>,
+): string {
+  if (publicBaseUrl) return publicBaseUrl;
   const own = new URL(request.url);
   let proto = own.protocol.replace(':', '');
   let host = own.host;
   let prefix = '';
-  if (options.trustProxyHeaders) {
-    const headers = request.headers;
-    const forwarded = parseForwarded(headers.get('forwarded'));
-    const xProto = firstValue(headers.get('x-forwarded-proto'));
-    const xHost = firstValue(headers.get('x-forwarded-host'));
-    const xPrefix = firstValue(headers.get('x-forwarded-prefix'));
-    const candidateProto = forwarded.proto ?? xProto;
-    const candidateHost = forwarded.host ?? xHost;
-    if (candidateProto === 'http' || candidateProto === 'https') proto = candidateProto;
-    if (candidateHost && SAFE_HOST.test(candidateHost)) host = candidateHost;
-    if (xPrefix && SAFE_PREFIX.test(xPrefix)) prefix = xPrefix;
+  if (view.trusted) {
+    if (view.proto === 'http' || view.proto === 'https') proto = view.proto;
+    if (view.host && SAFE_HOST.test(view.host)) host = view.host;
+    if (view.prefix && SAFE_PREFIX.test(view.prefix)) prefix = view.prefix;
   }
   return `${proto}://${host}${prefix}`;
-}
-
-function firstValue(header: string | null): string | undefined {
-  const value = header?.split(',')[0]?.trim();
-  return value ? value : undefined;
-}
-
-/** RFC 7239 §4: the first (client-nearest proxy's) element, `proto` and `host` pairs. */
-function parseForwarded(header: string | null): { proto?: string; host?: string } {
-  const first = header?.split(',')[0];
-  if (!first) return {};
-  const result: { proto?: string; host?: string } = {};
-  for (const pair of first.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq < 0) continue;
-    const name = pair.slice(0, eq).trim().toLowerCase();
-    const value = pair
-      .slice(eq + 1)
-      .trim()
-      .replace(/^"(.*)"$/, '$1');
-    if (name === 'proto') result.proto = value.toLowerCase();
-    if (name === 'host') result.host = value;
-  }
-  return result;
 }

@@ -27,7 +27,7 @@ const DICOM_XML = 'application/dicom+xml';
 export function qidoHandler(services: Services, level: Level, options: QidoRouteOptions) {
   return async (c: Context): Promise<Response> => {
     const format = negotiate(acceptOf(c.req));
-    const base = resolveBaseUrl(c.req.raw, options);
+    const base = resolveBaseUrl(c, options);
     const result = await services.search.search({
       resource: {
         level,

@@ -32,7 +32,7 @@ export function scopeOf(c: Context): RetrieveScope {
 
 /** `{public base}{root}` — the prefix of every URL handed to clients. */
 export function baseOf(c: Context, options: WadoRouteOptions): string {
-  return resolveBaseUrl(c.req.raw, options) + options.dicomwebRoot;
+  return resolveBaseUrl(c, options) + options.dicomwebRoot;
 }
 
 /**

@@ -45,7 +45,7 @@ export function stowHandler(services: Services, options: StowRouteOptions) {
     const { outcomes, warnings } = settleStow(result);
     if (outcomes.length === 0) throw new BadRequestError('the request holds no DICOM parts');
     logOutcomes(options.log, c, outcomes);
-    const base = resolveBaseUrl(c.req.raw, options) + options.dicomwebRoot;
+    const base = resolveBaseUrl(c, options) + options.dicomwebRoot;
     const response = stowResponse(
       outcomes,
       {

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { ClientUploadsBusyError, UploadsBusyError } from './errors.js';
-import { nodeExchange } from './node-streams.js';
+import { clientAddressOf } from './client-address.js';
 
 export interface UploadSlotOptions {
   /** Uploads received at once by the whole server (0 = no limit). */
@@ -17,15 +17,16 @@ const RETRY_AFTER_SECONDS = 5;
 
 /**
  * Caps concurrent uploads overall (503) and per client address (429), checked before any body
- * byte is read; the slot is held until the handler has answered. The address is the TCP peer's:
- * behind a reverse proxy every client shares the proxy's address, and X-Forwarded-For is not
- * trusted for this (a client could name any address and escape its cap).
+ * byte is read; the slot is held until the handler has answered. The address is the client's
+ * (web/client-address.ts): the TCP peer's, or behind a proxy in TRUSTED_PROXIES the one that
+ * proxy names, so clients behind it do not share one cap. X-Forwarded-For from any other peer
+ * is ignored (a client could name any address and escape its cap).
  */
 export function uploadSlots(options: UploadSlotOptions): MiddlewareHandler {
   let total = 0;
   const perClient = new Map<string, number>();
   return async (c, next) => {
-    const client = nodeExchange(c)?.incoming.socket?.remoteAddress ?? 'unknown';
+    const client = clientAddressOf(c);
     const held = perClient.get(client) ?? 0;
     if (options.maxUploadsPerClient > 0 && held >= options.maxUploadsPerClient) {
       throw new ClientUploadsBusyError(options.maxUploadsPerClient, RETRY_AFTER_SECONDS);
