@@ -4,6 +4,7 @@ import { ConfigError } from '../config/errors.js';
 import { fatalLog, logFatal } from './fatal.js';
 import { DirectoryLockedError } from '../lib/dir-lock.js';
 import { hsmCommand } from './hsm.js';
+import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { verifyCommand } from './verify.js';
@@ -16,6 +17,7 @@ Commands:
   hsm run    run one HSM migration cycle now and print its report
   hsm stats  print per-tier statistics and cumulative migration totals
   verify     check index against storage (--no-checksums, --remove-orphans)
+  keys       API keys for modalities, gateways and scripts: create, list, revoke
 
 Configuration comes from environment variables; see README "Configuration".`;
 
@@ -63,6 +65,8 @@ function runCommand(
       return hsmCommand(config, args, overrides);
     case 'verify':
       return verifyCommand(config, args);
+    case 'keys':
+      return keysCommand(config, args);
     default:
       console.error(`strata: unknown command "${command}"\n\n${USAGE}`);
       return Promise.resolve(2);
