@@ -219,7 +219,7 @@ describe(`#12: API keys (${testDb})`, () => {
     expect(listed.map((k) => [k.name, k.role])).toEqual(Object.entries(KEYS));
     const byName = Object.fromEntries(listed.map((k) => [k.name, k]));
     expect(byName['old-gateway'].revokedAt).toEqual(expect.any(String));
-    expect(byName['ct-uploader'].revokedAt).toBeUndefined();
+    expect(byName['ct-uploader'].revokedAt).toBeNull();
     expect(byName['ct-uploader'].lastUsedAt).toEqual(expect.any(String));
     for (const name of Object.keys(KEYS) as KeyName[]) {
       expect(table.stdout).toContain(name);

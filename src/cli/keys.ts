@@ -26,6 +26,10 @@ type Run = (keys: ApiKeys, config: Config) => Promise<number>;
 
 /** `strata keys …`: manages API keys in the index. */
 export async function keysCommand(config: Config, args: string[]): Promise<number> {
+  if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
+    console.log(KEYS_USAGE);
+    return 0;
+  }
   const run = parse(args);
   if (typeof run === 'string') {
     console.error(`strata keys: ${run}\n\n${KEYS_USAGE}`);
@@ -110,13 +114,23 @@ function parseCreate(args: string[]): Run | string {
 async function list(keys: ApiKeys, json: boolean): Promise<number> {
   const all = await keys.list();
   if (json) {
-    for (const key of all) console.log(JSON.stringify(key));
+    // Absent values are null, so every line has the same fields.
+    for (const key of all) {
+      console.log(
+        JSON.stringify({
+          ...key,
+          patientIds: key.patientIds ?? null,
+          lastUsedAt: key.lastUsedAt ?? null,
+          revokedAt: key.revokedAt ?? null,
+        }),
+      );
+    }
     return 0;
   }
   const header = ['NAME', 'ROLE', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED', 'ID'];
   const rows = all.map((k) => [
     k.name,
-    k.role + (k.patientIds ? ` (${k.patientIds.length} patients)` : ''),
+    k.role + (k.patientIds ? ` (${plural(k.patientIds.length, 'patient')})` : ''),
     k.prefix + '…',
     when(k.createdAt),
     when(k.lastUsedAt),
@@ -143,6 +157,10 @@ async function revoke(keys: ApiKeys, target: string): Promise<number> {
   }
   for (const key of revoked) console.log(`revoked "${key.name}" (id ${key.id})`);
   return 0;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function when(at: Date | undefined): string {
