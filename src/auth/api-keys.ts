@@ -52,7 +52,7 @@ export interface ApiKeysOptions {
   log: Logger;
   /** How long a verified key is trusted without asking the index: the revocation delay. */
   cacheTtlMs?: number;
-  /** Most verified keys held at once (the least recently verified leave first). */
+  /** Most verified keys held at once (the oldest lookups leave first). */
   cacheMaxEntries?: number;
   /** Shortest time between two writes of one key's last_used_at. */
   touchIntervalMs?: number;
@@ -98,13 +98,15 @@ export class ApiKeys implements ApiKeyVerifier {
   private readonly maxEntries: number;
   private readonly touchIntervalMs: number;
   private readonly touchDelayMs: number;
-  /** SHA-256 hex → verified key; Map order is verification order (oldest first). */
+  /** SHA-256 hex → verified key; Map order is lookup order (oldest first). */
   private readonly cache = new Map<string, Verified>();
   /** One index lookup per hash at a time, however many requests carry the key. */
   private readonly lookups = new Map<string, Promise<Verified>>();
   /** Key id → when its use was last queued for recording (ms). */
   private readonly lastTouch = new Map<string, number>();
   private readonly pendingTouches = new Set<string>();
+  /** Counts revocations here, so a lookup that raced one does not cache what it read before. */
+  private revocations = 0;
   private touchTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -162,6 +164,7 @@ export class ApiKeys implements ApiKeyVerifier {
   /** Revokes the live key with this id or name; empty when there was none. */
   async revoke(idOrName: string): Promise<ApiKeyInfo[]> {
     const revoked = await revokeApiKey(this.db, idOrName, this.clock.now());
+    this.revocations += 1;
     for (const row of revoked) this.cache.delete(row.secretHash);
     return revoked.map(infoOf);
   }
@@ -202,6 +205,7 @@ export class ApiKeys implements ApiKeyVerifier {
   }
 
   private async load(hash: string): Promise<Verified> {
+    const revocations = this.revocations;
     const row = await findApiKeyByHash(this.db, hash);
     // Both read the same to the client (InvalidTokenError's default message); the reason is
     // for the audit trail.
@@ -222,7 +226,7 @@ export class ApiKeys implements ApiKeyVerifier {
       },
       expiresAt: this.clock.now().getTime() + this.ttlMs,
     };
-    if (this.ttlMs > 0) this.cache.set(hash, verified);
+    if (this.ttlMs > 0 && revocations === this.revocations) this.cache.set(hash, verified);
     for (const oldest of this.cache.keys()) {
       if (this.cache.size <= this.maxEntries) break;
       this.cache.delete(oldest);
