@@ -1,11 +1,12 @@
 import { isIP } from 'node:net';
+import { ApiKeys } from './auth/api-keys.js';
 import { Authenticator } from './auth/authenticate.js';
 import { createOidcVerifier } from './auth/oidc.js';
 import type { Action } from './auth/principal.js';
 import { DEFAULT_ROLES, parseRoleMap, type RoleMap } from './auth/roles.js';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
-import type { Database } from './index/db.js';
+import type { Database, Db } from './index/db.js';
 import type { Logger } from './lib/log.js';
 
 /**
@@ -51,11 +52,17 @@ export function roleMapOf(config: Config): RoleMap {
   return map;
 }
 
+/** API keys over the index (the server's verifier, and `strata keys`). */
+export function apiKeysOf(config: Config, db: Db, log: Logger): ApiKeys {
+  const cacheTtlMs = config.auth.apiKeyCacheSeconds * 1000;
+  return new ApiKeys({ db, roles: roleMapOf(config), log, cacheTtlMs });
+}
+
 export interface SecurityParts {
   authenticator: Authenticator;
 }
 
-export function openSecurity(config: Config, _database: Database, log: Logger): SecurityParts {
+export function openSecurity(config: Config, database: Database, log: Logger): SecurityParts {
   const anonymous = anonymousActions(config);
   const methods = new Set(config.auth.methods);
   if (methods.has('oidc') && (!config.auth.oidcIssuer || !config.auth.oidcAudience)) {
@@ -70,6 +77,7 @@ export function openSecurity(config: Config, _database: Database, log: Logger): 
   const authenticator = new Authenticator({
     adminToken: config.adminToken,
     oidc: methods.has('oidc') ? oidcVerifierOf(config, log) : undefined,
+    apiKeys: methods.has('api-key') ? apiKeysOf(config, database.db, log) : undefined,
     claims: {
       rolesClaim: config.auth.rolesClaim,
       patientClaim: config.auth.patientClaim,

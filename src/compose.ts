@@ -115,9 +115,9 @@ export async function migrateIndex(
  * The migrated index the server uses. PostgreSQL: waits until it answers, migrates on a
  * short-lived pool without timeouts, then serves from a pool with DATABASE_QUERY_TIMEOUT_MS.
  * PGlite (in-process, nothing to wait for or stall) migrates in place, since opening it twice
- * would slow every start.
+ * would slow every start. Commands that need only the index (`strata keys`) open it alone.
  */
-async function openMigratedIndex(
+export async function openMigratedIndex(
   config: Config,
   log: Logger,
   command: string | undefined,

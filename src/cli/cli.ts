@@ -5,6 +5,7 @@ import { fatalLog, logFatal } from './fatal.js';
 import { DirectoryLockedError } from '../lib/dir-lock.js';
 import { auditCommand } from './audit.js';
 import { hsmCommand } from './hsm.js';
+import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { verifyCommand } from './verify.js';
@@ -19,6 +20,7 @@ Commands:
   verify     check index against storage (--no-checksums, --remove-orphans)
   audit verify  check the audit trail's hash chain (exit 1 names the first broken record)
   audit search  print audit records (--patient-id, --study, --user, --event, --from, --to, --limit)
+  keys       API keys for modalities, gateways and scripts: create, list, revoke
 
 Configuration comes from environment variables; see README "Configuration".`;
 
@@ -68,6 +70,8 @@ function runCommand(
       return verifyCommand(config, args);
     case 'audit':
       return auditCommand(config, args, overrides);
+    case 'keys':
+      return keysCommand(config, args);
     default:
       console.error(`strata: unknown command "${command}"\n\n${USAGE}`);
       return Promise.resolve(2);

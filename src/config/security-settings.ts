@@ -60,6 +60,13 @@ export const AUTH = {
     min: 0,
     help: 'keys are refreshed after this long; cached keys keep working while the identity provider is down',
   }),
+  apiKeyCacheSeconds: integer({
+    env: 'AUTH_API_KEY_CACHE_SECONDS',
+    default: 30,
+    min: 0,
+    max: 300,
+    help: 'a verified API key is trusted this long without asking the index, so a revocation (`strata keys revoke`) takes effect within this time; `0` = look the key up on every request',
+  }),
   rolesClaim: string({
     env: 'AUTH_ROLES_CLAIM',
     default: 'roles',
