@@ -1,11 +1,15 @@
 import { isIP } from 'node:net';
+import { AccountService } from './auth/accounts.js';
 import { Authenticator } from './auth/authenticate.js';
+import { LocalTokens } from './auth/local-tokens.js';
+import { RateLimiter } from './auth/rate-limiter.js';
 import type { Action } from './auth/principal.js';
 import { DEFAULT_ROLES, parseRoleMap, type RoleMap } from './auth/roles.js';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import type { Database } from './index/db.js';
 import type { Logger } from './lib/log.js';
+import type { TokenEndpointOptions } from './web/token.routes.js';
 
 /**
  * The security half of the composition root: which credentials are accepted, what anonymous
@@ -52,9 +56,33 @@ export function roleMapOf(config: Config): RoleMap {
 
 export interface SecurityParts {
   authenticator: Authenticator;
+  /** Built-in accounts (AUTH_METHODS=account): `strata users`, and POST /auth/token's grants. */
+  accounts?: AccountService | undefined;
+  tokenEndpoint?: TokenEndpointOptions | undefined;
 }
 
-export function openSecurity(config: Config, _database: Database, log: Logger): SecurityParts {
+/** Built-in accounts over the index, and the verifier of the access tokens they are issued. */
+export function openAccounts(
+  config: Config,
+  database: Database,
+): { accounts: AccountService; tokens: LocalTokens } {
+  const roleMap = roleMapOf(config);
+  const tokens = new LocalTokens(database.db, {
+    ttlSeconds: config.auth.tokenTtlSeconds,
+    refreshTtlSeconds: config.auth.refreshTtlSeconds,
+    roleMap,
+    clockToleranceSeconds: config.auth.clockToleranceSeconds,
+  });
+  const accounts = new AccountService(database.db, tokens, {
+    maxFailures: config.auth.maxFailures,
+    lockoutSeconds: config.auth.lockoutSeconds,
+    roleMap,
+    totpIssuer: 'Strata',
+  });
+  return { accounts, tokens };
+}
+
+export function openSecurity(config: Config, database: Database, log: Logger): SecurityParts {
   const anonymous = anonymousActions(config);
   const methods = new Set(config.auth.methods);
   if (methods.has('oidc') && (!config.auth.oidcIssuer || !config.auth.oidcAudience)) {
@@ -66,8 +94,10 @@ export function openSecurity(config: Config, _database: Database, log: Logger): 
   if (config.auth.anonymous !== undefined && config.auth.anonymous !== 'none') {
     log.warn('anonymous access is on', { AUTH_ANONYMOUS: config.auth.anonymous });
   }
+  const local = methods.has('account') ? openAccounts(config, database) : undefined;
   const authenticator = new Authenticator({
     adminToken: config.adminToken,
+    accounts: local?.tokens,
     claims: {
       rolesClaim: config.auth.rolesClaim,
       patientClaim: config.auth.patientClaim,
@@ -75,5 +105,15 @@ export function openSecurity(config: Config, _database: Database, log: Logger): 
     },
     anonymous,
   });
-  return { authenticator };
+  return {
+    authenticator,
+    accounts: local?.accounts,
+    tokenEndpoint: local && {
+      accounts: local.accounts,
+      loginLimiter: new RateLimiter({
+        limit: config.auth.loginRatePerMinute,
+        windowMs: 60_000,
+      }),
+    },
+  };
 }

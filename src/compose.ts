@@ -230,6 +230,7 @@ export async function startStrata(
     maxUploads: config.stow.maxConcurrentUploads,
     maxUploadsPerClient: config.stow.maxConcurrentUploadsPerClient,
     authenticator: security.authenticator,
+    tokenEndpoint: security.tokenEndpoint,
     log: strata.log,
   });
   const server = createAdaptorServer({

@@ -6,6 +6,7 @@ import { DirectoryLockedError } from '../lib/dir-lock.js';
 import { hsmCommand } from './hsm.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
+import { usersCommand } from './users.js';
 import { verifyCommand } from './verify.js';
 
 const USAGE = `Usage: strata <command>
@@ -16,6 +17,7 @@ Commands:
   hsm run    run one HSM migration cycle now and print its report
   hsm stats  print per-tier statistics and cumulative migration totals
   verify     check index against storage (--no-checksums, --remove-orphans)
+  users      built-in accounts: add, passwd, disable, enable, totp, list (strata users --help)
 
 Configuration comes from environment variables; see README "Configuration".`;
 
@@ -63,6 +65,8 @@ function runCommand(
       return hsmCommand(config, args, overrides);
     case 'verify':
       return verifyCommand(config, args);
+    case 'users':
+      return usersCommand(config, args, overrides);
     default:
       console.error(`strata: unknown command "${command}"\n\n${USAGE}`);
       return Promise.resolve(2);

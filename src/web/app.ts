@@ -11,6 +11,7 @@ import { registerHealthRoutes } from './health.routes.js';
 import { RouteNotFoundError } from './errors.js';
 import { problemResponse } from './problem.js';
 import { registerRoutes } from './routes.js';
+import { registerTokenRoutes, type TokenEndpointOptions } from './token.routes.js';
 import { unreadBody } from './unread-body.js';
 
 export interface AppOptions {
@@ -28,6 +29,8 @@ export interface AppOptions {
   authenticator: Authenticator;
   /** The rate limit gate of expensive routes (web/rate-limit.ts); none = unlimited. */
   expensiveGate?: RouteTableOptions['expensiveGate'];
+  /** POST /auth/token for built-in accounts (AUTH_METHODS=account); none = not served. */
+  tokenEndpoint?: TokenEndpointOptions | undefined;
   log: Logger;
 }
 
@@ -68,6 +71,7 @@ export function createAppWithTable(
   app.use(authenticate(options.authenticator));
 
   registerHealthRoutes(table, services);
+  if (options.tokenEndpoint) registerTokenRoutes(table, options.tokenEndpoint);
 
   const dicomweb = new Hono();
   registerRoutes(table.child(dicomweb, options.dicomwebRoot), services, options);
