@@ -117,6 +117,17 @@ describe('AccountService', () => {
     await service.signIn('carol', PASSWORD);
   });
 
+  it('a burst of parallel guesses gets no more than N password checks before the lock', async () => {
+    await service.add({ username: 'burst', password: PASSWORD, roles: ['reader'] });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        failure(service.signIn('burst', `guess number ${i} of ten`)),
+      ),
+    );
+    expect(answers.filter((e) => e instanceof InvalidGrantError)).toHaveLength(3);
+    expect(answers.filter((e) => e instanceof RateLimitedError)).toHaveLength(7);
+  });
+
   it('a disabled account cannot sign in or refresh, and its tokens stop working', async () => {
     await service.add({ username: 'dave', password: PASSWORD, roles: ['reader'] });
     const grant = await service.signIn('dave', PASSWORD);

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../index/db.js';
 import {
   findAccountById,
+  countSignInAttempt,
   findAccountByUsername,
   insertAccount,
   listAccounts,
-  recordFailedSignIn,
   recordSignIn,
   setAccountDisabled,
   setTotpSecret,
@@ -31,8 +31,8 @@ import { enrollTotp, verifyTotp, type TotpEnrollment } from './totp.js';
  * Built-in accounts for sites without an identity provider: administration (`strata users`)
  * and sign-in (POST /auth/token). Lockout state lives in the index, so it holds whichever node
  * a client reaches. Sign-in failures all read the same (InvalidGrantError) whether the name is
- * unknown, the password wrong or the account disabled, and take the same time: one scrypt and
- * one UPDATE each.
+ * unknown, the password wrong or the account disabled, and take the same time: one UPDATE
+ * (which counts the attempt) and one scrypt each.
  */
 
 export interface AccountServiceOptions {
@@ -164,16 +164,16 @@ export class AccountService {
     const name = username.toLowerCase();
     // Made before the look-up, so the first sign-in of an unknown name costs no extra hash.
     const dummy = await this.dummyHash();
-    const account = USERNAME.test(name) ? await findAccountByUsername(this.db, name) : undefined;
+    const account = await countSignInAttempt(this.db, name, now, {
+      maxFailures: this.options.maxFailures,
+      lockoutSeconds: this.options.lockoutSeconds,
+    });
     if (account?.lockedUntil && account.lockedUntil > now) {
       const seconds = (account.lockedUntil.getTime() - now.getTime()) / 1000;
       throw new RateLimitedError(seconds, 'failed sign-ins for this account');
     }
     const matches = await verifyPassword(password, account?.passwordHash ?? dummy);
-    if (!account || !matches || account.disabledAt !== null) {
-      await this.fail(name, now);
-      throw new InvalidGrantError();
-    }
+    if (!account || !matches || account.disabledAt !== null) throw new InvalidGrantError();
     const step = await this.checkCode(account, totp, now);
     if (!(await recordSignIn(this.db, account.id, now, step))) {
       // Another request spent this code between the check and now.
@@ -212,23 +212,15 @@ export class AccountService {
         `this account needs a one-time code but has no authenticator enrolled; an administrator runs "strata users totp ${account.username}"`,
       );
     }
-    // A missing code is a prompt, not a failure: the password was right.
+    // A prompt for the code; the attempt counts like any other until a sign-in succeeds.
     if (code === undefined || code === '') throw new InvalidGrantError(ONE_TIME_CODE_NEEDED);
     const step = await verifyTotp(account.totpSecret, code, now, account.totpLastStep ?? undefined);
     if (step === undefined) {
-      await this.fail(account.username, now);
       throw new InvalidGrantError(
         `the one-time code is not valid or was already used; ${ONE_TIME_CODE_NEEDED}`,
       );
     }
     return step;
-  }
-
-  private fail(username: string, now: Date): Promise<void> {
-    return recordFailedSignIn(this.db, username, now, {
-      maxFailures: this.options.maxFailures,
-      lockoutSeconds: this.options.lockoutSeconds,
-    });
   }
 
   /** What an unknown name's password is checked against, with the same cost as a real one. */

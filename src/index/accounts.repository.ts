@@ -80,29 +80,37 @@ export async function setTotpSecret(db: Db, id: string, secret: string): Promise
 }
 
 /**
- * Counts one failed sign-in for `username` (no row for an unknown name: the same statement runs
- * either way, so both take the same time). The failure that reaches `maxFailures` locks the
- * account until `now + lockoutSeconds` and starts the count again.
+ * Counts a sign-in attempt before the password is checked, and returns the account (none for
+ * an unknown name: the same statement runs either way, so both take the same time). Counting
+ * first bounds a burst of parallel guesses, on any number of nodes, by `maxFailures`: the
+ * attempt after that many in a row without a success locks the account until
+ * `now + lockoutSeconds` (and starts the count again). A locked account's attempts change
+ * nothing; the caller sees `lockedUntil` in the future and refuses.
  */
-export async function recordFailedSignIn(
+export async function countSignInAttempt(
   db: Db,
   username: string,
   now: Date,
   limits: { maxFailures: number; lockoutSeconds: number },
-): Promise<void> {
-  const reached = sql`${accounts.failedAttempts} + 1 >= ${limits.maxFailures}`;
-  const until = new Date(now.getTime() + limits.lockoutSeconds * 1000);
-  await db
+): Promise<AccountRow | undefined> {
+  const at = sql`${now.toISOString()}::timestamptz`;
+  const until = sql`${new Date(now.getTime() + limits.lockoutSeconds * 1000).toISOString()}::timestamptz`;
+  const locked = sql`${accounts.lockedUntil} is not null and ${accounts.lockedUntil} > ${at}`;
+  const locks = sql`${accounts.failedAttempts} + 1 > ${limits.maxFailures}`;
+  // Every right-hand side reads the row as it was before this UPDATE.
+  const [row] = await db
     .update(accounts)
     .set({
-      failedAttempts: sql`case when ${reached} then 0 else ${accounts.failedAttempts} + 1 end`,
-      lockedUntil: sql`case when ${reached} then ${until.toISOString()}::timestamptz else ${accounts.lockedUntil} end`,
+      failedAttempts: sql`case when ${locked} then ${accounts.failedAttempts} when ${locks} then 0 else ${accounts.failedAttempts} + 1 end`,
+      lockedUntil: sql`case when ${locked} then ${accounts.lockedUntil} when ${locks} then ${until} else ${accounts.lockedUntil} end`,
     })
-    .where(eq(accounts.username, username));
+    .where(eq(accounts.username, username))
+    .returning();
+  return row;
 }
 
 /**
- * A sign-in succeeded: the failure count restarts and, with a one-time code, its step is
+ * A sign-in succeeded: the attempt count restarts and, with a one-time code, its step is
  * claimed. False when that step (or a later one) was claimed first: a replayed code.
  */
 export async function recordSignIn(
