@@ -68,7 +68,7 @@ export async function usersCommand(
   });
   if (!strata) return 2;
   try {
-    if (!config.auth.methods.includes('account')) {
+    if (parsed.sub === 'add' && !config.auth.methods.includes('account')) {
       io.err(
         'strata users: note: AUTH_METHODS does not include "account": these accounts cannot sign in until it does\n',
       );
