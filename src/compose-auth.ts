@@ -2,12 +2,16 @@ import { isIP } from 'node:net';
 import { ApiKeys } from './auth/api-keys.js';
 import { Authenticator } from './auth/authenticate.js';
 import { createOidcVerifier } from './auth/oidc.js';
+import { AccountService } from './auth/accounts.js';
+import { LocalTokens } from './auth/local-tokens.js';
+import { RateLimiter } from './auth/rate-limiter.js';
 import type { Action } from './auth/principal.js';
 import { DEFAULT_ROLES, parseRoleMap, type RoleMap } from './auth/roles.js';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import type { Database, Db } from './index/db.js';
 import type { Logger } from './lib/log.js';
+import type { TokenEndpointOptions } from './web/token.routes.js';
 
 /**
  * The security half of the composition root: which credentials are accepted, what anonymous
@@ -60,6 +64,30 @@ export function apiKeysOf(config: Config, db: Db, log: Logger): ApiKeys {
 
 export interface SecurityParts {
   authenticator: Authenticator;
+  /** Built-in accounts (AUTH_METHODS=account): `strata users`, and POST /auth/token's grants. */
+  accounts?: AccountService | undefined;
+  tokenEndpoint?: TokenEndpointOptions | undefined;
+}
+
+/** Built-in accounts over the index, and the verifier of the access tokens they are issued. */
+export function openAccounts(
+  config: Config,
+  database: Database,
+): { accounts: AccountService; tokens: LocalTokens } {
+  const roleMap = roleMapOf(config);
+  const tokens = new LocalTokens(database.db, {
+    ttlSeconds: config.auth.tokenTtlSeconds,
+    refreshTtlSeconds: config.auth.refreshTtlSeconds,
+    roleMap,
+    clockToleranceSeconds: config.auth.clockToleranceSeconds,
+  });
+  const accounts = new AccountService(database.db, tokens, {
+    maxFailures: config.auth.maxFailures,
+    lockoutSeconds: config.auth.lockoutSeconds,
+    roleMap,
+    totpIssuer: 'Strata',
+  });
+  return { accounts, tokens };
 }
 
 export function openSecurity(config: Config, database: Database, log: Logger): SecurityParts {
@@ -74,10 +102,12 @@ export function openSecurity(config: Config, database: Database, log: Logger): S
   if (config.auth.anonymous !== undefined && config.auth.anonymous !== 'none') {
     log.warn('anonymous access is on', { AUTH_ANONYMOUS: config.auth.anonymous });
   }
+  const local = methods.has('account') ? openAccounts(config, database) : undefined;
   const authenticator = new Authenticator({
     adminToken: config.adminToken,
     oidc: methods.has('oidc') ? oidcVerifierOf(config, log) : undefined,
     apiKeys: methods.has('api-key') ? apiKeysOf(config, database.db, log) : undefined,
+    accounts: local?.tokens,
     claims: {
       rolesClaim: config.auth.rolesClaim,
       patientClaim: config.auth.patientClaim,
@@ -85,7 +115,17 @@ export function openSecurity(config: Config, database: Database, log: Logger): S
     },
     anonymous,
   });
-  return { authenticator };
+  return {
+    authenticator,
+    accounts: local?.accounts,
+    tokenEndpoint: local && {
+      accounts: local.accounts,
+      loginLimiter: new RateLimiter({
+        limit: config.auth.loginRatePerMinute,
+        windowMs: 60_000,
+      }),
+    },
+  };
 }
 
 /** Discovery and keys are fetched on the first token: the provider may be down at start-up. */

@@ -258,6 +258,7 @@ export async function startStrata(
       perMinute: config.auth.expensiveRatePerMinute,
       clock: overrides.clock,
     }),
+    tokenEndpoint: security.tokenEndpoint,
     log: strata.log,
   });
   const server = listener(app.fetch, config, tls);

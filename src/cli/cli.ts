@@ -8,6 +8,7 @@ import { hsmCommand } from './hsm.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
+import { usersCommand } from './users.js';
 import { verifyCommand } from './verify.js';
 
 const USAGE = `Usage: strata <command>
@@ -21,6 +22,7 @@ Commands:
   audit verify  check the audit trail's hash chain (exit 1 names the first broken record)
   audit search  print audit records (--patient-id, --study, --user, --event, --from, --to, --limit)
   keys       API keys for modalities, gateways and scripts: create, list, revoke
+  users      built-in accounts: add, passwd, disable, enable, totp, list (strata users --help)
 
 Configuration comes from environment variables; see README "Configuration".`;
 
@@ -72,6 +74,8 @@ function runCommand(
       return auditCommand(config, args, overrides);
     case 'keys':
       return keysCommand(config, args);
+    case 'users':
+      return usersCommand(config, args, overrides);
     default:
       console.error(`strata: unknown command "${command}"\n\n${USAGE}`);
       return Promise.resolve(2);

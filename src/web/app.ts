@@ -15,6 +15,7 @@ import { registerHealthRoutes } from './health.routes.js';
 import { RouteNotFoundError } from './errors.js';
 import { problemResponse } from './problem.js';
 import { registerRoutes } from './routes.js';
+import { registerTokenRoutes, type TokenEndpointOptions } from './token.routes.js';
 import { unreadBody } from './unread-body.js';
 
 const NO_PROXIES = AddressList.parse([]) as AddressList;
@@ -44,6 +45,8 @@ export interface AppOptions {
   audit?: AuditSink | undefined;
   /** `GET /admin/audit` searches the trail with it (absent: no such route). */
   auditSearch?: AuditSearch | undefined;
+  /** POST /auth/token for built-in accounts (AUTH_METHODS=account); none = not served. */
+  tokenEndpoint?: TokenEndpointOptions | undefined;
   log: Logger;
 }
 
@@ -93,6 +96,7 @@ export function createAppWithTable(
   app.use(authenticate(options.authenticator, options.audit));
 
   registerHealthRoutes(table, services);
+  if (options.tokenEndpoint) registerTokenRoutes(table, options.tokenEndpoint);
 
   const dicomweb = new Hono();
   registerRoutes(table.child(dicomweb, options.dicomwebRoot), services, options);
