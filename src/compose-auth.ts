@@ -67,6 +67,8 @@ export interface SecurityParts {
   /** Built-in accounts (AUTH_METHODS=account): `strata users`, and POST /auth/token's grants. */
   accounts?: AccountService | undefined;
   tokenEndpoint?: TokenEndpointOptions | undefined;
+  /** Writes what is pending (API keys' last use) at shutdown. */
+  close(): Promise<void>;
 }
 
 /** Built-in accounts over the index, and the verifier of the access tokens they are issued. */
@@ -103,10 +105,11 @@ export function openSecurity(config: Config, database: Database, log: Logger): S
     log.warn('anonymous access is on', { AUTH_ANONYMOUS: config.auth.anonymous });
   }
   const local = methods.has('account') ? openAccounts(config, database) : undefined;
+  const apiKeys = methods.has('api-key') ? apiKeysOf(config, database.db, log) : undefined;
   const authenticator = new Authenticator({
     adminToken: config.adminToken,
     oidc: methods.has('oidc') ? oidcVerifierOf(config, log) : undefined,
-    apiKeys: methods.has('api-key') ? apiKeysOf(config, database.db, log) : undefined,
+    apiKeys,
     accounts: local?.tokens,
     claims: {
       rolesClaim: config.auth.rolesClaim,
@@ -124,6 +127,9 @@ export function openSecurity(config: Config, database: Database, log: Logger): S
         limit: config.auth.loginRatePerMinute,
         windowMs: 60_000,
       }),
+    },
+    close: async () => {
+      await apiKeys?.flush();
     },
   };
 }

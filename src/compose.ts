@@ -237,6 +237,9 @@ export async function startStrata(
   try {
     security = openSecurity(config, strata.database, strata.log);
     auditExport = await openAuditExport(config, strata.database, strata.log);
+    // Records go out as soon as they are committed, not at the next poll.
+    const exporter = auditExport;
+    if (exporter) strata.audit.trail.whenAppended(() => exporter.nudge());
   } catch (error) {
     await strata.close();
     throw error;
@@ -301,6 +304,7 @@ export async function startStrata(
         .record(applicationActivity('application-stop', url))
         .catch((error: unknown) => strata.log.error('application stop not audited', { error }));
       await auditExport?.stop();
+      await security.close();
       await strata.close();
     },
   };

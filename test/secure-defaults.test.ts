@@ -59,8 +59,8 @@ describe(`secure defaults (${testDb})`, () => {
       const search = await fetch(`${base}/studies`);
       await search.arrayBuffer();
       expect([200, 204]).toContain(search.status);
-      // An anonymous principal exists but may not write (web/access.ts: 403, not 401).
-      expect((await stow(`${base}/studies`, [{ body: makeInstance().bytes }])).status).toBe(403);
+      // Anonymous may read but not write: 401 (credentials would help), not 403.
+      expect((await stow(`${base}/studies`, [{ body: makeInstance().bytes }])).status).toBe(401);
     } finally {
       await server.stop();
     }

@@ -63,6 +63,8 @@ export class AuditTrail implements AuditSink {
   /** Committed transactions and the records they carried (tests and metrics). */
   readonly stats = { batches: 0, records: 0 };
 
+  private readonly appended: (() => void)[] = [];
+
   constructor(private readonly options: AuditTrailOptions) {
     this.clock = options.clock ?? systemClock;
     this.maxWaiting = options.maxWaiting ?? 10_000;
@@ -78,6 +80,11 @@ export class AuditTrail implements AuditSink {
       this.queue.push({ entry, resolve, reject });
       this.writing ??= this.drain();
     });
+  }
+
+  /** Called after each committed batch (the ATNA exporter's nudge); must not throw. */
+  whenAppended(listener: () => void): void {
+    this.appended.push(listener);
   }
 
   /** Refuses new records, waits for the queued ones, and stops the retention schedule. */
@@ -145,6 +152,7 @@ export class AuditTrail implements AuditSink {
           this.stats.batches += 1;
           this.stats.records += batch.length;
           for (const waiting of batch) waiting.resolve();
+          for (const listener of this.appended) listener();
         } catch (error) {
           this.options.log.error('audit records could not be written', {
             error,

@@ -29,7 +29,6 @@ function app(limit = 0) {
       refresh: () => Promise.resolve(GRANT),
     },
     loginLimiter: new RateLimiter({ limit, windowMs: 60_000 }),
-    clientAddress: () => '192.0.2.1',
   });
   const log = createLogger('silent');
   hono.onError((error, c) => problemResponse(error, c, log));

@@ -1,4 +1,3 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AccountService } from '../auth/accounts.js';
@@ -6,6 +5,7 @@ import { InvalidAuthRequestError, RateLimitedError } from '../auth/errors.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
 import type { TokenGrant } from '../auth/local-tokens.js';
 import type { RouteTable } from './access.js';
+import { clientAddressOf } from './client-address.js';
 
 /**
  * POST /auth/token: the OAuth 2.0 token endpoint of built-in accounts (RFC 6749 §3.2), outside
@@ -18,8 +18,6 @@ export interface TokenEndpointOptions {
   accounts: Pick<AccountService, 'signIn' | 'refresh'>;
   /** RATE_LIMIT_LOGIN_PER_MINUTE, counted per client address on password grants. */
   loginLimiter: RateLimiter;
-  /** Who is asking, for the per-address limit; default: the TCP peer (`socketAddress`). */
-  clientAddress?: (c: Context) => string;
 }
 
 /** A token request is a few short fields; anything bigger is not one. */
@@ -27,7 +25,6 @@ const MAX_BODY_BYTES = 8 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
 
 export function registerTokenRoutes(table: RouteTable, options: TokenEndpointOptions): void {
-  const clientAddress = options.clientAddress ?? socketAddress;
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
@@ -41,7 +38,7 @@ export function registerTokenRoutes(table: RouteTable, options: TokenEndpointOpt
     if (grantType === 'password') {
       // Refresh grants are not counted: their tokens are 256-bit random, nothing to guess, and
       // a clinic's many sessions behind one address would otherwise crowd out sign-ins.
-      const admission = options.loginLimiter.take(clientAddress(c));
+      const admission = options.loginLimiter.take(clientAddressOf(c));
       if (!admission.admitted) {
         throw new RateLimitedError(
           admission.retryAfterSeconds,
@@ -74,19 +71,6 @@ export function registerTokenRoutes(table: RouteTable, options: TokenEndpointOpt
       { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
     );
   });
-}
-
-/**
- * The client address the per-address limit counts: the TCP peer. Behind a reverse proxy every
- * client shares the proxy's address; a trusted-proxy aware address is passed in
- * `TokenEndpointOptions.clientAddress` instead.
- */
-export function socketAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown'; // not served by @hono/node-server (app.request() in tests)
-  }
 }
 
 /** RFC 6749 §3.2: form-encoded body; §3.1: a parameter sent twice makes the request invalid. */
