@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
+import type { AuditSink } from './audit/event.js';
 import { openSecurity, type SecurityParts } from './compose-auth.js';
 import { assertTiersConfigured, openStores } from './compose-storage.js';
 import type { Config } from './config/config.js';
@@ -61,6 +62,8 @@ export interface ComposeOverrides {
    * `strata serve` passes one that writes the fatal line and exits.
    */
   onIndexAborted?: (error: IndexAbortedError) => void;
+  /** Where audit events go instead of the trail (tests pass a recording sink). */
+  audit?: AuditSink;
 }
 
 function openIndex(
@@ -181,7 +184,7 @@ export async function openStrata(
       searchOptions: config.qido,
       imaging,
       // Replaced by the chained audit trail (audit/trail.ts) once it is wired.
-      audit: { record: () => Promise.resolve() },
+      audit: overrides.audit ?? { record: () => Promise.resolve() },
     });
     return {
       services,
