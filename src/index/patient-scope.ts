@@ -1,6 +1,6 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { DEFAULT_PARTITION, studies } from './schema.js';
+import { DEFAULT_PARTITION, instances, studies } from './schema.js';
 
 /**
  * The condition that keeps a query to the studies of the given patients (PatientID values), for
@@ -23,20 +23,39 @@ export function patientScopeClause(patientIds: readonly string[] | undefined): S
 }
 
 /**
- * PatientID of the patient a stored study belongs to ('' when it has none); undefined when the
- * study is not stored. Uses studies_uid_uq.
+ * Whose data a new instance would touch: the PatientID of the patient of the stored study it
+ * names, and of the study that holds an instance stored under its SOP Instance UID (which a
+ * replace would move, a duplicate would confirm). '' = a patient without PatientID; undefined
+ * = not stored. Uses studies_uid_uq and instances_uid_uq.
  */
-export async function findStudyPatientId(
+export async function findOwnersOf(
   db: Db,
-  studyInstanceUid: string,
+  ids: { studyInstanceUid: string; sopInstanceUid: string },
   partitionKey = DEFAULT_PARTITION,
-): Promise<string | undefined> {
-  const [row] = await db
-    .select({ patientId: studies.patientId })
-    .from(studies)
-    .where(
-      and(eq(studies.partitionKey, partitionKey), eq(studies.studyInstanceUid, studyInstanceUid)),
-    )
-    .limit(1);
-  return row ? (row.patientId ?? '') : undefined;
+): Promise<{ study: string | undefined; instance: string | undefined }> {
+  const patientId = sql<string>`coalesce(${studies.patientId}, '')`;
+  const [study, instance] = await Promise.all([
+    db
+      .select({ patientId })
+      .from(studies)
+      .where(
+        and(
+          eq(studies.partitionKey, partitionKey),
+          eq(studies.studyInstanceUid, ids.studyInstanceUid),
+        ),
+      )
+      .limit(1),
+    db
+      .select({ patientId })
+      .from(instances)
+      .innerJoin(studies, eq(studies.id, instances.studyFk))
+      .where(
+        and(
+          eq(instances.partitionKey, partitionKey),
+          eq(instances.sopInstanceUid, ids.sopInstanceUid),
+        ),
+      )
+      .limit(1),
+  ]);
+  return { study: study[0]?.patientId, instance: instance[0]?.patientId };
 }

@@ -5,7 +5,7 @@
  */
 import type { AuditEvent, AuditSink } from '../audit/event.js';
 import type { Db } from '../index/db.js';
-import { findStudyPatientId } from '../index/patient-scope.js';
+import { findOwnersOf } from '../index/patient-scope.js';
 import { inPatientScope, type Actor } from './actor.js';
 import { eventOf, recordAll } from './audit-records.js';
 import { FailureReason, type StoreOutcome } from './outcomes.js';
@@ -48,9 +48,16 @@ export class StowService {
    * Patient scope, checked per instance once it is identified and before it is committed:
    * - an instance naming a PatientID outside the scope is refused (FailureReason 0124, Refused:
    *   Not Authorized);
-   * - an instance of a study stored under a patient outside the scope is refused alike, with
-   *   the same code and no other hint, so the answer does not tell whose the study is. (That
-   *   it is refused at all is unavoidable: storing it would add to another patient's study.)
+   * - an instance of a study stored under a patient outside the scope, or whose SOP Instance
+   *   UID is stored in such a study (a replace would move it out of that patient's study, a
+   *   duplicate would confirm it), is refused alike, with the same code and no other hint, so
+   *   the answer does not tell whose the study is. (That it is refused at all is unavoidable:
+   *   storing it would change another patient's data.)
+   *
+   * The check runs when the instance's turn to commit has come, outside the commit's
+   * transaction: a study another request creates for another patient in the milliseconds
+   * between the two can still receive the instance, which then stays invisible to this actor
+   * (and carries the B00A patient-conflict warning).
    *
    * If the audit trail cannot be written, this throws AuditUnavailableError (503) although the
    * instances are stored (durably, before the record): the client retries, and the retry is
@@ -77,8 +84,10 @@ export class StowService {
           sopInstanceUid: instance.sopInstanceUid,
         };
         if (!inPatientScope(actor, instance.patientId)) return refused;
-        const owner = await findStudyPatientId(this.deps.db, instance.studyInstanceUid);
-        return owner === undefined || inPatientScope(actor, owner) ? undefined : refused;
+        const owners = await findOwnersOf(this.deps.db, instance);
+        const foreign = (owner: string | undefined) =>
+          owner !== undefined && !inPatientScope(actor, owner);
+        return foreign(owners.study) || foreign(owners.instance) ? refused : undefined;
       },
     });
     await recordAll(this.deps.audit, stowEvents(actor, result, patientOf));
