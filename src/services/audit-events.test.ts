@@ -9,6 +9,7 @@ import { MemoryAuditSink } from '../audit/testing/memory-sink.js';
 import { ImagingPool } from '../imaging/imaging-pool.js';
 import { findInstance } from '../index/current-instance.repository.js';
 import type { Actor } from './actor.js';
+import { RetrieveAudit } from './audit-records.js';
 import { createServices, type Services } from './services.js';
 import { StowService } from './stow.js';
 import {
@@ -298,6 +299,41 @@ describe('DELETE records 110105 Study Deleted or 110103 (action D)', () => {
         detail: { instances: 1 },
       },
       { type: 'study-deleted', action: 'D', outcome: 0, ...who, patient, detail: { instances: 1 } },
+    ]);
+  });
+});
+
+describe('110113 Security Alert on read', () => {
+  it('#12: a stored object failing its integrity check while opened raises an alert with the reader and patient', async () => {
+    const damaged = Object.assign(new Error('authentication tag mismatch'), {
+      code: 'storage.integrity',
+    });
+    const plan = new RetrieveAudit(sink).representation(
+      { etag: '"x"', revalidate: false, open: () => Promise.reject(damaged) },
+      actor,
+      'instances-transferred',
+      [{ patientId: 'PID-I', studyInstanceUid: '1.2.3' }],
+      { instances: 1 },
+    );
+    await expect(plan.open()).rejects.toBe(damaged);
+    const patient = { patientId: 'PID-I', studyUids: ['1.2.3'] };
+    expect(sink.take()).toEqual([
+      {
+        type: 'instances-transferred',
+        action: 'R',
+        outcome: 0,
+        ...who,
+        patient,
+        detail: { instances: 1 },
+      },
+      {
+        type: 'security-alert',
+        action: 'E',
+        outcome: 8,
+        ...who,
+        patient,
+        detail: { alert: 'integrity' },
+      },
     ]);
   });
 });
