@@ -12,7 +12,7 @@ import { assertTiersConfigured, openStores } from './compose-storage.js';
 import { readTlsFiles, type TlsFiles } from './compose-tls.js';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
-import type { AuditEvent } from './audit/event.js';
+import type { AuditEvent, AuditSink } from './audit/event.js';
 import { ImagingPool } from './imaging/imaging-pool.js';
 import { openDb, type Database } from './index/db.js';
 import { IndexRefusedError, type IndexAbortedError } from './index/errors.js';
@@ -74,6 +74,8 @@ export interface ComposeOverrides {
    * `strata serve` passes one that writes the fatal line and exits.
    */
   onIndexAborted?: (error: IndexAbortedError) => void;
+  /** Where audit events go instead of the trail (tests pass a recording sink). */
+  audit?: AuditSink;
 }
 
 function openIndex(
@@ -194,7 +196,8 @@ export async function openStrata(
       clock: overrides.clock,
       searchOptions: config.qido,
       imaging,
-      audit: audit.trail,
+      // Tests may record to a sink of their own (ComposeOverrides.audit).
+      audit: overrides.audit ?? audit.trail,
     });
     return {
       services,

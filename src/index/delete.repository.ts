@@ -1,6 +1,7 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { scheduleBlobDeletion, type JournalEntry } from './blob-journal.repository.js';
 import type { Db } from './db.js';
+import { patientScopeClause } from './patient-scope.js';
 import { pruneEmptyParents } from './instances.repository.js';
 import { DEFAULT_PARTITION, instances, series, studies } from './schema.js';
 
@@ -9,18 +10,28 @@ export interface DeleteScope {
   studyInstanceUid: string;
   seriesInstanceUid?: string | undefined;
   sopInstanceUid?: string | undefined;
+  /** Only these patients' studies (index/patient-scope.ts); undefined = every patient's. */
+  patientIds?: readonly string[] | undefined;
+}
+
+export interface DeleteResult {
+  /** The blobs to delete now (empty when nothing matched). */
+  entries: JournalEntry[];
+  /** PatientID of the study's patient ('' when none), for the audit trail; '' when nothing matched. */
+  patientId: string;
 }
 
 /**
  * Removes the index rows in `scope` and, in the same transaction, schedules their blobs for
  * deletion (due at once). Returns the journal entries so the caller can delete the blobs now;
- * if it crashes first, the sweeper does. Returns [] when nothing matched.
+ * if it crashes first, the sweeper does. No entries when nothing matched (or nothing in the
+ * patient scope: the same answer, so another patient's study is as if absent).
  */
 export async function deleteInstances(
   db: Db,
   scope: DeleteScope,
   partitionKey = DEFAULT_PARTITION,
-): Promise<JournalEntry[]> {
+): Promise<DeleteResult> {
   return db.transaction(async (tx) => {
     const conditions = [
       eq(studies.partitionKey, partitionKey),
@@ -32,6 +43,8 @@ export async function deleteInstances(
     if (scope.sopInstanceUid !== undefined) {
       conditions.push(eq(instances.sopInstanceUid, scope.sopInstanceUid));
     }
+    const inScope = patientScopeClause(scope.patientIds);
+    if (inScope) conditions.push(inScope);
     const victims = await tx
       .select({
         id: instances.id,
@@ -39,13 +52,14 @@ export async function deleteInstances(
         storageTier: instances.storageTier,
         seriesFk: instances.seriesFk,
         studyFk: instances.studyFk,
+        patientId: sql<string>`coalesce(${studies.patientId}, '')`,
       })
       .from(instances)
       .innerJoin(series, eq(series.id, instances.seriesFk))
       .innerJoin(studies, eq(studies.id, instances.studyFk))
       .where(and(...conditions))
       .for('update', { of: instances });
-    if (victims.length === 0) return [];
+    if (victims.length === 0) return { entries: [], patientId: '' };
 
     await tx.delete(instances).where(
       inArray(
@@ -59,6 +73,6 @@ export async function deleteInstances(
       [...new Set(victims.map((v) => v.seriesFk))],
       [...new Set(victims.map((v) => v.studyFk))],
     );
-    return entries;
+    return { entries, patientId: victims[0]!.patientId };
   });
 }

@@ -6,18 +6,23 @@ import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DicomJsonDataset } from '../dicom/json/types.js';
 import type { BulkDataRef, PixelDataLayout } from '../dicom/part10/layout.js';
 import type { Db } from './db.js';
+import { patientScopeClause } from './patient-scope.js';
 import { DEFAULT_PARTITION, instances, series, studies } from './schema.js';
 
 export interface RetrieveScope {
   study: string;
   series?: string | undefined;
   instance?: string | undefined;
+  /** Only these patients' studies (index/patient-scope.ts); undefined = every patient's. */
+  patientIds?: readonly string[] | undefined;
 }
 
 /** Everything of an instance row but its DICOM JSON. */
 export interface InstanceRow {
   /** Index row id (never shown to clients). */
   id: number;
+  /** PatientID of the study's patient ('' when it has none): whom a retrieve is about. */
+  patientId: string;
   studyInstanceUid: string;
   seriesInstanceUid: string;
   sopInstanceUid: string;
@@ -46,6 +51,7 @@ export interface InstanceRow {
 
 const rowColumns = {
   id: instances.id,
+  patientId: sql<string>`coalesce(${studies.patientId}, '')`,
   studyInstanceUid: studies.studyInstanceUid,
   seriesInstanceUid: series.seriesInstanceUid,
   sopInstanceUid: instances.sopInstanceUid,
@@ -73,6 +79,7 @@ function scopeWhere(scope: RetrieveScope, partitionKey: string): SQL | undefined
     eq(studies.studyInstanceUid, scope.study),
     scope.series === undefined ? undefined : eq(series.seriesInstanceUid, scope.series),
     scope.instance === undefined ? undefined : eq(instances.sopInstanceUid, scope.instance),
+    patientScopeClause(scope.patientIds),
   );
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findInstance } from '../index/current-instance.repository.js';
 import { blobJournal } from '../index/schema.js';
 import { DeleteInstances } from './delete-instances.js';
+import { MemoryAuditSink } from '../audit/testing/memory-sink.js';
 import { InvalidUidError, ResourceNotFoundError } from './errors.js';
 import {
   blobKeys,
@@ -9,6 +10,7 @@ import {
   openServiceFixture,
   testInstance,
   testUid,
+  TEST_ACTOR,
   type ServiceFixture,
 } from './testing/service-fixture.js';
 
@@ -16,7 +18,7 @@ let f: ServiceFixture;
 let deleter: DeleteInstances;
 beforeAll(async () => {
   f = await openServiceFixture();
-  deleter = new DeleteInstances({ db: f.db, sweeper: f.sweeper });
+  deleter = new DeleteInstances({ db: f.db, sweeper: f.sweeper, audit: new MemoryAuditSink() });
 });
 afterAll(() => f.close());
 
@@ -34,11 +36,14 @@ describe('DeleteInstances.delete', () => {
       studyInstanceUid: one.studyInstanceUid,
       seriesInstanceUid: one.seriesInstanceUid,
     });
-    const n = await deleter.delete({
-      studyInstanceUid: one.studyInstanceUid,
-      seriesInstanceUid: one.seriesInstanceUid,
-      sopInstanceUid: one.sopInstanceUid,
-    });
+    const n = await deleter.delete(
+      {
+        studyInstanceUid: one.studyInstanceUid,
+        seriesInstanceUid: one.seriesInstanceUid,
+        sopInstanceUid: one.sopInstanceUid,
+      },
+      TEST_ACTOR,
+    );
     expect(n).toBe(1);
     expect(await findInstance(f.db, one.sopInstanceUid)).toBeUndefined();
     expect(await findInstance(f.db, sibling.sopInstanceUid)).toBeDefined();
@@ -55,7 +60,7 @@ describe('DeleteInstances.delete', () => {
       await stored({ studyInstanceUid: study }),
       await stored({ studyInstanceUid: study }),
     ];
-    expect(await deleter.delete({ studyInstanceUid: study })).toBe(3);
+    expect(await deleter.delete({ studyInstanceUid: study }, TEST_ACTOR)).toBe(3);
     const keys = await blobKeys(f.store);
     for (const p of parts) {
       expect(await findInstance(f.db, p.sopInstanceUid)).toBeUndefined();
@@ -64,11 +69,11 @@ describe('DeleteInstances.delete', () => {
   });
 
   it('throws ResourceNotFoundError when nothing matches and InvalidUidError for a malformed UID', async () => {
-    await expect(deleter.delete({ studyInstanceUid: testUid() })).rejects.toBeInstanceOf(
-      ResourceNotFoundError,
-    );
     await expect(
-      deleter.delete({ studyInstanceUid: testUid(), seriesInstanceUid: '1..2' }),
+      deleter.delete({ studyInstanceUid: testUid() }, TEST_ACTOR),
+    ).rejects.toBeInstanceOf(ResourceNotFoundError);
+    await expect(
+      deleter.delete({ studyInstanceUid: testUid(), seriesInstanceUid: '1..2' }, TEST_ACTOR),
     ).rejects.toBeInstanceOf(InvalidUidError);
   });
 });

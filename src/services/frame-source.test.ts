@@ -11,6 +11,7 @@ import type { StoredInstance } from './stored-instance.js';
 function instance(over: Partial<StoredInstance>): StoredInstance {
   return {
     id: 1,
+    patientId: 'PID-1',
     studyInstanceUid: '1.2',
     seriesInstanceUid: '1.3',
     sopInstanceUid: '1.4',

@@ -14,6 +14,14 @@ export const FailureReason = {
   DuplicateSopInstance: 0x0111,
   /** PS3.4 B.2.3: Refused: SOP Class not supported. */
   SopClassNotSupported: 0x0122,
+  /**
+   * PS3.7 Annex C (general statuses): Refused: Not Authorized — the instance belongs to a patient
+   * outside the sender's patient context (services/stow.ts). Chosen over the A7xx "Out of
+   * Resources" range, which tells a sender to retry later, and over A9xx/Cxxx, which blame the
+   * data set: nothing is wrong with the object, this sender may not store it, and resending it
+   * will not help.
+   */
+  NotAuthorized: 0x0124,
   /** PS3.4 Table B.2-1: Refused: Out of Resources (storage full, instance over the size limit). */
   OutOfResources: 0xa700,
   /** PS3.4 Table B.2-1: Error: Data Set does not match SOP Class (incl. Study UID ≠ URL, PS3.18 I.2.2). */

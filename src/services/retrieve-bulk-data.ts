@@ -15,7 +15,9 @@ import type { InstanceRow } from '../index/retrieve.repository.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { BulkDataNotFoundError, RangeNotSatisfiableError } from './errors.js';
 import { assertFrames, numberOfFramesOf, storeOf, swapByVr } from './frame-source.js';
-import type { InstanceLookup } from './instance-lookup.js';
+import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
+import { scopedTo, type Actor } from './actor.js';
+import type { RetrieveAudit } from './audit-records.js';
 import { etagOf, type Choice, type Choices, type Representation } from './representation.js';
 import type { AccessRecorder } from './retrieve-access.js';
 import { readSpans } from './retrieve-bytes.js';
@@ -27,6 +29,7 @@ export interface RetrieveBulkDataDeps {
   frames: RetrieveFrames;
   stores: ReadonlyMap<string, BlobStore>;
   access?: AccessRecorder | undefined;
+  audit: RetrieveAudit;
 }
 
 /** Inclusive byte bounds inside the value (RFC 9110 §14.1.2). */
@@ -70,14 +73,19 @@ export class RetrieveBulkData {
     scope: { study: string; series: string; instance: string },
     path: string,
     ranged: boolean,
+    actor: Actor,
   ): Promise<Choices<FrameOffer, BulkDataChoice>> {
-    const target = await this.find(scope, path);
+    const scoped = scopedTo(scope, actor);
+    const target = await this.find(scoped, path);
     const { row, ref } = target;
+    const audited = (choices: Choices<FrameOffer, BulkDataChoice>) =>
+      this.deps.audit.choices(choices, actor, 'instances-transferred', [row], { instances: 1 });
     if (row.pixelData && ref.path === row.pixelData.tag) {
-      const instance = await this.deps.lookup.findForFrames(scope);
+      const instance = await this.deps.lookup.findForFrames(scoped);
       const all = Array.from({ length: numberOfFramesOf(instance) }, (_, i) => i + 1);
       assertFrames(instance, all);
-      if (row.pixelData.kind === 'encapsulated') return this.deps.frames.choices(instance, all);
+      if (row.pixelData.kind === 'encapsulated')
+        return audited(this.deps.frames.choices(instance, all));
     }
     const single: FrameOffer = { type: OCTETS, transferSyntaxes: SYNTAXES, multipart: false };
     const multi: FrameOffer = {
@@ -86,10 +94,10 @@ export class RetrieveBulkData {
       transferSyntaxes: SYNTAXES,
       multipart: true,
     };
-    return {
+    return audited({
       offers: ranged ? [single, multi] : [multi, single],
       choose: (choice) => this.represent(target, choice),
-    };
+    });
   }
 
   private represent(target: BulkDataTarget, choice: BulkDataChoice): Representation {
@@ -113,7 +121,7 @@ export class RetrieveBulkData {
 
   /** The instance and the element at `path` (e.g. `7FE00010`, `00540016/0/00181079`). */
   async find(
-    scope: { study: string; series: string; instance: string },
+    scope: RetrieveScope & { series: string; instance: string },
     path: string,
   ): Promise<BulkDataTarget> {
     const [row] = await this.deps.lookup.findRows(scope);

@@ -21,6 +21,8 @@ import { assertRenderableSize } from '../imaging/render.js';
 import { NotAcceptableError } from './errors.js';
 import { assertFrames, type FrameSource, type FrameStream } from './frame-source.js';
 import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
+import { scopedTo, type Actor } from './actor.js';
+import type { RetrieveAudit } from './audit-records.js';
 import {
   etagOf,
   type Choice,
@@ -44,6 +46,7 @@ export interface RetrieveFramesDeps {
   frames: FrameSource;
   /** Decoding runs on its worker threads, within its concurrency bound. */
   imaging: ImagingPool;
+  audit: RetrieveAudit;
 }
 
 export class RetrieveFrames {
@@ -58,10 +61,17 @@ export class RetrieveFrames {
   async prepare(
     scope: RetrieveScope & { instance: string },
     frames: readonly number[],
+    actor: Actor,
   ): Promise<Choices<FrameOffer>> {
-    const instance = await this.deps.lookup.findForFrames(scope);
+    const instance = await this.deps.lookup.findForFrames(scopedTo(scope, actor));
     assertFrames(instance, frames);
-    return this.choices(instance, frames);
+    return this.deps.audit.choices(
+      this.choices(instance, frames),
+      actor,
+      'instances-transferred',
+      [instance],
+      { instances: 1, frames: frames.length },
+    );
   }
 
   /** As `prepare`, for an instance found and checked already (bulk data of Pixel Data). */

@@ -18,6 +18,8 @@ import { numberOfFramesOf, storeOf, type FrameSource } from './frame-source.js';
 import { NotAcceptableError } from './errors.js';
 import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
 import type { AccessRecorder } from './retrieve-access.js';
+import { scopedTo, type Actor } from './actor.js';
+import type { RetrieveAudit } from './audit-records.js';
 import { asBytes } from './retrieve-frames.js';
 import {
   etagOf,
@@ -37,6 +39,7 @@ export interface RetrieveInstancesDeps {
   access?: AccessRecorder | undefined;
   /** Decoding runs on its worker threads, within its concurrency bound. */
   imaging: ImagingPool;
+  audit: RetrieveAudit;
 }
 
 export interface PlannedInstance extends ServePlan {
@@ -56,8 +59,8 @@ export class RetrieveInstances {
    * `{study}/{series}/{instance}.dcm` entry per instance. Any of them in Explicit VR LE, as
    * stored (`*`), or in the stored syntax when all share one.
    */
-  async prepare(scope: RetrieveScope): Promise<Choices<Offer>> {
-    const rows = await this.find(scope);
+  async prepare(scope: RetrieveScope, actor: Actor): Promise<Choices<Offer>> {
+    const rows = await this.find(scopedTo(scope, actor));
     const stored = [...new Set(rows.map((r) => r.transferSyntaxUid))];
     const syntaxes = [
       ...new Set([
@@ -71,11 +74,14 @@ export class RetrieveInstances {
     ];
     if (scope.instance !== undefined) offers.push({ type: DICOM, transferSyntaxes: syntaxes });
     offers.push({ type: ZIP, transferSyntaxes: syntaxes });
-    return {
+    const choices: Choices<Offer> = {
       offers,
       choose: ({ offer, transferSyntax, signal }) =>
         this.represent(scope, offer.type, this.plan(rows, transferSyntax), signal),
     };
+    return this.deps.audit.choices(choices, actor, 'instances-transferred', rows, {
+      instances: rows.length,
+    });
   }
 
   private represent(

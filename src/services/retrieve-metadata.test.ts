@@ -3,6 +3,8 @@ import type { InstanceRow } from '../index/retrieve.repository.js';
 import { ResourceNotFoundError, InvalidUidError } from './errors.js';
 import { InstanceLookup } from './instance-lookup.js';
 import { RetrieveMetadata } from './retrieve-metadata.js';
+import { RetrieveAudit } from './audit-records.js';
+import { MemoryAuditSink } from '../audit/testing/memory-sink.js';
 import {
   bodyOf,
   openServiceFixture,
@@ -20,7 +22,10 @@ let second: TestInstance;
 
 beforeAll(async () => {
   f = await openServiceFixture();
-  metadata = new RetrieveMetadata({ lookup: new InstanceLookup({ db: f.db }) });
+  metadata = new RetrieveMetadata({
+    lookup: new InstanceLookup({ db: f.db }),
+    audit: new RetrieveAudit(new MemoryAuditSink()),
+  });
   first = testInstance({ studyInstanceUid: study, patientName: 'Doe^Jane' });
   second = testInstance({ studyInstanceUid: study });
   for (const instance of [first, second]) {

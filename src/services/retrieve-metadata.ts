@@ -6,10 +6,13 @@
 import { Readable } from 'node:stream';
 import type { InstanceRow } from '../index/retrieve.repository.js';
 import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
+import { scopedTo, type Actor } from './actor.js';
+import type { RetrieveAudit } from './audit-records.js';
 import { etagOf, type Choices, type Offer } from './representation.js';
 
 export interface RetrieveMetadataDeps {
   lookup: InstanceLookup;
+  audit: RetrieveAudit;
 }
 
 /**
@@ -29,9 +32,9 @@ export class RetrieveMetadata {
    * The metadata of the instances in scope as `application/dicom+json`, BulkDataURIs absolute
    * under `base` (the public base URL and DICOMweb root, so that they resolve behind a proxy).
    */
-  async prepare(scope: RetrieveScope, base: string): Promise<Choices<Offer>> {
-    const rows = await this.find(scope);
-    return {
+  async prepare(scope: RetrieveScope, base: string, actor: Actor): Promise<Choices<Offer>> {
+    const rows = await this.find(scopedTo(scope, actor));
+    const choices: Choices<Offer> = {
       offers: OFFERS,
       choose: () => ({
         etag: etagOf(['metadata', base, ...rows.map((r) => `${r.id}:${r.version}:${r.sha256}`)]),
@@ -51,6 +54,9 @@ export class RetrieveMetadata {
         },
       }),
     };
+    return this.deps.audit.choices(choices, actor, 'instances-accessed', rows, {
+      instances: rows.length,
+    });
   }
 
   /** The instances in scope (404 when none; 400 for bad UIDs), ordered. */

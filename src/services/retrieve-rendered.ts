@@ -24,6 +24,8 @@ import { InvalidFrameListError, NoPixelDataError } from './errors.js';
 import { storeOf, swapByVr, type FrameSource } from './frame-source.js';
 import { readSpans } from './retrieve-bytes.js';
 import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
+import { scopedTo, type Actor } from './actor.js';
+import type { RetrieveAudit } from './audit-records.js';
 import type { Offer, Representation } from './representation.js';
 import type { StoredInstance } from './stored-instance.js';
 
@@ -56,6 +58,8 @@ export interface RenderRequest {
   mediaType: RenderedMediaType;
   params: RenderParams;
   signal?: AbortSignal | undefined;
+  /** Who asks: the patient scope of the lookup and the audit record. */
+  actor: Actor;
 }
 
 export interface RetrieveRenderedDeps {
@@ -70,6 +74,7 @@ export interface RetrieveRenderedDeps {
    * and windowing run on its worker threads; the encode runs on sharp's libuv threads.
    */
   imaging: ImagingPool;
+  audit: RetrieveAudit;
 }
 
 export class RetrieveRendered {
@@ -84,11 +89,11 @@ export class RetrieveRendered {
    */
   async prepare(kind: RenderKind, request: RenderRequest): Promise<Representation> {
     const frame = request.frameList === undefined ? 1 : singleFrame(request.frameList);
-    const row = await this.representative(request.scope);
+    const row = await this.representative(scopedTo(request.scope, request.actor));
     const params = kind === 'thumbnail' ? thumbnailParams(request.params) : request.params;
     const key = cacheKey(row, frame, request.mediaType, params);
     const etag = `"${createHash('sha256').update(key).digest('base64url').slice(0, 32)}"`;
-    return {
+    const representation: Representation = {
       // Strong validator: content hash + version of the stored object, frame, parameters, type.
       etag,
       // The stored object may be replaced under the same URL: a cache revalidates (cheap: the
@@ -100,6 +105,13 @@ export class RetrieveRendered {
         body: await this.render(kind, key, row, frame, params, request),
       }),
     };
+    return this.deps.audit.representation(
+      representation,
+      request.actor,
+      'instances-transferred',
+      [row],
+      { instances: 1, rendered: kind },
+    );
   }
 
   private async render(

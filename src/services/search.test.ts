@@ -2,11 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QidoUnknownAttributeError } from '../index/qido/errors.js';
 import { InvalidUidError } from './errors.js';
 import { SearchService } from './search.js';
+import { MemoryAuditSink } from '../audit/testing/memory-sink.js';
 import {
   bodyOf,
   openServiceFixture,
   testInstance,
   testUid,
+  TEST_ACTOR,
   type ServiceFixture,
   type TestInstance,
 } from './testing/service-fixture.js';
@@ -21,7 +23,11 @@ let c: TestInstance;
 
 beforeAll(async () => {
   f = await openServiceFixture();
-  search = new SearchService({ db: f.db, options: { defaultLimit: 100, maxLimit: 2 } });
+  search = new SearchService({
+    db: f.db,
+    options: { defaultLimit: 100, maxLimit: 2 },
+    audit: new MemoryAuditSink(),
+  });
   // Two instances in one series of one study, and one in a study of another patient.
   a = testInstance({ studyInstanceUid: study, seriesInstanceUid: series, patientId: 'P-A' });
   b = testInstance({ studyInstanceUid: study, seriesInstanceUid: series, patientId: 'P-A' });
@@ -41,6 +47,7 @@ describe('SearchService.search', () => {
       resource: { level: 'study' },
       params: [['PatientID', 'P-A']],
       retrieveBase: 'https://pacs.test/dicom-web',
+      actor: TEST_ACTOR,
     });
     expect(result.datasets).toHaveLength(1);
     const [found] = result.datasets;
@@ -56,12 +63,14 @@ describe('SearchService.search', () => {
       resource: { level: 'study' },
       params: [['PatientName', 'Oth*']],
       retrieveBase: 'http://x',
+      actor: TEST_ACTOR,
     });
     expect(other.datasets.map((d) => value(d, '0020000D'))).toEqual([c.studyInstanceUid]);
     const none = await search.search({
       resource: { level: 'study' },
       params: [['PatientID', 'nobody']],
       retrieveBase: 'http://x',
+      actor: TEST_ACTOR,
     });
     expect(none.datasets).toEqual([]);
   });
@@ -71,6 +80,7 @@ describe('SearchService.search', () => {
       resource: { level: 'instance', studyInstanceUid: study, seriesInstanceUid: series },
       params: [],
       retrieveBase: 'http://x',
+      actor: TEST_ACTOR,
     });
     expect(result.datasets.map((d) => value(d, '00080018')).sort()).toEqual(
       [a.sopInstanceUid, b.sopInstanceUid].sort(),
@@ -79,6 +89,7 @@ describe('SearchService.search', () => {
       resource: { level: 'instance' },
       params: [['limit', '1']],
       retrieveBase: 'http://x',
+      actor: TEST_ACTOR,
     });
     expect(page.datasets).toHaveLength(1);
     expect(page).toMatchObject({ remaining: 2, nextOffset: 1 });
@@ -90,6 +101,7 @@ describe('SearchService.search', () => {
         resource: { level: 'series', studyInstanceUid: '1..2' },
         params: [],
         retrieveBase: 'http://x',
+        actor: TEST_ACTOR,
       }),
     ).rejects.toBeInstanceOf(InvalidUidError);
     await expect(
@@ -97,6 +109,7 @@ describe('SearchService.search', () => {
         resource: { level: 'study' },
         params: [['NoSuchKeyword', '1']],
         retrieveBase: 'http://x',
+        actor: TEST_ACTOR,
       }),
     ).rejects.toBeInstanceOf(QidoUnknownAttributeError);
   });

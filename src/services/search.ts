@@ -11,6 +11,9 @@ import {
 } from '../index/search.repository.js';
 import { instanceResult, seriesResult, studyResult, type ResultOptions } from './search-results.js';
 import { assertUid } from './uid-params.js';
+import type { AuditSink } from '../audit/event.js';
+import type { Actor } from './actor.js';
+import { eventOf, recordAll } from './audit-records.js';
 
 export interface SearchOptions {
   /** Results per page when the request names no limit. */
@@ -27,6 +30,10 @@ export interface SearchRequest {
   params: Iterable<[string, string]>;
   /** Absolute Studies Service root the client sees (web/base-url.ts), for RetrieveURL. */
   retrieveBase: string;
+  /** Who searches: only their patients' studies match, and the query is recorded. */
+  actor: Actor;
+  /** The query string as received, for the audit record; default: `params` re-encoded. */
+  queryString?: string | undefined;
 }
 
 export interface SearchResult {
@@ -46,7 +53,7 @@ export interface SearchResult {
  * QIDO-RS (PS3.18 10.6): the six search resources, answered from the index alone.
  */
 export class SearchService {
-  constructor(private readonly deps: { db: Db; options: SearchOptions }) {}
+  constructor(private readonly deps: { db: Db; options: SearchOptions; audit: AuditSink }) {}
 
   async search(request: SearchRequest): Promise<SearchResult> {
     const { resource } = request;
@@ -55,7 +62,11 @@ export class SearchService {
     if (resource.seriesInstanceUid !== undefined) {
       assertUid(resource.seriesInstanceUid, 'SeriesInstanceUID');
     }
-    const query = parseQido(resource, request.params, this.deps.options);
+    const params = [...request.params];
+    const query = {
+      ...parseQido(resource, params, this.deps.options),
+      patientIds: request.actor.patientIds,
+    };
     const options: ResultOptions = {
       all: query.include.all,
       tags: new Set(query.include.tags),
@@ -115,6 +126,15 @@ export class SearchService {
       }
     }
     const remaining = more ? await remainingCount : 0;
+    // 110112 Query (PS3.15 A.5.3.10), before the answer is sent. The trail pseudonymises the
+    // values of patient attributes in the query string.
+    await recordAll(this.deps.audit, [
+      {
+        ...eventOf(request.actor, 'query', 'E', 0),
+        query: request.queryString ?? new URLSearchParams(params).toString(),
+        detail: { level: resource.level, results: datasets.length },
+      },
+    ]);
     return {
       datasets,
       remaining,

@@ -18,7 +18,9 @@ import { RetrieveRendered } from './retrieve-rendered.js';
 import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { ThumbnailCache } from '../imaging/thumbnail-cache.js';
 import { SearchService, type SearchOptions } from './search.js';
+import { RetrieveAudit } from './audit-records.js';
 import { StoreInstances, type StoreInstancesDeps } from './store-instances.js';
+import { StowService } from './stow.js';
 import { SweepBlobs } from './sweep-blobs.js';
 import { VerifyStorage } from './verify.js';
 
@@ -53,8 +55,10 @@ export interface ServicesDeps {
 
 /** The one object web/ receives, grouped by use case. */
 export interface Services {
-  /** STOW-RS Store Instances (PS3.18 10.5). */
+  /** STOW-RS Store Instances (PS3.18 10.5), one instance at a time, unscoped and unaudited. */
   store: StoreInstances;
+  /** STOW-RS for a request: patient scope and audit around `store` (services/stow.ts). */
+  stow: StowService;
   /** QIDO-RS (PS3.18 10.6). */
   search: SearchService;
   /** WADO-RS (PS3.18 10.4). */
@@ -109,19 +113,23 @@ export function createServices(deps: ServicesDeps): Services {
   });
   const access = new AccessRecorder({ db: deps.db, log: deps.log });
   const lookup = new InstanceLookup({ db: deps.db });
+  const audit = new RetrieveAudit(deps.audit);
   const frames = new FrameSource({ stores: deps.stores, access });
-  const retrieveFrames = new RetrieveFrames({ lookup, frames, imaging: deps.imaging });
+  const retrieveFrames = new RetrieveFrames({ lookup, frames, imaging: deps.imaging, audit });
+  const store = new StoreInstances({
+    db: deps.db,
+    store: deps.store,
+    sweeper,
+    options: deps.storeOptions,
+    fault: deps.fault,
+  });
   return {
-    store: new StoreInstances({
-      db: deps.db,
-      store: deps.store,
-      sweeper,
-      options: deps.storeOptions,
-      fault: deps.fault,
-    }),
+    store,
+    stow: new StowService({ db: deps.db, store, audit: deps.audit }),
     search: new SearchService({
       db: deps.db,
       options: deps.searchOptions ?? { defaultLimit: 100, maxLimit: 1000 },
+      audit: deps.audit,
     }),
     retrieve: {
       instances: new RetrieveInstances({
@@ -130,14 +138,16 @@ export function createServices(deps: ServicesDeps): Services {
         stores: deps.stores,
         access,
         imaging: deps.imaging,
+        audit,
       }),
-      metadata: new RetrieveMetadata({ lookup }),
+      metadata: new RetrieveMetadata({ lookup, audit }),
       frames: retrieveFrames,
       bulkData: new RetrieveBulkData({
         lookup,
         frames: retrieveFrames,
         stores: deps.stores,
         access,
+        audit,
       }),
       // Thumbnails: 32 MiB of encoded images in memory (~10k 128-px JPEGs), LRU.
       rendered: new RetrieveRendered({
@@ -146,11 +156,12 @@ export function createServices(deps: ServicesDeps): Services {
         stores: deps.stores,
         imaging: deps.imaging,
         thumbnails: new ThumbnailCache(32 << 20),
+        audit,
       }),
       lookup,
       access,
     },
-    delete: new DeleteInstances({ db: deps.db, sweeper }),
+    delete: new DeleteInstances({ db: deps.db, sweeper, audit: deps.audit }),
     maintenance: {
       sweeper,
       hsm: new MigrateTiers({
@@ -168,6 +179,7 @@ export function createServices(deps: ServicesDeps): Services {
         db: deps.db,
         stores: deps.stores,
         log: deps.log,
+        audit: deps.audit,
         offlineTiers: new Set(deps.hsm?.tiers.filter((t) => t.offline).map((t) => t.name)),
       }),
     },

@@ -21,7 +21,12 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { StorageFullError } from '../storage/errors.js';
 import { isOutOfSpace } from '../storage/fs-errors.js';
 import { newBlobKey } from '../storage/keys.js';
-import { FailureReason, WarningReason, type StoreOutcome } from './outcomes.js';
+import {
+  FailureReason,
+  WarningReason,
+  type StoredInstanceRef,
+  type StoreOutcome,
+} from './outcomes.js';
 import type { SweepBlobs } from './sweep-blobs.js';
 
 /** Named points of the write path where tests kill the process (see test/durability.test.ts). */
@@ -52,6 +57,13 @@ export interface StoreContext {
    * (the last of two parts with one SOP Instance UID wins) while their bytes stream in parallel.
    */
   commitAfter?: Promise<unknown> | undefined;
+  /**
+   * Called once the instance is identified and its turn to commit has come: an outcome refuses
+   * it (services/stow.ts: the actor's patient scope), undefined admits it.
+   */
+  admit?:
+    | ((instance: StoredInstanceRef & { patientId: string }) => Promise<StoreOutcome | undefined>)
+    | undefined;
 }
 
 /**
@@ -92,6 +104,9 @@ export class StoreInstances {
       const { ids, warning } = checked;
 
       await context.commitAfter;
+      const patientId = getString(scan.dataset, '00100020') ?? '';
+      const refused = await context.admit?.({ ...ids, patientId });
+      if (refused) return (outcome = refused);
       const result = await commitInstance(
         db,
         {

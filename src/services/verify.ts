@@ -11,6 +11,7 @@ import type { Logger } from '../lib/log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { BlobIntegrityError, BlobNotFoundError, BlobOfflineError } from '../storage/errors.js';
 import { hashStream } from './migrate-one.js';
+import type { AuditSink } from '../audit/event.js';
 
 export interface VerifyOptions {
   /** Re-hash every blob (default); false = existence and size only (stat), much faster. */
@@ -58,6 +59,11 @@ export class VerifyStorage {
       db: Db;
       stores: ReadonlyMap<string, BlobStore>;
       log: Logger;
+      /**
+       * A blob whose bytes no longer match what was stored (checksum or encryption tag) raises a
+       * 110113 Security Alert without a user: the application found it. Absent = not recorded.
+       */
+      audit?: AuditSink | undefined;
       /** Glacier/Archive tiers: checked by size only, since a read would start a restore. */
       offlineTiers?: ReadonlySet<string>;
     },
@@ -91,6 +97,24 @@ export class VerifyStorage {
     return report;
   }
 
+  /**
+   * The report is verify's own record of the damage; a trail that cannot take the alert is
+   * logged, not allowed to stop the walk.
+   */
+  private async alert(row: IndexedBlob): Promise<void> {
+    if (!this.deps.audit) return;
+    try {
+      await this.deps.audit.record({
+        type: 'security-alert',
+        action: 'E',
+        outcome: 8,
+        detail: { alert: 'integrity', found: 'verify', tier: row.storageTier },
+      });
+    } catch (error) {
+      this.deps.log.error('audit record of a damaged blob failed', { error, key: row.blobKey });
+    }
+  }
+
   private problem(
     report: VerifyReport,
     kind: ProblemKind,
@@ -116,6 +140,7 @@ export class VerifyStorage {
         const now = await findIndexedBlob(this.deps.db, row.id);
         if (!now || now.blobKey !== row.blobKey || now.storageTier !== row.storageTier) return;
         this.count(report, found, row);
+        if (found === 'checksum-mismatch') await this.alert(row);
       });
     }
   }

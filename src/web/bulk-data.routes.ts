@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import { RangeNotSatisfiableError } from '../services/errors.js';
 import type { ValueRange } from '../services/retrieve-bulk-data.js';
 import type { Services } from '../services/services.js';
+import { actorOf } from './actor.js';
 import { acceptOf, negotiateOrThrow } from './negotiate.js';
 import { respond, scopeOf } from './representation.js';
 
@@ -40,6 +41,7 @@ export function bulkDataHandler(services: Services) {
       { study: scope.study, series: scope.series ?? '', instance: scope.instance ?? '' },
       path,
       Boolean(rangeHeader),
+      actorOf(c),
     );
     const { offer, range } = negotiateOrThrow(acceptOf(c.req), choices.offers);
     const plan = choices.choose({

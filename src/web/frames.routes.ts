@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import { InvalidFrameListError } from '../services/errors.js';
 import type { Services } from '../services/services.js';
+import { actorOf } from './actor.js';
 import { acceptOf, negotiateOrThrow } from './negotiate.js';
 import { respond, scopeOf } from './representation.js';
 
@@ -29,6 +30,7 @@ export function framesHandler(services: Services) {
     const choices = await services.retrieve.frames.prepare(
       { ...scope, instance: scope.instance ?? '' },
       frames,
+      actorOf(c),
     );
     const { offer, range } = negotiateOrThrow(acceptOf(c.req), choices.offers);
     const plan = choices.choose({

@@ -8,12 +8,13 @@
  */
 import type { Context } from 'hono';
 import type { Services } from '../services/services.js';
+import { actorOf } from './actor.js';
 import { acceptOf, negotiateOrThrow } from './negotiate.js';
 import { respond, scopeOf } from './representation.js';
 
 export function instancesHandler(services: Services) {
   return async (c: Context): Promise<Response> => {
-    const choices = await services.retrieve.instances.prepare(scopeOf(c));
+    const choices = await services.retrieve.instances.prepare(scopeOf(c), actorOf(c));
     const { offer, range } = negotiateOrThrow(acceptOf(c.req), choices.offers);
     const plan = choices.choose({
       offer,

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { stringifyDicomJson } from '../dicom/json/dicom-json.js';
 import type { Services } from '../services/services.js';
+import { actorOf } from './actor.js';
 import type { SearchResult } from '../services/search.js';
 import { resolveBaseUrl, type BaseUrlOptions } from './base-url.js';
 import { acceptOf, negotiateOrThrow, type Offer } from './negotiate.js';
@@ -28,6 +29,7 @@ export function qidoHandler(services: Services, level: Level, options: QidoRoute
   return async (c: Context): Promise<Response> => {
     const format = negotiate(acceptOf(c.req));
     const base = resolveBaseUrl(c, options);
+    const url = new URL(c.req.url);
     const result = await services.search.search({
       resource: {
         level,
@@ -36,8 +38,10 @@ export function qidoHandler(services: Services, level: Level, options: QidoRoute
           ? { seriesInstanceUid: c.req.param('series') }
           : {}),
       },
-      params: new URL(c.req.url).searchParams.entries(),
+      params: url.searchParams.entries(),
       retrieveBase: base + options.dicomwebRoot,
+      actor: actorOf(c),
+      queryString: url.search.slice(1),
     });
     const warnings = warningsOf(result, new URL(base).host);
     const headers: Record<string, string> = {};

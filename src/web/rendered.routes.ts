@@ -12,6 +12,7 @@ import {
   type RenderKind,
 } from '../services/retrieve-rendered.js';
 import type { Services } from '../services/services.js';
+import { actorOf } from './actor.js';
 import { acceptOf, negotiateOrThrow } from './negotiate.js';
 import { respond, scopeOf } from './representation.js';
 
@@ -25,6 +26,7 @@ export function renderedHandler(services: Services, kind: RenderKind) {
       mediaType: negotiated.offer.type,
       params,
       signal: c.req.raw.signal,
+      actor: actorOf(c),
     });
     // Cross-origin viewers draw these in <img> / canvases (Fetch standard, CORP).
     return respond(c, plan, { crossOrigin: true });

@@ -1,8 +1,9 @@
 import type { Context } from 'hono';
 import type { Logger } from '../lib/log.js';
 import type { StoreOutcome } from '../services/outcomes.js';
-import { storeMany, type IncomingInstance } from '../services/store-many.js';
+import type { IncomingInstance } from '../services/store-many.js';
 import type { Services } from '../services/services.js';
+import { actorOf } from './actor.js';
 import { assertUid } from '../services/uid-params.js';
 import { resolveBaseUrl, type BaseUrlOptions } from './base-url.js';
 import { BadRequestError, UnsupportedMediaTypeError } from './errors.js';
@@ -37,7 +38,8 @@ export function stowHandler(services: Services, options: StowRouteOptions) {
     const studyUid = c.req.param('study');
     if (studyUid !== undefined) assertUid(studyUid, 'StudyInstanceUID');
     const parts = partsOf(c, options);
-    const result = await storeMany(services.store, incoming(parts), {
+    const result = await services.stow.store(incoming(parts), {
+      actor: actorOf(c),
       studyInstanceUid: studyUid,
       signal: c.req.raw.signal,
     });

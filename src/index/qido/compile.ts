@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { patientScopeClause } from '../patient-scope.js';
 import { DEFAULT_PARTITION, instances, series, studies } from '../schema.js';
 import type { Attribute, Level } from './attributes.js';
 import { likeLiteral, likePattern } from './values.js';
@@ -23,6 +24,8 @@ export function compileWhere(query: QidoQuery, partitionKey = DEFAULT_PARTITION)
   if (resource.seriesInstanceUid !== undefined) {
     clauses.push(sql`${series.seriesInstanceUid} = ${resource.seriesInstanceUid}`);
   }
+  const scope = patientScopeClause(query.patientIds);
+  if (scope) clauses.push(scope);
   for (const condition of query.conditions) clauses.push(compileCondition(condition));
   return sql.join(clauses, sql` AND `);
 }

@@ -53,6 +53,11 @@ export interface QidoQuery {
   offset: number;
   /** Warning texts the response must carry (PS3.18 8.3.4.2-6). */
   warnings: string[];
+  /**
+   * Only the studies of these patients (PatientID values) match, at every level; set by the
+   * service from the principal's patient context, never from the query string.
+   */
+  patientIds?: readonly string[] | undefined;
 }
 
 export interface ParseOptions {

@@ -10,6 +10,7 @@ import { openDb, type Database } from '../../index/db.js';
 import { migrateDb } from '../../index/migrate.js';
 import { createLogger, type Logger } from '../../lib/log.js';
 import type { BlobStore } from '../../storage/blob-store.js';
+import type { Actor } from '../actor.js';
 import { MemoryBlobStore } from '../../storage/memory-blob-store.js';
 import { StoreInstances, type StoreInstancesDeps } from '../store-instances.js';
 import { SweepBlobs } from '../sweep-blobs.js';
@@ -27,6 +28,14 @@ export interface ServiceFixture {
   /** The same service over the same index and store with other options. */
   storeWith(options: Partial<StoreInstancesDeps['options']>): StoreInstances;
   close(): Promise<void>;
+}
+
+/** An unrestricted actor for tests that are not about scope or audit. */
+export const TEST_ACTOR: Actor = { user: { id: 'test', method: 'system', roles: [] } };
+
+/** An actor restricted to the given patients (PatientID values). */
+export function scopedActor(...patientIds: string[]): Actor {
+  return { user: { id: 'scoped', method: 'api-key', roles: ['reader'] }, patientIds };
 }
 
 export const STORE_OPTIONS: StoreInstancesDeps['options'] = {
