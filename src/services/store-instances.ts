@@ -103,6 +103,8 @@ export class StoreInstances {
       const { ids, warning } = checked;
 
       await context.commitAfter;
+      // Settled already when the store honoured beforeVisible; explicit, as step 3 needs it.
+      await recorded;
       const result = await commitInstance(
         db,
         {
