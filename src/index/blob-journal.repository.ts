@@ -23,12 +23,11 @@ export async function recordPendingBlob(
   blob: { blobKey: string; storageTier: string },
   graceSeconds: number,
 ): Promise<void> {
-  await db.insert(blobJournal).values({
-    blobKey: blob.blobKey,
-    storageTier: blob.storageTier,
-    kind: 'pending',
-    dueAt: sql`now() + make_interval(secs => ${graceSeconds})`,
-  });
+  // Plain SQL: once per instance on the write path, where the insert builder's work showed.
+  await db.execute(sql`
+    insert into ${blobJournal} (blob_key, storage_tier, kind, due_at)
+    values (${blob.blobKey}, ${blob.storageTier}, 'pending',
+      now() + make_interval(secs => ${graceSeconds}))`);
 }
 
 /**

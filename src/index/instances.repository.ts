@@ -5,26 +5,15 @@ import type { Db, Tx } from './db.js';
 import { canonicalJson, firstInteger, firstText, pickAttributes } from './column-values.js';
 import { PATIENT_LEVEL_TAGS, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS } from './levels.js';
 import { fuzzyName } from './qido/fuzzy.js';
+import {
+  insertIntoUnchangedSeries,
+  instanceRow,
+  isUniqueViolation,
+  type InstanceRecord,
+} from './instance-insert.js';
 import { DEFAULT_PARTITION, instances, patients, series, studies } from './schema.js';
 
-/** Everything the ingest path knows about one stored instance. */
-export interface InstanceRecord {
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  sopInstanceUid: string;
-  sopClassUid: string;
-  transferSyntaxUid: string;
-  blobKey: string;
-  storageTier: string;
-  size: number;
-  sha256: string;
-  datasetOffset: number;
-  deflated: boolean;
-  pixelData: unknown;
-  bulkData: unknown;
-  /** The dataset's DICOM JSON (without group 0002). */
-  metadata: DicomJsonDataset;
-}
+export type { InstanceRecord } from './instance-insert.js';
 
 export type CommitResult =
   | ({ kind: 'created' } & PatientCheck)
@@ -52,7 +41,7 @@ export interface CommitOptions {
   /** Grace before a replaced version's blob is deleted (readers may still stream it). */
   deleteGraceSeconds: number;
   partitionKey?: string;
-  /** Test hook: runs inside the transaction just before it commits. */
+  /** Test hook: runs just before each attempt to commit (the one statement, then the transaction). */
   beforeCommit?: (() => void) | undefined;
 }
 
@@ -78,6 +67,15 @@ export async function commitInstance(
   options: CommitOptions,
 ): Promise<CommitResult> {
   const partitionKey = options.partitionKey ?? DEFAULT_PARTITION;
+  // The usual case in one statement; anything else is decided in the transaction below.
+  options.beforeCommit?.();
+  const inserted = await insertIntoUnchangedSeries(db, partitionKey, record).catch(
+    (error: unknown) => {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    },
+  );
+  if (inserted) return { kind: 'created', patientConflict: false };
   try {
     return await db.transaction(async (tx) => {
       const [existing] = await tx
@@ -288,37 +286,6 @@ async function upsertHierarchy(
     .returning({ id: series.id, studyFk: series.studyFk });
   if (seriesRow!.studyFk !== studyId) throw new Rollback({ kind: 'hierarchy-conflict' });
   return { studyId, seriesId: seriesRow!.id, patientConflict };
-}
-
-function instanceRow(
-  record: InstanceRecord,
-  partitionKey: string,
-  studyId: number,
-  seriesId: number,
-): typeof instances.$inferInsert {
-  const ds = record.metadata;
-  return {
-    partitionKey,
-    sopInstanceUid: record.sopInstanceUid,
-    seriesFk: seriesId,
-    studyFk: studyId,
-    sopClassUid: record.sopClassUid,
-    instanceNumber: firstInteger(ds, '00200013'),
-    transferSyntaxUid: record.transferSyntaxUid,
-    rows: firstInteger(ds, '00280010'),
-    columns: firstInteger(ds, '00280011'),
-    bitsAllocated: firstInteger(ds, '00280100'),
-    numberOfFrames: firstInteger(ds, '00280008'),
-    blobKey: record.blobKey,
-    storageTier: record.storageTier,
-    size: record.size,
-    sha256: record.sha256,
-    datasetOffset: record.datasetOffset,
-    deflated: record.deflated,
-    pixelData: record.pixelData ?? null,
-    bulkData: record.bulkData,
-    metadata: record.metadata,
-  };
 }
 
 function requiredText(ds: DicomJsonDataset, tag: string): string {

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimDueBlobs } from '../index/blob-journal.repository.js';
 import { blobJournal } from '../index/schema.js';
 import { findInstance } from '../index/current-instance.repository.js';
 import { FailureReason } from './outcomes.js';
@@ -97,6 +100,43 @@ describe('StoreInstances.storeOne', () => {
     expect(await findInstance(f.db, instance.sopInstanceUid)).toBeUndefined();
     await f.sweeper.sweep();
     expect(await blobKeys(f.store)).toEqual(keysBefore);
+  });
+
+  it('commits more instances of a known series, and follows changed series attributes', async () => {
+    const first = testInstance();
+    const same = {
+      studyInstanceUid: first.studyInstanceUid,
+      seriesInstanceUid: first.seriesInstanceUid,
+    };
+    await f.storeInstances.storeOne(bodyOf(first.bytes));
+    const second = testInstance(same);
+    expect(await f.storeInstances.storeOne(bodyOf(second.bytes))).toMatchObject({
+      ok: true,
+      result: 'created',
+    });
+    const row = await findInstance(f.db, second.sopInstanceUid);
+    expect(row).toMatchObject({ sha256: sha256(second.bytes), storageTier: 'memory' });
+    expect((await readAll(f.store, row!.blobKey)).equals(Buffer.from(second.bytes))).toBe(true);
+    expect(await f.db.select().from(blobJournal)).toEqual([]);
+  });
+
+  it('fails an upload whose pending row the sweeper claimed (grace over) and keeps no row', async () => {
+    const first = testInstance();
+    await f.storeInstances.storeOne(bodyOf(first.bytes));
+    const late = testInstance({
+      studyInstanceUid: first.studyInstanceUid,
+      seriesInstanceUid: first.seriesInstanceUid,
+    });
+    // The body arrives only after the sweeper turned the due pending row into a delete row.
+    const body = new PassThrough();
+    const outcome = f.storeWith({ pendingGraceSeconds: 0 }).storeOne(body);
+    while ((await f.db.select().from(blobJournal)).length === 0) await delay(5);
+    await claimDueBlobs(f.db, 10);
+    body.end(Buffer.from(late.bytes));
+    expect(await outcome).toMatchObject({ ok: false, reason: FailureReason.ProcessingFailure });
+    expect(await findInstance(f.db, late.sopInstanceUid)).toBeUndefined();
+    await f.sweeper.sweep();
+    expect(await f.db.select().from(blobJournal)).toEqual([]);
   });
 
   it('replaces a stored instance under policy replace and deletes the old blob', async () => {

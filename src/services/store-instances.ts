@@ -69,14 +69,21 @@ export interface StoreContext {
 /**
  * STOW-RS for one Part 10 instance. The write path, in this order:
  *
- * 1. A `pending` journal row names the new blob key BEFORE any byte is written.
+ * 1. A `pending` journal row names the new blob key BEFORE the blob becomes visible under it:
+ *    the insert is sent at once and runs while the bytes stream, and the store awaits its commit
+ *    (`PutOptions.beforeVisible`) before the key exists — the fs store before it links the
+ *    fsync'd temp file into place (a crash before that leaves only a temp file, swept at the
+ *    next open), object stores before they start the upload.
  * 2. The bytes stream once: preamble zeroed (CVE-2019-11687) → size limit → SHA-256 → tee: one
  *    branch to the blob store, which resolves only when the blob is durable (fsync'd / committed),
  *    the other to the Part 10 scanner, which builds the DICOM JSON and bulk/pixel offsets.
- * 3. One index transaction upserts patient/study/series, inserts the instance row and deletes
- *    the pending row. Only then is the instance acknowledged.
+ * 3. One index commit inserts the instance row and deletes the pending row: a single statement
+ *    when the series exists with unchanged study and series attributes (the usual case), else
+ *    one transaction that also upserts patient/study/series (index/instances.repository.ts).
+ *    Only then is the instance acknowledged.
  *
- * Crash reasoning: before 3 commits, the index has no row for this instance and the pending row
+ * Crash reasoning: a blob under its key always has a committed pending row (1) or index row (3).
+ * Before 3 commits, the index has no row for this instance and the pending row
  * tells the sweeper to delete whatever blob exists once the grace period passes; after 3 commits,
  * the blob is durable (2 finished first) and referenced. So an index row never lacks its blob, an
  * acknowledged instance always survives, and nothing half-written is ever visible. If the sweeper
@@ -90,11 +97,15 @@ export class StoreInstances {
     const { db, store, options } = this.deps;
     const blobKey = newBlobKey();
     const blob = { blobKey, storageTier: store.name };
-    await recordPendingBlob(db, blob, options.pendingGraceSeconds);
+    // Step 1 runs while the bytes stream; the store waits for it before the key becomes visible.
+    const recorded = recordPendingBlob(db, blob, options.pendingGraceSeconds);
+    recorded.catch(() => {
+      // Observed by the store's put (beforeVisible), which fails with this error.
+    });
 
     let outcome: StoreOutcome | undefined;
     try {
-      const written = await this.writeAndScan(body, blobKey, context.signal);
+      const written = await this.writeAndScan(body, blobKey, context.signal, () => recorded);
       if (!written.ok) return (outcome = written.outcome);
       this.deps.fault?.('after-blob-write');
       const { scan, sha256, size } = written;
@@ -104,6 +115,8 @@ export class StoreInstances {
       const { ids, warning } = checked;
 
       await context.commitAfter;
+      // Settled already when the store honoured beforeVisible; explicit, as step 3 needs it.
+      await recorded;
       const patientId = getString(scan.dataset, '00100020') ?? '';
       const refused = await context.admit?.({ ...ids, patientId });
       if (refused) return (outcome = refused);
@@ -133,8 +146,9 @@ export class StoreInstances {
     } finally {
       // Everything but a fresh or replacing version leaves a blob nobody references: drop it now.
       const keep = outcome?.ok === true && outcome.result !== 'duplicate';
+      // The pending row must be in place (or have failed) before it is turned into a delete row.
       if (!keep)
-        await this.discard(blob).catch(() => {
+        await this.discard(blob, recorded).catch(() => {
           // The pending row is still there: the sweeper removes the blob after the grace period.
         });
     }
@@ -145,6 +159,7 @@ export class StoreInstances {
     body: Readable,
     blobKey: string,
     signal: AbortSignal | undefined,
+    beforeVisible: () => Promise<unknown>,
   ): Promise<
     | { ok: true; scan: ScanResult; sha256: string; size: number }
     | { ok: false; outcome: StoreOutcome }
@@ -167,7 +182,7 @@ export class StoreInstances {
       signal: abort.signal,
     });
     // `tee.tap` is the last stage: its readable side feeds the store.
-    const put = store.put(blobKey, tee.tap, { signal: abort.signal });
+    const put = store.put(blobKey, tee.tap, { signal: abort.signal, beforeVisible });
     const scan = scanPart10(tee.branch, {
       maxHeaderBytes: options.maxHeaderBytes,
     }).catch((error: unknown) => {
@@ -194,7 +209,11 @@ export class StoreInstances {
     return { ok: true, scan: scanned.value, sha256: hash.digest(), size: counter.result() };
   }
 
-  private async discard(blob: { blobKey: string; storageTier: string }): Promise<void> {
+  private async discard(
+    blob: { blobKey: string; storageTier: string },
+    recorded: Promise<unknown>,
+  ): Promise<void> {
+    await recorded.catch(() => undefined);
     const entries = await scheduleBlobDeletion(this.deps.db, [blob], 0);
     await this.deps.sweeper.deleteEntries(entries);
   }

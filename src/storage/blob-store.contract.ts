@@ -148,6 +148,25 @@ export function describeBlobStoreContract(
         expect((await readAll(await store.get('flat'))).toString()).toBe('y');
       });
 
+      it('awaits beforeVisible before the key exists; its rejection fails the put, storing nothing', async () => {
+        let seen: boolean | undefined;
+        await store.put('bv/ok', bodyOf(Buffer.from('abc')), {
+          beforeVisible: async () => {
+            seen = await store.exists('bv/ok');
+          },
+        });
+        expect(seen).toBe(false);
+        expect(await store.exists('bv/ok')).toBe(true);
+        const refusal = new Error('bookkeeping failed');
+        const result = await store
+          .put('bv/refused', bodyOf(Buffer.from('abc')), {
+            beforeVisible: () => Promise.reject(refusal),
+          })
+          .catch((e: unknown) => e);
+        expect(result).toBe(refusal);
+        expect(await store.exists('bv/refused')).toBe(false);
+      });
+
       it('checks contentLength: a shorter body is refused and nothing is stored', async () => {
         const result = await store
           .put('aa/short', bodyOf(Buffer.from('abc')), { contentLength: 4 })

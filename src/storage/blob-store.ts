@@ -32,6 +32,12 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Size if known in advance (lets object stores pick single-shot vs multipart). */
   contentLength?: number;
+  /**
+   * Awaited before the blob becomes visible under `key` (and before an object store starts its
+   * upload): the caller's bookkeeping of the key (the pending journal row) may finish while the
+   * bytes stream. If it rejects, the put fails with its error and nothing is left under `key`.
+   */
+  beforeVisible?: (() => Promise<unknown>) | undefined;
 }
 
 export interface GetOptions {

@@ -81,6 +81,7 @@ export class EncryptedBlobStore implements BlobStore {
     );
     await this.#inner.put(key, sealed, {
       ...(signal ? { signal } : {}),
+      beforeVisible: options.beforeVisible,
       ...(contentLength !== undefined ? { contentLength: cipherSize(contentLength) } : {}),
     });
     return { key, size: tap.size() };

@@ -15,7 +15,6 @@ import type {
 import {
   BlobExistsError,
   BlobNotFoundError,
-  InvalidBlobKeyError,
   StorageAbortedError,
   StorageUnavailableError,
 } from './errors.js';
@@ -44,15 +43,19 @@ const WRITE_HIGH_WATER_MARK = 1024 * 1024;
 /** Reads: big enough for few syscalls, small enough for many concurrent WADO streams. */
 const READ_HIGH_WATER_MARK = 256 * 1024;
 const DIR_MODE = 0o750;
+/** Bound of the known-directory cache (our keys need 256 entries). */
+const MAX_KNOWN_DIRS = 4096;
 
 /**
  * Blobs as files under `root`, one file per key (`root/3f/01jd…`).
  *
  * Write path, and why it is crash-safe:
  * 1. stream the body into `root/.tmp/<ulid>` (same filesystem, opened O_EXCL);
- * 2. fsync the file — its bytes are durable before any name points at them;
+ * 2. fsync the file — its bytes are durable before any name points at them — and await the
+ *    caller's `beforeVisible`;
  * 3. `link(tmp, final)` — atomic, and fails with EEXIST instead of overwriting (`rename` would
- *    silently replace an existing blob, breaking "keys are written once");
+ *    silently replace an existing blob, breaking "keys are written once"), so no existence
+ *    check precedes the write;
  * 4. fsync the final directory (and any directories mkdir created, up to an existing one) so the
  *    new entry survives a crash;
  * 5. unlink the temp name, and resolve. A crash before 3 leaves only a temp file; after 3 the
@@ -64,6 +67,8 @@ export class FsBlobStore implements BlobStore {
   readonly name: string;
   readonly #root: string;
   readonly #tempDir: string;
+  /** Key directories known to exist, durably (see `#makeParents`). */
+  readonly #knownDirs = new Set<string>();
   #closed = false;
 
   private constructor(root: string, name: string) {
@@ -98,8 +103,8 @@ export class FsBlobStore implements BlobStore {
       this.#assertOpen();
       const finalPath = blobPath(this.#root, key);
       if (signal?.aborted) throw abortFailure(key, signal);
-      await this.#assertFree(key, finalPath);
-      const created = await this.#makeParents(key, finalPath);
+      // No existence check up front: keys are fresh, and `link` refuses a taken one atomically.
+      let created = await this.#makeParents(key, finalPath);
 
       const tempPath = path.join(this.#tempDir, `${ulid().toLowerCase()}.part`);
       const handle = await openTemp(key, tempPath);
@@ -130,13 +135,21 @@ export class FsBlobStore implements BlobStore {
       await fsStep(`syncing blob ${key}`, () => handle.sync());
       temp.handle = undefined;
       await fsStep(`closing blob ${key}`, () => closeTemp(handle, file));
+      await options.beforeVisible?.();
       // Last point where an abort can still leave nothing behind; after the link it is stored.
       if (signal?.aborted) throw abortFailure(key, signal);
 
-      await this.#linkIntoPlace(key, tempPath, finalPath);
+      if (!(await this.#linkIntoPlace(key, tempPath, finalPath))) {
+        // The key's directory was removed since we made it: make it again, once.
+        this.#knownDirs.delete(path.dirname(finalPath));
+        created = (await this.#makeParents(key, finalPath)) ?? created;
+        await this.#linkIntoPlace(key, tempPath, finalPath, true);
+      }
       for (const dir of directoriesToSync(finalPath, created)) {
         await fsStep(`syncing directory of blob ${key}`, () => syncDirectory(dir));
       }
+      // Only now is the directory's own entry durable too: later puts into it skip the mkdir.
+      this.#rememberDir(path.dirname(finalPath));
       return { key, size };
     } catch (error) {
       body.destroy();
@@ -285,22 +298,16 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  /** Fails fast, before the body is read, if the key is taken. `link` re-checks atomically. */
-  async #assertFree(key: BlobKey, finalPath: string): Promise<void> {
-    try {
-      const stats = await fs.lstat(finalPath);
-      throw stats.isDirectory() ? keyIsPrefix(key) : new BlobExistsError(key);
-    } catch (error) {
-      if (error instanceof BlobExistsError || error instanceof InvalidBlobKeyError) throw error;
-      if (missing(error)) return;
-      throw fsFailure(error, `stat of blob ${key}`);
-    }
-  }
-
-  /** mkdir -p of the key's directory; returns the first directory created, if any. */
+  /**
+   * mkdir -p of the key's directory; returns the first directory created, if any. Skipped for a
+   * directory a successful put already used (and synced): with hash-prefixed keys that is all
+   * but the first put into each of the 256 prefixes.
+   */
   async #makeParents(key: BlobKey, finalPath: string): Promise<string | undefined> {
+    const dir = path.dirname(finalPath);
+    if (this.#knownDirs.has(dir)) return undefined;
     try {
-      return await fs.mkdir(path.dirname(finalPath), { recursive: true, mode: DIR_MODE });
+      return await fs.mkdir(dir, { recursive: true, mode: DIR_MODE });
     } catch (error) {
       const code = errorCode(error);
       // A segment of the key's directory is already a blob file.
@@ -309,11 +316,19 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async #linkIntoPlace(key: BlobKey, tempPath: string, finalPath: string): Promise<void> {
+  /** `link(tmp, final)`; false when the key's directory is missing (and `missingDirFails` is off). */
+  async #linkIntoPlace(
+    key: BlobKey,
+    tempPath: string,
+    finalPath: string,
+    missingDirFails = false,
+  ): Promise<boolean> {
     try {
       await fs.link(tempPath, finalPath);
+      return true;
     } catch (error) {
       const code = errorCode(error);
+      if (code === 'ENOENT' && !missingDirFails) return false;
       if (code === 'EEXIST') {
         const stats = await fs.lstat(finalPath).catch(() => undefined);
         throw stats?.isDirectory() ? keyIsPrefix(key) : new BlobExistsError(key);
@@ -321,6 +336,12 @@ export class FsBlobStore implements BlobStore {
       if (code === 'ENOTDIR') throw parentIsBlob(key);
       throw fsFailure(error, `linking blob ${key}`);
     }
+  }
+
+  #rememberDir(dir: string): void {
+    // Bounded: our keys use 256 prefixes; foreign key shapes must not grow it without limit.
+    if (this.#knownDirs.size >= MAX_KNOWN_DIRS) this.#knownDirs.clear();
+    this.#knownDirs.add(dir);
   }
 
   async #sweepTemp(graceMs: number): Promise<void> {

@@ -67,6 +67,7 @@ export class MemoryBlobStore implements BlobStore {
     if (contentLength !== undefined && contentLength !== size) {
       throw lengthMismatch(key, contentLength, size);
     }
+    await options.beforeVisible?.();
     this.#assertOpen();
     // Checked again: another put to the same key may have finished while this one streamed.
     if (this.#blobs.has(key)) throw new BlobExistsError(key);

@@ -102,6 +102,14 @@ export abstract class RemoteBlobStore implements BlobStore {
     // check, a container) must meet a listener (an unheard 'error' would crash the process).
     const tap = tapBody(key, body, contentLength);
     try {
+      // An upload cannot be held back at its end, so it waits at its start.
+      await options.beforeVisible?.();
+    } catch (error) {
+      tap.stream.destroy();
+      body.destroy();
+      throw error;
+    }
+    try {
       await this.upload(key, tap, options);
       return { key, size: tap.size() };
     } catch (error) {
