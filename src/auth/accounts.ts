@@ -68,6 +68,11 @@ export interface AccountSummary {
   createdAt: Date;
 }
 
+/** A password grant and whose it is (the token endpoint records the sign-in with it). */
+export interface SignedIn extends TokenGrant {
+  account: { username: string; roles: readonly string[] };
+}
+
 /** Letters, digits and `. _ @ -`, starting with a letter or digit; compared in lower case. */
 const USERNAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
 
@@ -159,7 +164,7 @@ export class AccountService {
    * RFC 6749 §4.3 (resource owner password credentials), with a one-time code when the account
    * has one. A locked account answers RateLimitedError even to the right password.
    */
-  async signIn(username: string, password: string, totp?: string): Promise<TokenGrant> {
+  async signIn(username: string, password: string, totp?: string): Promise<SignedIn> {
     const now = this.clock.now();
     const name = username.toLowerCase();
     // Made before the look-up, so the first sign-in of an unknown name costs no extra hash.
@@ -187,7 +192,8 @@ export class AccountService {
         undefined,
       );
     }
-    return this.tokens.grant(account);
+    const grant = await this.tokens.grant(account);
+    return { ...grant, account: { username: account.username, roles: account.roles } };
   }
 
   /** RFC 6749 §6: a new access token and refresh token for a refresh token (spent). */
