@@ -227,6 +227,23 @@ describe(`#12: security end to end (${testDb})`, () => {
     }
   });
 
+  it('#12: behind a reverse proxy (TRUSTED_PROXIES, default loopback), records name the client it forwards for', async () => {
+    const forwarded = { 'X-Forwarded-For': '203.0.113.7' };
+    const response = await fetch(`${server!.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...forwarded },
+      body: new URLSearchParams({ grant_type: 'password', username: 'rita', password: PASSWORD }),
+    });
+    expect(response.status).toBe(200);
+    const invalid = await qido({ ...forwarded, ...bearer(`strata_${'B'.repeat(43)}`) });
+    expect(invalid.status).toBe(401);
+
+    const records = await authenticationRecords();
+    const addressOf = (id: string | null) => records.find((r) => r.requestId === id)?.clientAddress;
+    expect(addressOf(response.headers.get('X-Request-Id'))).toBe('203.0.113.7');
+    expect(addressOf(invalid.headers.get('X-Request-Id'))).toBe('203.0.113.7');
+  });
+
   it('#12: strata audit verify passes on what the server wrote', async () => {
     if (database.url) {
       // PostgreSQL: beside the running server, as an operator would check a live site.

@@ -3,7 +3,7 @@ import type { Authenticator } from '../auth/authenticate.js';
 import { ForbiddenError, InvalidTokenError, UnauthenticatedError } from '../auth/errors.js';
 import { can, type Action, type Principal } from '../auth/principal.js';
 import type { AuditSink } from '../audit/event.js';
-import { nodeExchange } from './node-streams.js';
+import { clientAddressOf } from './client-address.js';
 
 /**
  * Deny by default: every route is added through a RouteTable with the action it needs, checked
@@ -121,7 +121,8 @@ const FORGERY_REASONS = new Set(['bad-signature', 'alg-not-allowed']);
 async function recordRefusal(c: Context, audit: AuditSink, error: InvalidTokenError) {
   const common = {
     outcome: 4,
-    clientAddress: nodeExchange(c)?.incoming.socket?.remoteAddress,
+    // After trusted proxies: behind a reverse proxy the socket's peer is the proxy itself.
+    clientAddress: clientAddressOf(c),
     requestId: c.get('requestId' as never) as string | undefined,
     detail: { reason: error.reason },
   } as const;
