@@ -116,6 +116,17 @@ describe('#12: built-in accounts (POST /auth/token)', () => {
     const retryAfter = Number(locked.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(290);
     expect(retryAfter).toBeLessThanOrEqual(300);
+    // The lockout is a Security Alert in the audit trail, beside the refused sign-in.
+    const alerts = await server.audit.search.search({ user: 'locky', event: '110113', limit: 10 });
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        eventId: '110113',
+        eventType: '110137',
+        outcome: 4,
+        userId: 'locky',
+        detail: { reason: 'account-locked' },
+      }),
+    ]);
     // Other accounts are not affected.
     expect((await signIn('reader1')).status).toBe(200);
   });

@@ -66,6 +66,7 @@ describe('AccountService', () => {
       patientIds: ['P1'],
     });
     const grant = await service.signIn('alice', PASSWORD);
+    expect(grant.account).toEqual({ username: 'alice', roles: ['reader'] });
     const principal = await tokens.verify(grant.accessToken);
     expect(principal).toMatchObject({ method: 'account', id: 'alice', patientIds: ['P1'] });
     expect(await service.list()).toEqual([

@@ -14,7 +14,7 @@ import {
 } from '../index/accounts.repository.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { createUlidFactory } from '../lib/ulid.js';
-import { InvalidAuthRequestError, InvalidGrantError, RateLimitedError } from './errors.js';
+import { AccountLockedError, InvalidAuthRequestError, InvalidGrantError } from './errors.js';
 import type { LocalTokens, TokenGrant } from './local-tokens.js';
 import {
   assertPasswordAcceptable,
@@ -66,6 +66,11 @@ export interface AccountSummary {
   lockedUntil: Date | null;
   lastLoginAt: Date | null;
   createdAt: Date;
+}
+
+/** A password grant and whose it is (the token endpoint records the sign-in with it). */
+export interface SignedIn extends TokenGrant {
+  account: { username: string; roles: readonly string[] };
 }
 
 /** Letters, digits and `. _ @ -`, starting with a letter or digit; compared in lower case. */
@@ -159,7 +164,7 @@ export class AccountService {
    * RFC 6749 §4.3 (resource owner password credentials), with a one-time code when the account
    * has one. A locked account answers RateLimitedError even to the right password.
    */
-  async signIn(username: string, password: string, totp?: string): Promise<TokenGrant> {
+  async signIn(username: string, password: string, totp?: string): Promise<SignedIn> {
     const now = this.clock.now();
     const name = username.toLowerCase();
     // Made before the look-up, so the first sign-in of an unknown name costs no extra hash.
@@ -170,7 +175,7 @@ export class AccountService {
     });
     if (account?.lockedUntil && account.lockedUntil > now) {
       const seconds = (account.lockedUntil.getTime() - now.getTime()) / 1000;
-      throw new RateLimitedError(seconds, 'failed sign-ins for this account');
+      throw new AccountLockedError(seconds);
     }
     const matches = await verifyPassword(password, account?.passwordHash ?? dummy);
     if (!account || !matches || account.disabledAt !== null) throw new InvalidGrantError();
@@ -187,7 +192,8 @@ export class AccountService {
         undefined,
       );
     }
-    return this.tokens.grant(account);
+    const grant = await this.tokens.grant(account);
+    return { ...grant, account: { username: account.username, roles: account.roles } };
   }
 
   /** RFC 6749 §6: a new access token and refresh token for a refresh token (spent). */

@@ -41,13 +41,24 @@ export class ForbiddenError extends ProjectError {
 
 /** Too many attempts or requests; come back after `retryAfterSeconds` (429). */
 export class RateLimitedError extends ProjectError {
-  override readonly name = 'RateLimitedError';
+  override readonly name: string = 'RateLimitedError';
   readonly code = 'auth.rate_limited';
   constructor(
     readonly retryAfterSeconds: number,
     what = 'requests',
   ) {
     super(`too many ${what}; retry after ${Math.ceil(retryAfterSeconds)} s`);
+  }
+}
+
+/**
+ * An account locked after repeated failed sign-ins (429 like any rate limit); the audit trail
+ * records it as a Security Alert as well.
+ */
+export class AccountLockedError extends RateLimitedError {
+  override readonly name = 'AccountLockedError';
+  constructor(retryAfterSeconds: number) {
+    super(retryAfterSeconds, 'failed sign-ins for this account');
   }
 }
 

@@ -121,6 +121,7 @@ const FORGERY_REASONS = new Set(['bad-signature', 'alg-not-allowed']);
 async function recordRefusal(c: Context, audit: AuditSink, error: InvalidTokenError) {
   const common = {
     outcome: 4,
+    // After trusted proxies: behind a reverse proxy the socket's peer is the proxy itself.
     clientAddress: clientAddressOf(c),
     requestId: c.get('requestId' as never) as string | undefined,
     detail: { reason: error.reason },

@@ -96,7 +96,7 @@ export function createAppWithTable(
   app.use(authenticate(options.authenticator, options.audit));
 
   registerHealthRoutes(table, services);
-  if (options.tokenEndpoint) registerTokenRoutes(table, options.tokenEndpoint);
+  if (options.tokenEndpoint) registerTokenRoutes(table, options.tokenEndpoint, options.audit);
 
   const dicomweb = new Hono();
   registerRoutes(table.child(dicomweb, options.dicomwebRoot), services, options);

@@ -68,8 +68,18 @@ export async function ohifDist(): Promise<{ dir: string } | { reason: string }> 
 /**
  * OHIF's configuration with one DICOMweb data source at `dicomWebBase` (shape of the package's
  * own dist/app-config.js). Strata answers includefield, fuzzy matching and wildcards.
+ *
+ * With `bearerToken`, OHIF sends `Authorization: Bearer <token>` on every DICOMweb request, the
+ * way a site without OHIF's own OpenID Connect sign-in supplies a token: an extension (listed
+ * inline; OHIF loads non-string `extensions` entries as they are) whose `preRegistration` hook
+ * gives the userAuthenticationService a getAuthorizationHeader. OHIF's DICOMweb data source asks
+ * that service for the header before each QIDO and WADO request. (`?token=` in the URL does the
+ * same, but only on a viewer route, not on the study list.)
  */
-export function ohifAppConfig(dicomWebBase: string): string {
+export function ohifAppConfig(
+  dicomWebBase: string,
+  options: { bearerToken?: string } = {},
+): string {
   const config = {
     routerBasename: '/',
     extensions: [],
@@ -105,7 +115,19 @@ export function ohifAppConfig(dicomWebBase: string): string {
       },
     ],
   };
-  return `window.config = ${JSON.stringify(config, null, 2)};\n`;
+  const base = `window.config = ${JSON.stringify(config, null, 2)};\n`;
+  if (options.bearerToken === undefined) return base;
+  return `${base}
+window.config.extensions.push({
+  id: 'strata-test-bearer-token',
+  preRegistration({ servicesManager }) {
+    const authorization = { Authorization: 'Bearer ' + ${JSON.stringify(options.bearerToken)} };
+    servicesManager.services.userAuthenticationService.setServiceImplementation({
+      getAuthorizationHeader: () => authorization,
+    });
+  },
+});
+`;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -126,10 +148,14 @@ export interface StaticSite {
 }
 
 /**
- * Serves `dir` on a random port of 127.0.0.1, `/app-config.js` from `appConfig`, and
+ * Serves `dir` on a random port of 127.0.0.1, `/app-config.js` from `appConfig` (a function is
+ * asked on every request, so a test can change the configuration between page loads), and
  * index.html for any other path without a file (OHIF routes in the browser).
  */
-export async function serveOhif(dir: string, appConfig: string): Promise<StaticSite> {
+export async function serveOhif(
+  dir: string,
+  appConfig: string | (() => string),
+): Promise<StaticSite> {
   const root = resolve(dir);
   // A path without a file extension is one of OHIF's routes: its index.html.
   const fileFor = (path: string): string => {
@@ -142,7 +168,8 @@ export async function serveOhif(dir: string, appConfig: string): Promise<StaticS
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const file = path === '/app-config.js' ? undefined : fileFor(path);
-    (file ? readFile(file) : Promise.resolve(Buffer.from(appConfig))).then(
+    const config = () => (typeof appConfig === 'string' ? appConfig : appConfig());
+    (file ? readFile(file) : Promise.resolve(Buffer.from(config()))).then(
       (body) => {
         const type = CONTENT_TYPES[extname(file ?? path)] ?? 'application/octet-stream';
         res.writeHead(200, { 'content-type': type });
