@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { principalFromClaims, type ClaimMapping } from './claims.js';
 import { InvalidTokenError } from './errors.js';
-import { ACTIONS, anonymous, type Action, type Principal } from './principal.js';
+import { anonymous, type Action, type Principal } from './principal.js';
 
 /** Verifies an OIDC bearer token (auth/oidc.ts): the claims, or InvalidTokenError. */
 export interface BearerVerifier {
@@ -86,7 +86,6 @@ export class Authenticator {
 }
 
 const ADMIN_ONLY: ReadonlySet<Action> = new Set<Action>(['admin']);
-export const ALL_ACTIONS: ReadonlySet<Action> = new Set<Action>(ACTIONS);
 
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
