@@ -3,25 +3,28 @@
  * restricted to patient A sees, retrieves, stores and deletes only A's studies, and B's study
  * answers exactly as a study that does not exist.
  *
- * Driven through a test-only composition of the real server (test/helpers/keyed-server.ts):
- * real index, storage, services, web app and Authenticator, with API keys from a fixed table,
- * since the api_keys table is not wired into the server yet.
+ * The real server with AUTH_METHODS=api-key; keys are created through the server's own index
+ * (one process holds a PGlite directory), the patient context as `strata keys create
+ * --patient-id` gives it. Audit events go to a recording sink.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryAuditSink } from '../src/audit/testing/memory-sink.js';
-import { startKeyedServer, type KeyedServer } from './helpers/keyed-server.js';
+import { ApiKeys } from '../src/auth/api-keys.js';
+import { DEFAULT_ROLES } from '../src/auth/roles.js';
+import { createLogger } from '../src/lib/log.js';
 import { makeInstance, newUid } from './helpers/make-dicom.js';
 import { stow } from './helpers/multipart.js';
-import { testDb } from './helpers/server.js';
+import { startTestServer, testDb, type TestServer } from './helpers/server.js';
 import { get } from './helpers/wado-multipart.js';
 
-const ADMIN = 'strata_editor';
-const ALICE = 'strata_alice';
-const NOBODY = 'strata_nobody';
+let ADMIN = '';
+let ALICE = '';
+/** Scoped to a patient with no studies: sees nothing. */
+let NOBODY = '';
 const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 const sink = new MemoryAuditSink();
-let server: KeyedServer;
+let server: TestServer;
 const studyA = newUid();
 const seriesA = newUid();
 const a = [1, 2].map(() =>
@@ -33,14 +36,16 @@ const bUrl = () =>
   `${server.base}/studies/${studyB}/series/${b.seriesInstanceUid}/instances/${b.sopInstanceUid}`;
 
 beforeAll(async () => {
-  server = await startKeyedServer(
-    {
-      [ADMIN]: { name: 'editor-key', roles: ['editor'] },
-      [ALICE]: { name: 'alice-key', roles: ['editor'], patientIds: ['PID-A'] },
-      [NOBODY]: { name: 'nobody-key', roles: ['reader'], patientIds: [] },
-    },
-    { audit: sink },
-  );
+  server = await startTestServer({ AUTH_METHODS: 'api-key' }, { audit: sink });
+  const keys = new ApiKeys({
+    db: server.database.db,
+    roles: DEFAULT_ROLES,
+    log: createLogger('silent'),
+  });
+  ADMIN = (await keys.create({ name: 'editor-key', role: 'editor' })).key;
+  ALICE = (await keys.create({ name: 'alice-key', role: 'editor', patientIds: ['PID-A'] })).key;
+  NOBODY = (await keys.create({ name: 'nobody-key', role: 'reader', patientIds: ['PID-NONE'] }))
+    .key;
   const stored = await stow(
     `${server.base}/studies`,
     [...a, b].map((i) => ({ body: i.bytes })),
