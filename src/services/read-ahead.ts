@@ -1,9 +1,8 @@
 import type { Readable } from 'node:stream';
 
 /**
- * `[item, body]` in order, the next item's body opened and its first chunk read while the
- * current one is consumed, so a series does not pay each blob's open and first-read latency
- * between parts (bench/wado.ts, bench/compare.ts). The first body is
+ * `[item, body]` in order, the next item's body opened while the current one is consumed, so a
+ * series does not pay each blob's open latency between parts (bench/wado.ts). The first body is
  * opened by the caller (before the status line: an offline tier is then a 503, not a cut body).
  * When the consumer stops early (client gone, a part failed), a body opened ahead and never
  * handed out is destroyed.
@@ -21,9 +20,6 @@ export async function* readAhead<T>(
       // 'error' that must not become an uncaught exception. The consumer's own listeners still
       // see every error, and an error before it takes over stays in `body.errored`.
       body.on('error', ignore);
-      // Start its first read now (paused mode: the bytes wait in its buffer), so the part
-      // boundary does not wait for a storage round trip (a thread-pool read for a file).
-      body.read(0);
       return body;
     });
     opening.catch(ignore); // awaited on the next turn; never an unhandled rejection
