@@ -287,6 +287,31 @@ describe(`WADO-RS rendered (${testDb})`, () => {
     },
   );
 
+  it('serves a repeated render from memory, and renders again for other parameters or a replaced instance', async () => {
+    const g = makeInstance({ pixelBytes: 32 * 32 * 2 });
+    await store(g.bytes);
+    const first = await image(url(g, 'rendered'));
+    expect(first.response.status).toBe(200);
+    // With the blob gone, only the cache can answer the same request again.
+    const [stored] = await server.services.retrieve.lookup.find({
+      study: g.studyInstanceUid,
+      series: g.seriesInstanceUid,
+      instance: g.sopInstanceUid,
+    });
+    await server.store.delete(stored!.blobKey);
+    const again = await image(url(g, 'rendered'));
+    expect(again.response.status).toBe(200);
+    expect(again.body.equals(first.body)).toBe(true);
+    expect(
+      (await fetch(`${url(g, 'rendered')}?window=0,100,linear`)).status,
+    ).toBeGreaterThanOrEqual(400);
+    await store(makeSameUids(g, { pixelBytes: 32 * 32 * 2 }).bytes);
+    const replaced = await image(url(g, 'rendered'));
+    expect(replaced.response.status).toBe(200);
+    expect(replaced.response.headers.get('etag')).not.toBe(first.response.headers.get('etag'));
+    expect(replaced.body.equals(first.body)).toBe(false);
+  });
+
   it('answers 406 naming the decodable syntaxes for JPEG XL pixel data, before reading it', async () => {
     const jpegXl = encapsulatedInstance(
       '1.2.840.10008.1.2.4.110',

@@ -149,7 +149,8 @@ export function createServices(deps: ServicesDeps): Services {
         access,
         audit,
       }),
-      // Thumbnails: 32 MiB of encoded images in memory (~10k 128-px JPEGs), LRU.
+      // Rendered images and thumbnails: 32 MiB of encoded images in memory (~10k 128-px JPEG
+      // thumbnails, or ~500 512² CT renders), LRU.
       rendered: new RetrieveRendered({
         lookup,
         frames,
