@@ -6,6 +6,7 @@ import {
 import type { Db } from '../index/db.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
+import { ProjectError } from '../lib/errors.js';
 import { AuditUnavailableError } from './errors.js';
 import {
   AUDIT_EVENT_IDS,
@@ -32,7 +33,7 @@ export interface AuditTrailOptions {
 interface Waiting {
   entry: AuditEntry;
   resolve(): void;
-  reject(error: AuditUnavailableError): void;
+  reject(error: ProjectError): void;
 }
 
 const DAY_MS = 86_400_000;
@@ -158,7 +159,13 @@ export class AuditTrail implements AuditSink {
             error,
             records: batch.length,
           });
-          for (const waiting of batch) waiting.reject(new AuditUnavailableError({ cause: error }));
+          // The index being down or gone is said as such (index.unavailable with its
+          // Retry-After, index.aborted): the trail lives there, and the request that needed
+          // the record fails for the same reason its own queries would.
+          const failure = isIndexFailure(error)
+            ? error
+            : new AuditUnavailableError({ cause: error });
+          for (const waiting of batch) waiting.reject(failure);
         }
       }
     } finally {
@@ -187,4 +194,9 @@ export class AuditTrail implements AuditSink {
       detail: event.detail ? { ...event.detail } : null,
     };
   }
+}
+
+/** An index error of ours (index/errors.ts: unavailable, aborted, disk full). */
+function isIndexFailure(error: unknown): error is ProjectError {
+  return error instanceof ProjectError && error.code.startsWith('index.');
 }

@@ -11,6 +11,7 @@ import type {
   AuditSink,
 } from '../audit/event.js';
 import { AuditUnavailableError } from '../audit/errors.js';
+import { ProjectError } from '../lib/errors.js';
 import type { Actor } from './actor.js';
 import type { Choice, Choices, Offer, Representation } from './representation.js';
 
@@ -52,14 +53,16 @@ export function eventOf(
 
 /**
  * Records the events in order; resolves once all are durable. A sink that fails with anything
- * but AuditUnavailableError is wrapped into one: the caller's answer is a 503 either way.
+ * but an error of ours is wrapped into AuditUnavailableError: the caller's answer is a 503.
  */
 export async function recordAll(audit: AuditSink, events: readonly AuditEvent[]): Promise<void> {
   for (const event of events) {
     try {
       await audit.record(event);
     } catch (error) {
-      if (error instanceof AuditUnavailableError) throw error;
+      // The trail's own refusals (audit.unavailable, or the index's error when the index is
+      // what failed) pass as they are; anything else is an unrecorded request all the same.
+      if (error instanceof ProjectError) throw error;
       throw new AuditUnavailableError({ cause: error });
     }
   }
