@@ -55,9 +55,11 @@ export interface ServicesDeps {
 
 /** The one object web/ receives, grouped by use case. */
 export interface Services {
-  /** STOW-RS Store Instances (PS3.18 10.5), one instance at a time, unscoped and unaudited. */
-  store: StoreInstances;
-  /** STOW-RS for a request: patient scope and audit around `store` (services/stow.ts). */
+  /**
+   * STOW-RS Store Instances (PS3.18 10.5) for a request: patient scope and audit around the
+   * per-instance StoreInstances (services/stow.ts), which is not exposed, so no caller can store
+   * around the scope and the audit trail.
+   */
   stow: StowService;
   /** QIDO-RS (PS3.18 10.6). */
   search: SearchService;
@@ -124,7 +126,6 @@ export function createServices(deps: ServicesDeps): Services {
     fault: deps.fault,
   });
   return {
-    store,
     stow: new StowService({ db: deps.db, store, audit: deps.audit }),
     search: new SearchService({
       db: deps.db,
