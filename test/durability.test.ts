@@ -54,6 +54,13 @@ async function listBlobs(store: FsBlobStore): Promise<string[]> {
   return keys;
 }
 
+/**
+ * With a pending grace of 0 s, a server's own start-up sweep expires any upload already in flight
+ * (the upload then fails with "outlived its pending grace period", never acknowledged): every
+ * upload here waits for that sweep, so the only interruption is the crash under test.
+ */
+const startupSweepDone = /"msg":"start-up sweep finished"/;
+
 describe(`durability under SIGKILL (${testDb})`, () => {
   const acknowledged: ReturnType<typeof makeInstance>[] = [];
 
@@ -62,6 +69,7 @@ describe(`durability under SIGKILL (${testDb})`, () => {
     async (point) => {
       // 1. A healthy server acknowledges one instance.
       const healthy = await startChildServer(baseEnv());
+      await healthy.waitForLog(startupSweepDone);
       const kept = makeInstance();
       expect((await stow(`${healthy.base}/studies`, [{ body: kept.bytes }])).status).toBe(200);
       acknowledged.push(kept);
@@ -69,13 +77,14 @@ describe(`durability under SIGKILL (${testDb})`, () => {
 
       // 2. A server that dies at `point` while storing the next one.
       const doomed = await startChildServer({ ...baseEnv(), STRATA_TEST_CRASH_AT: point });
+      await doomed.waitForLog(startupSweepDone);
       const victim = makeInstance();
       await expect(stow(`${doomed.base}/studies`, [{ body: victim.bytes }])).rejects.toThrow();
       expect((await doomed.exited).signal).toBe('SIGKILL');
 
       // 3. Restart: the start-up sweep reconciles, then stop and look inside.
       const restarted = await startChildServer(baseEnv());
-      await restarted.waitForLog(/"msg":"start-up sweep finished"/);
+      await restarted.waitForLog(startupSweepDone);
       await restarted.stop();
 
       await inspect(async (db, store) => {

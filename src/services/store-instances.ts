@@ -141,7 +141,9 @@ export class StoreInstances {
           beforeCommit: () => this.deps.fault?.('before-commit'),
         },
       );
-      this.deps.fault?.('after-commit');
+      // Only where the index changed: an expired upload committed nothing to crash after.
+      if (result.kind === 'created' || result.kind === 'replaced')
+        this.deps.fault?.('after-commit');
       return (outcome = withWarning(outcomeOf(result, ids), patientWarning(result) ?? warning));
     } finally {
       // Everything but a fresh or replacing version leaves a blob nobody references: drop it now.
