@@ -77,6 +77,8 @@ async function startStrata(name: string, databaseUrl?: string): Promise<Server> 
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    // Benches measure the server, not its per-client rate limit.
+    RATE_LIMIT_EXPENSIVE_PER_MINUTE: '0',
   };
   delete env['DATABASE_URL'];
   if (databaseUrl) {

@@ -7,8 +7,10 @@
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
  *     node --import tsx bench/qido.ts [studies=2000] [iterations=200]
  *
- * Sizes: the arguments, or BENCH_STUDIES / BENCH_ITERATIONS (50 instances per study, so the
- * default 2,000 studies is 100,000 instances). A smoke run: `bench/qido.ts 200 20`.
+ * Sizes: the arguments, or BENCH_STUDIES / BENCH_ITERATIONS, and BENCH_SERIES_PER_STUDY (5) ×
+ * BENCH_INSTANCES_PER_SERIES (10) instances per study, so the default 2,000 studies is 100,000
+ * instances. A smoke run: `bench/qido.ts 200 20`. The archive-scale target (1,000,000 instances
+ * in 50,000 studies): `BENCH_SERIES_PER_STUDY=2 bench/qido.ts 50000 300`.
  * A query that matches nothing answers 204 (PS3.18 8.3.4.4.1) and counts as 0 results.
  * Then EXPLAIN ANALYZE of the study searches in EXPLAINED: the statement the server runs
  * (built by the same repository code), with the scans it uses, to show which indexes serve it.
@@ -30,7 +32,11 @@ const [
   studiesArg = process.env['BENCH_STUDIES'] ?? '2000',
   iterationsArg = process.env['BENCH_ITERATIONS'] ?? '200',
 ] = process.argv.slice(2);
-const shape = { studies: Number(studiesArg), seriesPerStudy: 5, instancesPerSeries: 10 };
+const shape = {
+  studies: Number(studiesArg),
+  seriesPerStudy: Number(process.env['BENCH_SERIES_PER_STUDY'] ?? '5'),
+  instancesPerSeries: Number(process.env['BENCH_INSTANCES_PER_SERIES'] ?? '10'),
+};
 const iterations = Number(iterationsArg);
 const adminUrl = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -88,7 +94,7 @@ const MIX: [string, (i: number) => string][] = [
   [
     '/instances?SOPInstanceUID',
     (i) =>
-      `/instances?SOPInstanceUID=${UID_ROOT}.3.${1 + ((i * 17) % (shape.studies * 5))}.${i % 10}`,
+      `/instances?SOPInstanceUID=${UID_ROOT}.3.${1 + ((i * 17) % (shape.studies * shape.seriesPerStudy))}.${i % shape.instancesPerSeries}`,
   ],
 ];
 
@@ -133,7 +139,7 @@ async function explainStudySearch(db: Db, path: string): Promise<string> {
   return `${plan['Execution Time'].toFixed(1)} ms in PostgreSQL; ${scans}`;
 }
 
-/** Series ids follow study ids in load order: study n has series 5(n-1)+1 … 5n. */
+/** Series ids follow study ids in load order: study n has series k(n-1)+1 … kn. */
 function seriesOf(i: number): string {
   const n = 1 + ((i * 104729) % shape.studies);
   return `${UID_ROOT}.2.${n}.${i % shape.seriesPerStudy}`;
@@ -171,6 +177,8 @@ async function main(): Promise<void> {
         PORT: '0',
         LOG_LEVEL: 'warn',
         SWEEP_INTERVAL_SECONDS: '0',
+        // Benches measure the server, not its per-client rate limit.
+        RATE_LIMIT_EXPENSIVE_PER_MINUTE: '0',
       }),
     );
     const base = `${strata.url}/dicom-web`;

@@ -53,7 +53,13 @@ const pct = (sorted: number[], p: number) =>
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'strata-bench-'));
   const strata = await startStrata(
-    loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' }),
+    loadConfig({
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_EXPENSIVE_PER_MINUTE: '0',
+    }),
   );
   const base = `${strata.url}/dicom-web`;
   try {

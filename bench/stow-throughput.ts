@@ -24,7 +24,13 @@ async function main(): Promise<void> {
   if (!base) {
     const dataDir = await mkdtemp(join(tmpdir(), 'strata-bench-'));
     const strata = await startStrata(
-      loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' }),
+      loadConfig({
+        ...process.env,
+        DATA_DIR: dataDir,
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_EXPENSIVE_PER_MINUTE: '0',
+      }),
     );
     base = `${strata.url}/dicom-web`;
     cleanup = async () => {

@@ -114,7 +114,13 @@ async function plainServer(files: string[]): Promise<{ server: Server; url: stri
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'strata-bench-wado-'));
   const strata = await startStrata(
-    loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' }),
+    loadConfig({
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_EXPENSIVE_PER_MINUTE: '0',
+    }),
   );
   const base = `${strata.url}/dicom-web`;
   const results: Record<string, unknown> = {
