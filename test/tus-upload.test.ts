@@ -213,6 +213,24 @@ describe(`#14: resumable uploads (tus) (${testDb})`, () => {
     expect(result['00081199']).toBeUndefined();
   });
 
+  it('#14: the uploader’s patient scope applies as in STOW (0124 for another patient)', async () => {
+    const keys = new ApiKeys({
+      db: server.database.db,
+      roles: DEFAULT_ROLES,
+      log: createLogger('silent'),
+    });
+    const scoped = (
+      await keys.create({ name: 'tus-scoped', role: 'writer', patientIds: ['PID-MINE'] })
+    ).key;
+    const foreign = makeInstance({ patientId: 'PID-OTHER' });
+    const url = await create(scoped, foreign.bytes.length);
+    const response = await patch(url, scoped, 0, foreign.bytes);
+    expect(response.status).toBe(204);
+    expect(response.headers.get('strata-stow-status')).toBe('409');
+    const result = (await (await fetch(`${url}/result`, { headers: tus(scoped) })).json()) as any;
+    expect(result['00081198'].Value[0]['00081197'].Value).toEqual([0x0124]);
+  });
+
   it('#14: an unsupported declared type is refused at creation (415)', async () => {
     const response = await fetch(`${server.url}/uploads`, {
       method: 'POST',
