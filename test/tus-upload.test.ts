@@ -231,6 +231,23 @@ describe(`#14: resumable uploads (tus) (${testDb})`, () => {
     expect(result['00081198'].Value[0]['00081197'].Value).toEqual([0x0124]);
   });
 
+  it('#14: when STOW cannot run (503) the bytes stay, and an empty final PATCH runs it again', async () => {
+    const instance = makeInstance();
+    const url = await create(WRITER, instance.bytes.length);
+    sink.fail();
+    const failed = await patch(url, WRITER, 0, instance.bytes);
+    sink.fail(false);
+    expect(failed.status).toBe(503);
+    expect(((await failed.json()) as any).code).toBe('audit.unavailable');
+    expect(await offsetOf(url, WRITER)).toBe(instance.bytes.length);
+    expect((await fetch(`${url}/result`, { headers: tus(WRITER) })).status).toBe(409);
+    const retried = await patch(url, WRITER, instance.bytes.length, Buffer.alloc(0));
+    expect(retried.status).toBe(204);
+    expect(retried.headers.get('strata-stow-status')).toBe('200');
+    const result = (await (await fetch(`${url}/result`, { headers: tus(WRITER) })).json()) as any;
+    expect(result['00081199'].Value[0]['00081155'].Value).toEqual([instance.sopInstanceUid]);
+  });
+
   it('#14: an unsupported declared type is refused at creation (415)', async () => {
     const response = await fetch(`${server.url}/uploads`, {
       method: 'POST',
