@@ -205,6 +205,23 @@ run('#14: two nodes on one PostgreSQL and one S3 store', () => {
     byUid.delete(gone.sopInstanceUid);
   });
 
+  it('#14: a resumable upload lives on the node that created it (the balancer needs affinity)', async () => {
+    const origin = (node: ChildServer) => new URL(node.base).origin;
+    const created = await fetch(`${origin(a)}/uploads`, {
+      method: 'POST',
+      headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': '100' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.headers.get('location')!.split('/').pop()!;
+    const head = (node: ChildServer) =>
+      fetch(`${origin(node)}/uploads/${id}`, {
+        method: 'HEAD',
+        headers: { 'Tus-Resumable': '1.0.0' },
+      });
+    expect((await head(a)).status).toBe(200);
+    expect((await head(b)).status).toBe(404);
+  });
+
   it('#14: after sweeps on both nodes nothing is lost or duplicated', async () => {
     const expected = byUid.size;
     // Sources of moves and the deleted blob go after the 2 s grace, by whichever node sweeps.
