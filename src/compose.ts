@@ -25,6 +25,7 @@ import { createLogger, type Logger } from './lib/log.js';
 import { createServices, type Services } from './services/services.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { createApp } from './web/app.js';
+import { UploadArea } from './web/uploads/upload-area.js';
 import { limitConnections } from './web/connection-limits.js';
 import { expensiveGate } from './web/rate-limit.js';
 
@@ -247,6 +248,19 @@ export async function startStrata(
     await strata.close();
     throw error;
   }
+  // Resumable uploads wait on this node's disk (README "Resumable uploads", "Several nodes").
+  const uploadArea = new UploadArea({
+    directory: join(config.dataDir, 'uploads'),
+    expirySeconds: config.uploads.expirySeconds,
+    log: strata.log,
+  });
+  try {
+    await uploadArea.open();
+  } catch (error) {
+    await security.close();
+    await strata.close();
+    throw error;
+  }
   const app = createApp(strata.services, {
     dicomwebRoot: config.dicomwebRoot,
     publicBaseUrl: config.publicBaseUrl,
@@ -265,6 +279,7 @@ export async function startStrata(
       clock: overrides.clock,
     }),
     tokenEndpoint: security.tokenEndpoint,
+    uploads: { area: uploadArea, maxBytes: config.uploads.maxBytes },
     log: strata.log,
   });
   const server = listener(app.fetch, config, tls);
@@ -282,6 +297,7 @@ export async function startStrata(
   strata.services.maintenance.hsm.start();
   auditExport?.start();
   strata.audit.trail.startRetention();
+  uploadArea.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
@@ -301,6 +317,7 @@ export async function startStrata(
     auditExport,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await uploadArea.stop();
       // Requests are done; the stop is the trail's last record (the index may be gone: then
       // the stop goes unrecorded rather than the process hanging).
       await strata.audit.trail

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
 import { Pseudonyms } from '../src/audit/pseudonym.js';
@@ -17,6 +20,7 @@ import {
 } from '../src/services/testing/service-fixture.js';
 import type { RouteRecord } from '../src/web/access.js';
 import { createAppWithTable } from '../src/web/app.js';
+import { UploadArea } from '../src/web/uploads/upload-area.js';
 
 /**
  * The route table as a whole: every route declares its action (deny by default), and each role
@@ -30,9 +34,13 @@ let fixture: ServiceFixture;
 let imaging: ImagingPool;
 let app: Hono;
 let records: readonly RouteRecord[];
+let uploadDir: string;
 
 beforeAll(async () => {
   fixture = await openServiceFixture();
+  uploadDir = await mkdtemp(join(tmpdir(), 'strata-route-uploads-'));
+  const area = new UploadArea({ directory: uploadDir, expirySeconds: 60, log: fixture.log });
+  await area.open();
   imaging = new ImagingPool({ concurrency: 1, maxQueue: 1 });
   const services = createServices({
     db: fixture.db,
@@ -82,12 +90,14 @@ beforeAll(async () => {
       },
       loginLimiter: new RateLimiter({ limit: 0, windowMs: 60_000 }),
     },
+    uploads: { area, maxBytes: 1 << 20 },
     log: fixture.log,
   }));
 });
 afterAll(async () => {
   await imaging?.close();
   await fixture?.close();
+  if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
 });
 
 /** A concrete URL for a template: UIDs for parameters, a name for the bulk data wildcard. */

@@ -15,6 +15,7 @@ import {
 import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { envSource, readSettings, type Env, type Values } from './setting.js';
 import { storageConfigFromEnv, type StorageConfig } from './storage.js';
+import { UPLOAD } from './upload-settings.js';
 
 /**
  * Configuration: environment variables → a typed, validated Config, read once at start-up.
@@ -37,6 +38,8 @@ export type Config = Values<typeof SERVER> & {
   auth: Values<typeof AUTH>;
   audit: Values<typeof AUDIT>;
   tls: Values<typeof TLS>;
+  /** Resumable uploads (tus) waiting in DATA_DIR/uploads. */
+  uploads: Values<typeof UPLOAD>;
 };
 
 export function loadConfig(env: Env = process.env): Config {
@@ -55,6 +58,7 @@ export function loadConfig(env: Env = process.env): Config {
     auth: readSettings(AUTH, source),
     audit: readSettings(AUDIT, source),
     tls: readSettings(TLS, source),
+    uploads: readSettings(UPLOAD, source),
   };
   // A STRATA_CONFIG file's tiers replace the environment's single backend.
   const configFile = CONFIG_FILE.read(source);

@@ -11,6 +11,7 @@ import {
 } from './server-settings.js';
 import type { Setting } from './setting.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
+import { UPLOAD } from './upload-settings.js';
 import { AWS_CREDENTIALS, AZURE, ENCRYPTION, S3, STORAGE_BACKEND } from './storage-settings.js';
 
 /** Every environment variable, in README order. */
@@ -22,6 +23,7 @@ export const ENV_SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(QIDO),
   ...Object.values(RENDER),
   ...Object.values(SWEEPER),
+  ...Object.values(UPLOAD),
   STORAGE_BACKEND,
   ...Object.values(S3),
   ...Object.values(AWS_CREDENTIALS),

@@ -31,7 +31,7 @@ export interface RouteTableOptions {
   expensiveGate?: MiddlewareHandler | undefined;
 }
 
-type Method = 'get' | 'post' | 'put' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options';
 
 /** A route's handler or one of its middlewares. */
 export type RouteHandler = (c: Context, next: Next) => Response | Promise<Response | void>;

@@ -17,6 +17,8 @@ import { problemResponse } from './problem.js';
 import { registerRoutes } from './routes.js';
 import { registerTokenRoutes, type TokenEndpointOptions } from './token.routes.js';
 import { unreadBody } from './unread-body.js';
+import type { UploadArea } from './uploads/upload-area.js';
+import { registerUploadRoutes } from './uploads/uploads.routes.js';
 
 const NO_PROXIES = AddressList.parse([]) as AddressList;
 
@@ -47,6 +49,8 @@ export interface AppOptions {
   auditSearch?: AuditSearch | undefined;
   /** POST /auth/token for built-in accounts (AUTH_METHODS=account); none = not served. */
   tokenEndpoint?: TokenEndpointOptions | undefined;
+  /** Resumable uploads (tus) at `/uploads` over this area; none = not served. */
+  uploads?: { area: UploadArea; maxBytes: number } | undefined;
   log: Logger;
 }
 
@@ -104,6 +108,9 @@ export function createAppWithTable(
   const admin = new Hono();
   registerAdminRoutes(table.child(admin, '/admin'), services, options.auditSearch);
   app.route('/admin', admin);
+  if (options.uploads) {
+    registerUploadRoutes(table, services, { ...options, ...options.uploads });
+  }
 
   app.notFound((c) => problemResponse(new RouteNotFoundError(c.req.method), c, options.log));
   app.onError((error, c) => problemResponse(error, c, options.log));

@@ -15,12 +15,20 @@ import type { MiddlewareHandler } from 'hono';
  * answered here, and every response, errors included, carries the headers.
  */
 const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
-const ALL_METHODS = 'GET, HEAD, POST, PUT, DELETE, OPTIONS';
+const ALL_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 const READ_ONLY_METHODS = 'GET, HEAD, OPTIONS';
-/** Authorization for tokens; Accept (DICOMweb media types are not CORS-safelisted values). */
-const ALLOW_HEADERS = 'Authorization, Accept, Content-Type, Range, If-None-Match';
-/** What viewers read from responses (partial content, caching, STOW's Location, warnings). */
-const EXPOSE_HEADERS = 'Content-Length, Content-Range, Content-Type, ETag, Location, Warning';
+/**
+ * Authorization for tokens; Accept (DICOMweb media types are not CORS-safelisted values); the
+ * tus request headers of resumable uploads (web/uploads/).
+ */
+const ALLOW_HEADERS =
+  'Authorization, Accept, Content-Type, Range, If-None-Match, Tus-Resumable, Upload-Length, Upload-Offset, Upload-Metadata, Upload-Defer-Length';
+/**
+ * What viewers read from responses (partial content, caching, STOW's Location, warnings), and
+ * what tus clients read (offsets, limits, expiry, a finished upload's STOW status and result).
+ */
+const EXPOSE_HEADERS =
+  'Content-Length, Content-Range, Content-Type, ETag, Location, Warning, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, Upload-Offset, Upload-Length, Upload-Metadata, Upload-Expires, Strata-Stow-Status, Strata-Upload-Result';
 /** How long a browser may cache a preflight answer (Chromium caps it at 2 hours). */
 const MAX_AGE_SECONDS = '86400';
 
@@ -39,9 +47,11 @@ export function corsMiddleware(origins: readonly string[]): MiddlewareHandler {
     // The answer depends on Origin whenever some origins are named (caches must not mix them).
     const vary = named.size > 0;
 
-    if (c.req.method === 'OPTIONS') {
-      // A preflight (or a bare OPTIONS): answered here, never routed. Without allow headers the
-      // browser refuses the request it was asking about.
+    // An OPTIONS without Origin is no CORS request (Fetch §3.2.2): it is routed like any other
+    // (tus discovery, web/uploads/), through authentication and the route's action.
+    if (c.req.method === 'OPTIONS' && origin !== undefined) {
+      // A preflight: answered here, never routed. Without allow headers the browser refuses the
+      // request it was asking about.
       const asked = c.req.header('Access-Control-Request-Method')?.toUpperCase();
       const headers = new Headers();
       if (vary) headers.set('Vary', 'Origin');

@@ -115,7 +115,8 @@ function partMediaTypeProblem(contentType: string | undefined): string | undefin
   return `part media type ${type} is not application/dicom`;
 }
 
-async function* incoming(
+/** Multipart parts as STOW's instances, each refused up front when it declares a non-DICOM type. */
+export async function* incoming(
   parts: AsyncIterable<MultipartPart> | Iterable<MultipartPart>,
 ): AsyncGenerator<IncomingInstance> {
   for await (const part of parts) {
