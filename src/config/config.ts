@@ -13,6 +13,7 @@ import {
   SWEEPER,
 } from './server-settings.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
+import { OBSERVABILITY } from './observability-settings.js';
 import { envSource, readSettings, type Env, type Values } from './setting.js';
 import { storageConfigFromEnv, type StorageConfig } from './storage.js';
 
@@ -37,6 +38,8 @@ export type Config = Values<typeof SERVER> & {
   auth: Values<typeof AUTH>;
   audit: Values<typeof AUDIT>;
   tls: Values<typeof TLS>;
+  /** Metrics protection and tracing (README "Observability"). */
+  observability: Values<typeof OBSERVABILITY>;
 };
 
 export function loadConfig(env: Env = process.env): Config {
@@ -55,6 +58,7 @@ export function loadConfig(env: Env = process.env): Config {
     auth: readSettings(AUTH, source),
     audit: readSettings(AUDIT, source),
     tls: readSettings(TLS, source),
+    observability: readSettings(OBSERVABILITY, source),
   };
   // A STRATA_CONFIG file's tiers replace the environment's single backend.
   const configFile = CONFIG_FILE.read(source);
