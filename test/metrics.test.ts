@@ -61,6 +61,12 @@ describe(`#14: GET /metrics (${testDb})`, () => {
     const elsewhere = await fetch(`${server.base}/studies`, { headers: bearer(METRICS_TOKEN) });
     expect(elsewhere.status).toBe(401);
     await elsewhere.arrayBuffer();
+    // Refusals are counted under the route they were refused at.
+    const { samples } = await scrape(server);
+    const refusals = (status: string) =>
+      total(samples, 'strata_http_requests_total', { route: '/metrics', method: 'GET', status });
+    expect(refusals('401')).toBe(2);
+    expect(refusals('403')).toBe(1);
   });
 
   it('counts STOW, QIDO and WADO by route template, with latency buckets, and no UID or patient value anywhere', async () => {
