@@ -30,9 +30,15 @@ export function observeRequests(
   observers: readonly RequestObserver[],
   table: RouteTable,
 ): MiddlewareHandler {
+  // The table is complete before the first request; rebuilt only if it grew since.
+  let known = new Set<string>();
+  const templates = (): ReadonlySet<string> => {
+    if (known.size !== table.records.length) known = new Set(table.records.map((r) => r.path));
+    return known;
+  };
   return async (c, next) => {
     const answer = (): RequestAnswer => {
-      const known = new Set(table.records.map((r) => r.path));
+      const known = templates();
       const route = matchedRoutes(c)
         .filter((r) => r.method !== 'ALL' && known.has(r.path))
         .at(-1)?.path;
