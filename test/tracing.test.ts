@@ -49,7 +49,12 @@ describe(`#14: OpenTelemetry tracing (${testDb})`, () => {
     const instance = makeInstance({ patientId: 'TRACE-PATIENT-1' });
     expect((await stow(`${server.base}/studies`, [{ body: instance.bytes }])).status).toBe(200);
     const url = `${server.base}/studies/${instance.studyInstanceUid}/series/${instance.seriesInstanceUid}/instances/${instance.sopInstanceUid}`;
-    const response = await fetch(url);
+    // Called from a traced gateway: its trace continues here (W3C Trace Context).
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const callerSpan = 'b7ad6b7169203331';
+    const response = await fetch(url, {
+      headers: { traceparent: `00-${traceId}-${callerSpan}-01` },
+    });
     expect(response.status).toBe(200);
     await response.arrayBuffer();
     // Closing flushes what the batch processor still holds.
@@ -68,6 +73,7 @@ describe(`#14: OpenTelemetry tracing (${testDb})`, () => {
     expect(request, spans.map((s) => s.name).join(', ')).toBeDefined();
     expect(attribute(request!, 'http.route')).toBe(template);
     expect(Number(attribute(request!, 'http.response.status_code'))).toBe(200);
+    expect([request!.traceId, request!.parentSpanId]).toEqual([traceId, callerSpan]);
     const stowSpan = spans.find((s) => s.name === 'POST /dicom-web/studies');
     expect(stowSpan).toBeDefined();
     // Children of the request's span: the index lookup and the storage read.

@@ -62,11 +62,23 @@ export class Tracing {
    * Runs one request's handling inside its span (so index and storage spans become its
    * children), then names the span by method and route template and records the status.
    */
-  async around(method: string, handle: () => Promise<void>, answer: () => Answer): Promise<void> {
+  async around(
+    method: string,
+    handle: () => Promise<void>,
+    answer: () => Answer,
+    header: (name: string) => string | undefined = () => undefined,
+  ): Promise<void> {
     const { api } = this;
-    const span = this.tracer.startSpan(method, { kind: api.SpanKind.SERVER });
+    // A caller's W3C Trace Context (`traceparent`, `tracestate`) makes this span its child.
+    const carrier: Record<string, string> = {};
+    for (const name of ['traceparent', 'tracestate']) {
+      const value = header(name);
+      if (value !== undefined) carrier[name] = value;
+    }
+    const parent = api.propagation.extract(api.ROOT_CONTEXT, carrier);
+    const span = this.tracer.startSpan(method, { kind: api.SpanKind.SERVER }, parent);
     try {
-      await api.context.with(api.trace.setSpan(api.context.active(), span), handle);
+      await api.context.with(api.trace.setSpan(parent, span), handle);
     } finally {
       const { route, status } = answer();
       span.updateName(`${method} ${route}`);

@@ -14,7 +14,13 @@ export interface RequestAnswer {
  * has settled. Errors are answers by then (the problem+json map runs inside).
  */
 export interface RequestObserver {
-  around(method: string, handle: () => Promise<void>, answer: () => RequestAnswer): Promise<void>;
+  /** `header`: a request header by name (tracing reads W3C `traceparent` from it). */
+  around(
+    method: string,
+    handle: () => Promise<void>,
+    answer: () => RequestAnswer,
+    header: (name: string) => string | undefined,
+  ): Promise<void>;
 }
 
 /** Where a request went that matched no route of the table (404s, probes for random paths). */
@@ -47,7 +53,7 @@ export function observeRequests(
     let chain = (): Promise<void> => next();
     for (const observer of [...observers].reverse()) {
       const inner = chain;
-      chain = () => observer.around(c.req.method, inner, answer);
+      chain = () => observer.around(c.req.method, inner, answer, (name) => c.req.header(name));
     }
     await chain();
   };
