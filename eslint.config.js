@@ -32,6 +32,8 @@ const ours = [
   'config',
   'auth',
   'audit',
+  'metrics',
+  'tracing',
 ];
 const except = (...allowed) =>
   ours.filter((m) => !allowed.includes(m)).flatMap((m) => [`**/${m}/**`, `../${m}/*`]);
@@ -110,6 +112,18 @@ export default tseslint.config(
     except('services', 'dicom', 'lib', 'auth', 'audit'),
     'web/ is thin: it talks to services/, never to storage/ or index/.',
     ['drizzle-orm', 'postgres', '@electric-sql/pglite'],
+  ),
+  layer(
+    ['src/metrics/**'],
+    except('storage', 'index', 'services', 'lib'),
+    'metrics/ implements the observer interfaces of storage/, index/ and services/ over prom-client; nothing else.',
+    ['hono', 'drizzle-orm', '@opentelemetry/api'],
+  ),
+  layer(
+    ['src/tracing/**'],
+    except(),
+    'tracing/ wraps OpenTelemetry and imports nothing of ours (compose.ts hands its observers to the layers).',
+    ['hono', 'drizzle-orm', 'prom-client'],
   ),
   layer(
     ['src/config/**'],

@@ -7,6 +7,7 @@ import type { Hono } from 'hono';
 import type { AuditExporter } from './audit/exporter.js';
 import { openAuditExport } from './compose-audit-export.js';
 import { openAudit, type AuditParts } from './compose-audit.js';
+import { openObservability, type Observability } from './compose-observability.js';
 import { anonymousActions, openSecurity, type SecurityParts } from './compose-auth.js';
 import { assertTiersConfigured, openStores } from './compose-storage.js';
 import { readTlsFiles, type TlsFiles } from './compose-tls.js';
@@ -24,6 +25,8 @@ import type { Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { createServices, type Services } from './services/services.js';
 import type { BlobStore } from './storage/blob-store.js';
+import { observeStores } from './storage/observed-blob-store.js';
+import type { QueryObserver } from './index/guard.js';
 import { createApp } from './web/app.js';
 import { UploadArea } from './web/uploads/upload-area.js';
 import { limitConnections } from './web/connection-limits.js';
@@ -54,6 +57,8 @@ export interface Strata {
   auditExport?: AuditExporter | undefined;
   /** The audit trail every service records to, and its search (`GET /admin/audit`). */
   audit: AuditParts;
+  /** Metrics (`GET /metrics`) and, when on, tracing. */
+  observability: Observability;
   close(): Promise<void>;
 }
 
@@ -84,6 +89,7 @@ function openIndex(
   queryTimeoutMs: number,
   command: string | undefined,
   onAborted?: (error: IndexAbortedError) => void,
+  observer?: QueryObserver,
 ): Promise<Database> {
   return openDb({
     url: config.databaseUrl,
@@ -92,6 +98,7 @@ function openIndex(
     queryTimeoutMs,
     command,
     ...(onAborted ? { onAborted } : {}),
+    observer,
   });
 }
 
@@ -125,9 +132,10 @@ export async function openMigratedIndex(
   log: Logger,
   command: string | undefined,
   onAborted: ((error: IndexAbortedError) => void) | undefined,
+  observer?: QueryObserver,
 ): Promise<Database> {
   const timeoutMs = config.databaseUrl ? config.database.queryTimeoutMs : 0;
-  const database = await openIndex(config, timeoutMs, command, onAborted);
+  const database = await openIndex(config, timeoutMs, command, onAborted, observer);
   try {
     if (config.databaseUrl) {
       await waitUntilReachable(database, config, log);
@@ -161,24 +169,36 @@ export async function openStrata(
   overrides: ComposeOverrides = {},
 ): Promise<Omit<Strata, 'url' | 'security'>> {
   const log = overrides.log ?? createLogger(config.logLevel);
-  const database = await openMigratedIndex(
-    config,
-    log,
-    overrides.command,
-    overrides.onIndexAborted,
-  );
+  const observability = await openObservability(config);
+  let database: Database;
+  try {
+    database = await openMigratedIndex(
+      config,
+      log,
+      overrides.command,
+      overrides.onIndexAborted,
+      observability.index,
+    );
+  } catch (error) {
+    await observability.close();
+    throw error;
+  }
   try {
     // Temp files younger than the pending grace may be another process's upload in flight.
     await assertTiersConfigured(database.db, config.storage);
-    const stores = await openStores(config.storage, {
-      tempSweepGraceMs: config.sweeper.pendingGraceSeconds * 1000,
-    });
+    const stores = observeStores(
+      await openStores(config.storage, {
+        tempSweepGraceMs: config.sweeper.pendingGraceSeconds * 1000,
+      }),
+      observability.storage,
+    );
     const store = stores.values().next().value!;
     const audit = await openAudit(config, database.db, log, overrides.clock);
     const imaging = new ImagingPool({
       concurrency: config.render.concurrency,
       maxQueue: config.render.queueMax,
     });
+    observability.metrics.watchRenderPool(imaging, config.render.concurrency);
     const services = createServices({
       db: database.db,
       store,
@@ -199,10 +219,12 @@ export async function openStrata(
       imaging,
       // Tests may record to a sink of their own (ComposeOverrides.audit).
       audit: overrides.audit ?? audit.trail,
+      observer: observability.metrics.services,
     });
     return {
       services,
       database,
+      observability,
       store,
       stores,
       log,
@@ -219,10 +241,12 @@ export async function openStrata(
         await audit.trail.close();
         await Promise.all([...stores.values()].map((s) => s.close()));
         await database.close();
+        await observability.close();
       },
     };
   } catch (error) {
     await database.close();
+    await observability.close();
     throw error;
   }
 }
@@ -280,6 +304,8 @@ export async function startStrata(
     }),
     tokenEndpoint: security.tokenEndpoint,
     uploads: { area: uploadArea, maxBytes: config.uploads.maxBytes },
+    requestObservers: strata.observability.requests,
+    metrics: strata.observability.route,
     log: strata.log,
   });
   const server = listener(app.fetch, config, tls);

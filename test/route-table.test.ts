@@ -91,6 +91,10 @@ beforeAll(async () => {
       loginLimiter: new RateLimiter({ limit: 0, windowMs: 60_000 }),
     },
     uploads: { area, maxBytes: 1 << 20 },
+    metrics: {
+      scrape: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
+      public: false,
+    },
     log: fixture.log,
   }));
 });
@@ -124,12 +128,15 @@ describe('#12: the route table', () => {
     expect(routes.length).toBeGreaterThan(30);
     const undeclared = routes.filter((r) => !declared.has(`${r.method} ${r.path}`));
     expect(undeclared.map((r) => `${r.method} ${r.path}`)).toEqual([]);
-    // Only the probes and the token endpoint (which takes credentials in its body) are public.
+    // Only the probes, the API description and the token endpoint (which takes credentials in
+    // its body) are public; /metrics needs admin unless METRICS_PUBLIC says otherwise.
     expect(records.filter((r) => r.access === 'public').map((r) => r.path)).toEqual([
       '/healthz',
       '/readyz',
+      '/openapi.json',
       '/auth/token',
     ]);
+    expect(records.find((r) => r.path === '/metrics')?.access).toBe('admin');
   });
 
   it('without credentials every non-public route answers 401 with a Bearer challenge', async () => {

@@ -13,6 +13,7 @@ import {
   SWEEPER,
 } from './server-settings.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
+import { OBSERVABILITY } from './observability-settings.js';
 import { envSource, readSettings, type Env, type Values } from './setting.js';
 import { storageConfigFromEnv, type StorageConfig } from './storage.js';
 import { UPLOAD } from './upload-settings.js';
@@ -40,6 +41,8 @@ export type Config = Values<typeof SERVER> & {
   tls: Values<typeof TLS>;
   /** Resumable uploads (tus) waiting in DATA_DIR/uploads. */
   uploads: Values<typeof UPLOAD>;
+  /** Metrics protection and tracing (README "Observability"). */
+  observability: Values<typeof OBSERVABILITY>;
 };
 
 export function loadConfig(env: Env = process.env): Config {
@@ -59,6 +62,7 @@ export function loadConfig(env: Env = process.env): Config {
     audit: readSettings(AUDIT, source),
     tls: readSettings(TLS, source),
     uploads: readSettings(UPLOAD, source),
+    observability: readSettings(OBSERVABILITY, source),
   };
   // A STRATA_CONFIG file's tiers replace the environment's single backend.
   const configFile = CONFIG_FILE.read(source);

@@ -12,6 +12,7 @@ import {
 import type { Setting } from './setting.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { UPLOAD } from './upload-settings.js';
+import { OBSERVABILITY } from './observability-settings.js';
 import { AWS_CREDENTIALS, AZURE, ENCRYPTION, S3, STORAGE_BACKEND } from './storage-settings.js';
 
 /** Every environment variable, in README order. */
@@ -32,6 +33,7 @@ export const ENV_SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(AUTH),
   ...Object.values(AUDIT),
   ...Object.values(TLS),
+  ...Object.values(OBSERVABILITY),
   CONFIG_FILE,
 ];
 

@@ -73,6 +73,7 @@ describe('ImagingPool', () => {
       await new Promise<void>((resolve) => (release = resolve));
     });
     const queued = pool.use(() => Promise.resolve(void order.push('queued')));
+    expect(pool.load()).toEqual({ active: 1, queued: 1 });
     await expect(pool.use(() => Promise.resolve())).rejects.toMatchObject({
       code: 'imaging.busy',
       retryAfterSeconds: 1,
@@ -81,6 +82,7 @@ describe('ImagingPool', () => {
     release();
     await Promise.all([held, queued]);
     expect(order).toEqual(['first', 'queued']);
+    expect(pool.load()).toEqual({ active: 0, queued: 0 });
   });
 
   it('lets work continuing an admitted response wait even when the queue is full', async () => {

@@ -101,6 +101,11 @@ export class ImagingPool {
     );
   }
 
+  /** Slots in use and requests waiting for one, now (the render queue depth of /metrics). */
+  load(): { active: number; queued: number } {
+    return { active: this.active, queued: this.waiting.length };
+  }
+
   /** Stops every worker; waiting requests are refused. */
   async close(): Promise<void> {
     for (const waiter of this.waiting.splice(0))

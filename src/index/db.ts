@@ -5,7 +5,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { IndexDiskFullError, type IndexAbortedError } from './errors.js';
 import { isNoSpace, openPglite } from './pglite-open.js';
-import { guardQueries } from './guard.js';
+import { guardQueries, type QueryObserver } from './guard.js';
 import { watchedSockets } from './socket-watchdog.js';
 import { lockDirectory } from '../lib/dir-lock.js';
 import * as schema from './schema.js';
@@ -31,6 +31,8 @@ export interface OpenDbOptions {
   command?: string;
   /** Embedded PGlite only: told when a statement met an abort of the database (guard.ts). */
   onAborted?: (error: IndexAbortedError) => void;
+  /** Told of every statement and transaction (metrics/: queries in flight; tracing: spans). */
+  observer?: QueryObserver | undefined;
 }
 
 /**
@@ -76,7 +78,11 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
       backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
       ...timeoutOptions(options.queryTimeoutMs ?? 0),
     });
-    const db = guardQueries(drizzlePostgres({ client, schema }) as unknown as Db);
+    const db = guardQueries(
+      drizzlePostgres({ client, schema }) as unknown as Db,
+      undefined,
+      options.observer,
+    );
     return {
       db,
       driver: 'postgres',
@@ -87,7 +93,7 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
   if (!options.pgliteDir) {
     const client = new PGlite();
     await client.waitReady;
-    return pglite(client, async () => {}, options.onAborted);
+    return pglite(client, async () => {}, options.onAborted, options.observer);
   }
   // One process per PGlite directory (lib/dir-lock.ts says why); held until close. On a disk
   // filled to the last block the lock file is the first write to fail.
@@ -97,7 +103,12 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
     },
   );
   try {
-    return pglite(await openPglite(options.pgliteDir), () => lock.release(), options.onAborted);
+    return pglite(
+      await openPglite(options.pgliteDir),
+      () => lock.release(),
+      options.onAborted,
+      options.observer,
+    );
   } catch (error) {
     await lock.release();
     throw error;
@@ -108,8 +119,9 @@ function pglite(
   client: PGlite,
   release: () => Promise<void>,
   onAborted: OpenDbOptions['onAborted'],
+  observer: QueryObserver | undefined,
 ): Database {
-  const db = guardQueries(drizzlePglite({ client, schema }) as unknown as Db, onAborted);
+  const db = guardQueries(drizzlePglite({ client, schema }) as unknown as Db, onAborted, observer);
   return {
     db,
     driver: 'pglite',

@@ -52,6 +52,40 @@ describe('guardQueries', () => {
     expect(heard).toHaveLength(1);
   });
 
+  it('#14: tells its observer of each statement as it is sent and when it settles, failures too', async () => {
+    let inFlight = 0;
+    const ends: unknown[] = [];
+    const observer = {
+      begin: () => {
+        inFlight++;
+        return (error?: unknown) => {
+          inFlight--;
+          ends.push(error);
+        };
+      },
+    };
+    const database = await openDb({ observer });
+    try {
+      await migrateDb(database);
+      ends.length = 0;
+      const query = database.db.select().from(patients);
+      expect(inFlight).toBe(0); // built, not sent
+      const sent = query.then((rows) => rows);
+      expect(inFlight).toBe(1);
+      await sent;
+      // A transaction is one unit, whatever runs inside it.
+      await database.db.transaction(async (tx) => {
+        await tx.insert(patients).values({ patientId: 'x' });
+        expect(inFlight).toBe(1);
+      });
+      await expect(database.db.execute(sql`select nonsense`)).rejects.toThrow();
+      expect(inFlight).toBe(0);
+      expect(ends.map((e) => (e === undefined ? 'ok' : 'error'))).toEqual(['ok', 'ok', 'error']);
+    } finally {
+      await database.close();
+    }
+  });
+
   describe('over a real drizzle database (PGlite)', () => {
     let database: Database;
     beforeAll(async () => {

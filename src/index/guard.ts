@@ -17,19 +17,30 @@ import { IndexAbortedError, toIndexError } from './errors.js';
 export function guardQueries<T extends object>(
   db: T,
   onAborted: (error: IndexAbortedError) => void = () => {},
+  observer?: QueryObserver,
 ): T {
   const translate = (error: unknown): unknown => {
     const ours = toIndexError(error);
     if (ours instanceof IndexAbortedError) onAborted(ours);
     return ours;
   };
-  return wrap(db, translate, new WeakMap());
+  return wrap(db, translate, new WeakMap(), observer);
+}
+
+/**
+ * Told of each statement or transaction as it is sent (a drizzle thenable's `then`) and, by
+ * the returned function, when it settles. Statements run inside a transaction are the
+ * transaction's: what is counted is what holds (or waits for) a connection.
+ */
+export interface QueryObserver {
+  begin(): (error?: unknown) => void;
 }
 
 function wrap<T extends object>(
   target: T,
   translate: (error: unknown) => unknown,
   wrapped: WeakMap<object, object>,
+  observer: QueryObserver | undefined,
 ): T {
   const known = wrapped.get(target);
   if (known) return known as T;
@@ -41,12 +52,22 @@ function wrap<T extends object>(
         return value;
       const method = value as (...args: unknown[]) => unknown;
       if (property === 'then') {
-        return (onFulfilled?: (v: unknown) => unknown, onRejected?: (e: unknown) => unknown) =>
-          method.call(object, onFulfilled, (error: unknown) => {
-            const ours = translate(error);
-            if (onRejected) return onRejected(ours);
-            throw ours;
-          });
+        return (onFulfilled?: (v: unknown) => unknown, onRejected?: (e: unknown) => unknown) => {
+          const end = observer?.begin();
+          return method.call(
+            object,
+            (value: unknown) => {
+              end?.();
+              return onFulfilled ? onFulfilled(value) : value;
+            },
+            (error: unknown) => {
+              const ours = translate(error);
+              end?.(ours);
+              if (onRejected) return onRejected(ours);
+              throw ours;
+            },
+          );
+        };
       }
       if (property === 'catch' && isThenable(object)) {
         return (onRejected?: (e: unknown) => unknown) =>
@@ -65,7 +86,7 @@ function wrap<T extends object>(
       return (...args: unknown[]) => {
         const result = method.apply(object, args);
         return typeof result === 'object' && result !== null
-          ? wrap(result, translate, wrapped)
+          ? wrap(result, translate, wrapped, observer)
           : result;
       };
     },

@@ -23,6 +23,7 @@ import {
   type RecallPolicy,
   type TierPolicy,
 } from './hsm-policy.js';
+import type { ServiceObserver } from './observer.js';
 import { moveInstance, type MoveDeps, type MoveOutcome } from './migrate-one.js';
 import type { SweepBlobs } from './sweep-blobs.js';
 
@@ -43,6 +44,8 @@ export interface MigrateTiersDeps {
   pendingGraceSeconds: number;
   deleteGraceSeconds: number;
   fault?: MoveDeps['fault'];
+  /** Told of each instance a transition tried to move (metrics/). */
+  observer?: Pick<ServiceObserver, 'hsmMove'> | undefined;
   /** Names this process in `hsm_cycles.worker`; default host:pid. */
   worker?: string;
 }
@@ -216,6 +219,13 @@ export class MigrateTiers {
         target,
         this.offlineTiers.has(to),
       );
+      this.deps.observer?.hsmMove({
+        kind,
+        from,
+        to,
+        outcome: outcome.kind,
+        bytes: outcome.kind === 'moved' ? outcome.bytes : 0,
+      });
       switch (outcome.kind) {
         case 'moved':
           report.migrated++;

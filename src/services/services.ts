@@ -20,6 +20,7 @@ import { ThumbnailCache } from '../imaging/thumbnail-cache.js';
 import { SearchService, type SearchOptions } from './search.js';
 import { RetrieveAudit } from './audit-records.js';
 import { StoreInstances, type StoreInstancesDeps } from './store-instances.js';
+import type { ServiceObserver } from './observer.js';
 import { StowService } from './stow.js';
 import { SweepBlobs } from './sweep-blobs.js';
 import { VerifyStorage } from './verify.js';
@@ -51,6 +52,8 @@ export interface ServicesDeps {
    * which patient's studies; a record that cannot be written fails the request.
    */
   audit: AuditSink;
+  /** Told of STOW outcomes and HSM moves (metrics/); none = not counted. */
+  observer?: ServiceObserver | undefined;
 }
 
 /** The one object web/ receives, grouped by use case. */
@@ -124,9 +127,10 @@ export function createServices(deps: ServicesDeps): Services {
     sweeper,
     options: deps.storeOptions,
     fault: deps.fault,
+    observer: deps.observer,
   });
   return {
-    stow: new StowService({ db: deps.db, store, audit: deps.audit }),
+    stow: new StowService({ db: deps.db, store, audit: deps.audit, observer: deps.observer }),
     search: new SearchService({
       db: deps.db,
       options: deps.searchOptions ?? { defaultLimit: 100, maxLimit: 1000 },
@@ -176,6 +180,7 @@ export function createServices(deps: ServicesDeps): Services {
         pendingGraceSeconds: deps.storeOptions.pendingGraceSeconds,
         deleteGraceSeconds: deps.storeOptions.deleteGraceSeconds,
         fault: deps.migrationFault,
+        observer: deps.observer,
       }),
       verify: new VerifyStorage({
         db: deps.db,

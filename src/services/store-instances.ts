@@ -28,6 +28,7 @@ import {
   type StoreOutcome,
 } from './outcomes.js';
 import type { SweepBlobs } from './sweep-blobs.js';
+import type { ServiceObserver } from './observer.js';
 
 /** Named points of the write path where tests kill the process (see test/durability.test.ts). */
 export type FaultPoint = 'after-blob-write' | 'before-commit' | 'after-commit';
@@ -46,6 +47,8 @@ export interface StoreInstancesDeps {
   };
   /** Test hook: called at each fault point; production passes nothing. */
   fault?: ((point: FaultPoint) => void) | undefined;
+  /** Told of the bytes of each instance written (metrics/). */
+  observer?: Pick<ServiceObserver, 'stowBytes'> | undefined;
 }
 
 export interface StoreContext {
@@ -109,6 +112,7 @@ export class StoreInstances {
       if (!written.ok) return (outcome = written.outcome);
       this.deps.fault?.('after-blob-write');
       const { scan, sha256, size } = written;
+      this.deps.observer?.stowBytes(size);
 
       const checked = checkIdentity(scan, context.studyInstanceUid);
       if (!checked.ok) return (outcome = checked.outcome);

@@ -9,6 +9,7 @@ import { findOwnersOf } from '../index/patient-scope.js';
 import { inPatientScope, type Actor } from './actor.js';
 import { eventOf, recordAll } from './audit-records.js';
 import { FailureReason, type StoreOutcome } from './outcomes.js';
+import type { ServiceObserver } from './observer.js';
 import { storeMany, type IncomingInstance, type StoreManyResult } from './store-many.js';
 import type { StoreInstances } from './store-instances.js';
 
@@ -23,6 +24,7 @@ export interface StowServiceDeps {
   db: Db;
   store: StoreInstances;
   audit: AuditSink;
+  observer?: ServiceObserver | undefined;
 }
 
 interface NamedPatient {
@@ -90,8 +92,19 @@ export class StowService {
         return foreign(owners.study) || foreign(owners.instance) ? refused : undefined;
       },
     });
+    this.count(result);
     await recordAll(this.deps.audit, stowEvents(actor, result, patientOf));
     return result;
+  }
+
+  private count(result: StoreManyResult): void {
+    const observer = this.deps.observer;
+    if (!observer) return;
+    for (const part of result.parts) {
+      if (!('outcome' in part)) observer.stowPart('error');
+      else if (part.outcome.ok) observer.stowPart(part.outcome.result);
+      else observer.stowPart('failed', part.outcome.reason);
+    }
   }
 }
 

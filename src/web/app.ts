@@ -12,6 +12,13 @@ import { proxyHeaders } from './client-address.js';
 import { corsMiddleware } from './cors.js';
 import { idleBody } from './idle-body.js';
 import { registerHealthRoutes } from './health.routes.js';
+import {
+  metricsTokenGate,
+  registerMetricsRoute,
+  type MetricsRouteOptions,
+} from './metrics.routes.js';
+import { registerOpenApiRoute } from './openapi.routes.js';
+import { observeRequests, type RequestObserver } from './request-observer.js';
 import { RouteNotFoundError } from './errors.js';
 import { problemResponse } from './problem.js';
 import { registerRoutes } from './routes.js';
@@ -51,14 +58,20 @@ export interface AppOptions {
   tokenEndpoint?: TokenEndpointOptions | undefined;
   /** Resumable uploads (tus) at `/uploads` over this area; none = not served. */
   uploads?: { area: UploadArea; maxBytes: number } | undefined;
+  /** Told of every request: metrics, tracing (web/request-observer.ts). */
+  requestObservers?: readonly RequestObserver[] | undefined;
+  /** `GET /metrics` and who may scrape it (absent: not served). */
+  metrics?: MetricsRouteOptions | undefined;
   log: Logger;
 }
 
 /**
- * The HTTP application. Middleware order: request id → HSTS → proxy headers (believed only from
- * TRUSTED_PROXIES; the client address) → unread body (sees the final answer, errors
- * too, and drains or closes) → idle body timeout → CORS (so every response, errors too, carries
- * it) → authentication (who is asking) → routes, each checking its action first; errors go through the single problem+json map of web/problem.ts.
+ * The HTTP application. Middleware order: request observers (metrics, tracing) → request id →
+ * HSTS → proxy headers (believed only from TRUSTED_PROXIES; the client address) → unread body
+ * (sees the final answer, errors too, and drains or closes) → idle body timeout → CORS (so
+ * every response, errors too, carries it) → the METRICS_TOKEN gate → authentication (who is
+ * asking) → routes, each checking its action first; errors go through the single problem+json
+ * map of web/problem.ts.
  */
 export function createApp(services: Services, options: AppOptions): Hono {
   return createAppWithTable(services, options).app;
@@ -71,6 +84,8 @@ export function createAppWithTable(
 ): { app: Hono; table: RouteTable } {
   const app = new Hono();
   const table = new RouteTable(app, { expensiveGate: options.expensiveGate });
+  // First, so latency and spans cover every middleware and the answer is the final one.
+  if (options.requestObservers?.length) app.use(observeRequests(options.requestObservers, table));
   app.use(async (c, next) => {
     const requestId = randomUUID();
     const started = performance.now();
@@ -97,9 +112,12 @@ export function createAppWithTable(
   app.use(unreadBody());
   app.use(idleBody(options.idleTimeoutSeconds));
   if (options.corsOrigins.length > 0) app.use(corsMiddleware(options.corsOrigins));
+  if (options.metrics?.token !== undefined) app.use(metricsTokenGate(options.metrics));
   app.use(authenticate(options.authenticator, options.audit));
 
   registerHealthRoutes(table, services);
+  if (options.metrics) registerMetricsRoute(table, options.metrics);
+  registerOpenApiRoute(table, options);
   if (options.tokenEndpoint) registerTokenRoutes(table, options.tokenEndpoint, options.audit);
 
   const dicomweb = new Hono();
