@@ -25,6 +25,7 @@ import { createLogger, type Logger } from './lib/log.js';
 import { createServices, type Services } from './services/services.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { createApp } from './web/app.js';
+import { consoleAssetsOf } from './compose-console.js';
 import { limitConnections } from './web/connection-limits.js';
 import { expensiveGate } from './web/rate-limit.js';
 
@@ -265,6 +266,9 @@ export async function startStrata(
       clock: overrides.clock,
     }),
     tokenEndpoint: security.tokenEndpoint,
+    apiKeys: security.apiKeys,
+    accounts: security.accounts,
+    console: consoleAssetsOf(config),
     log: strata.log,
   });
   const server = listener(app.fetch, config, tls);

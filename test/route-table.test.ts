@@ -5,7 +5,12 @@ import { Pseudonyms } from '../src/audit/pseudonym.js';
 import { AuditSearch } from '../src/audit/search.js';
 import { Authenticator } from '../src/auth/authenticate.js';
 import { RateLimiter } from '../src/auth/rate-limiter.js';
-import { InvalidGrantError, InvalidTokenError } from '../src/auth/errors.js';
+import {
+  InvalidAuthRequestError,
+  InvalidGrantError,
+  InvalidTokenError,
+} from '../src/auth/errors.js';
+import { loadConsoleAssets } from '../src/console/assets.js';
 import { ACTIONS, type Action, type Principal } from '../src/auth/principal.js';
 import { actionsOf, DEFAULT_ROLES } from '../src/auth/roles.js';
 import { ImagingPool } from '../src/imaging/imaging-pool.js';
@@ -82,6 +87,18 @@ beforeAll(async () => {
       },
       loginLimiter: new RateLimiter({ limit: 0, windowMs: 60_000 }),
     },
+    apiKeys: {
+      list: () => Promise.resolve([]),
+      create: () => Promise.reject(new InvalidAuthRequestError('test')),
+      revoke: () => Promise.resolve([]),
+    },
+    accounts: {
+      list: () => Promise.resolve([]),
+      add: () => Promise.reject(new InvalidAuthRequestError('test')),
+      disable: () => Promise.reject(new InvalidAuthRequestError('test')),
+      enable: () => Promise.reject(new InvalidAuthRequestError('test')),
+    },
+    console: loadConsoleAssets({ dicomwebRoot: '/dicom-web', methods: [] }),
     log: fixture.log,
   }));
 });
@@ -114,11 +131,15 @@ describe('#12: the route table', () => {
     expect(routes.length).toBeGreaterThan(30);
     const undeclared = routes.filter((r) => !declared.has(`${r.method} ${r.path}`));
     expect(undeclared.map((r) => `${r.method} ${r.path}`)).toEqual([]);
-    // Only the probes and the token endpoint (which takes credentials in its body) are public.
+    // Only the probes, the token endpoint (which takes credentials in its body), the caller's
+    // own identity and the web console's pages and scripts (no data) are public.
     expect(records.filter((r) => r.access === 'public').map((r) => r.path)).toEqual([
       '/healthz',
       '/readyz',
       '/auth/token',
+      '/auth/whoami',
+      '/',
+      '/console/*',
     ]);
   });
 

@@ -7,7 +7,10 @@ import type { Authenticator } from '../auth/authenticate.js';
 import type { AuditSink } from '../audit/event.js';
 import type { AuditSearch } from '../audit/search.js';
 import { authenticate, RouteTable, type RouteTableOptions } from './access.js';
+import { registerConsoleRoutes } from '../console/console.routes.js';
+import type { ConsoleAssets } from '../console/assets.js';
 import { registerAdminRoutes } from './admin.routes.js';
+import { registerAdminSecurityRoutes, type AdminSecurityOptions } from './admin-security.routes.js';
 import { proxyHeaders } from './client-address.js';
 import { corsMiddleware } from './cors.js';
 import { idleBody } from './idle-body.js';
@@ -17,6 +20,7 @@ import { problemResponse } from './problem.js';
 import { registerRoutes } from './routes.js';
 import { registerTokenRoutes, type TokenEndpointOptions } from './token.routes.js';
 import { unreadBody } from './unread-body.js';
+import { registerWhoamiRoute } from './whoami.routes.js';
 
 const NO_PROXIES = AddressList.parse([]) as AddressList;
 
@@ -47,6 +51,11 @@ export interface AppOptions {
   auditSearch?: AuditSearch | undefined;
   /** POST /auth/token for built-in accounts (AUTH_METHODS=account); none = not served. */
   tokenEndpoint?: TokenEndpointOptions | undefined;
+  /** /admin/api-keys and /admin/users (the web console's admin pages); absent = not served. */
+  apiKeys?: AdminSecurityOptions['apiKeys'];
+  accounts?: AdminSecurityOptions['accounts'];
+  /** The web console at `/` (console/assets.ts); absent = not served. */
+  console?: ConsoleAssets | undefined;
   log: Logger;
 }
 
@@ -97,12 +106,20 @@ export function createAppWithTable(
 
   registerHealthRoutes(table, services);
   if (options.tokenEndpoint) registerTokenRoutes(table, options.tokenEndpoint, options.audit);
+  registerWhoamiRoute(table);
+  if (options.console) registerConsoleRoutes(table, options.console);
 
   const dicomweb = new Hono();
   registerRoutes(table.child(dicomweb, options.dicomwebRoot), services, options);
   app.route(options.dicomwebRoot || '/', dicomweb);
   const admin = new Hono();
-  registerAdminRoutes(table.child(admin, '/admin'), services, options.auditSearch);
+  const adminTable = table.child(admin, '/admin');
+  registerAdminRoutes(adminTable, services, options.auditSearch);
+  registerAdminSecurityRoutes(adminTable, {
+    apiKeys: options.apiKeys,
+    accounts: options.accounts,
+    audit: options.audit,
+  });
   app.route('/admin', admin);
 
   app.notFound((c) => problemResponse(new RouteNotFoundError(c.req.method), c, options.log));
