@@ -99,7 +99,7 @@ describe('#14: the web console files', () => {
     });
     const csp = (await oidc.request('/')).headers.get('content-security-policy')!;
     expect(csp).toContain("connect-src 'self' https://idp.example.org;");
-    const config = await (await oidc.request('/console/config.json')).json();
+    const config = (await (await oidc.request('/console/config.json')).json()) as any;
     expect(config.oidc.clientId).toBe('console');
     expect(config.viewerUrl).toContain('{StudyInstanceUID}');
   });
