@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samplePath } from '../src/dicom/testing/samples.js';
+import { CodeFlowIdp } from './helpers/code-flow-idp.js';
 import { CHROMIUM_PATH } from './helpers/ohif.js';
 import { sample, samplesAvailable } from './helpers/samples.js';
 import { startTestServer, testDb, type TestServer } from './helpers/server.js';
@@ -236,19 +237,7 @@ describe.skipIf(skipped !== undefined)('#14: the web console in Chromium', () =>
   it('a reader sees the study but no delete button and no admin menu', async () => {
     const mr = sample(MR);
     const writer = await tokenOf('writer');
-    const stored = await fetch(`${server.base}/studies`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'multipart/related; type="application/dicom"; boundary=b',
-        Authorization: `Bearer ${writer}`,
-      },
-      body: Buffer.concat([
-        Buffer.from('--b\r\nContent-Type: application/dicom\r\n\r\n'),
-        await readFile(samplePath(MR)),
-        Buffer.from('\r\n--b--\r\n'),
-      ]),
-    });
-    expect(stored.status).toBe(200);
+    expect((await stowSample(server, MR, writer)).status).toBe(200);
 
     const { page, errors } = await openPage();
     await signIn(page, 'viewer');
@@ -266,6 +255,73 @@ describe.skipIf(skipped !== undefined)('#14: the web console in Chromium', () =>
     expect(errors).toEqual([]);
   }, 60_000);
 });
+
+describe.skipIf(skipped !== undefined)('#14: the console signs in with OIDC (code + PKCE)', () => {
+  it('a user signs in at the provider and comes back signed in, tokens in no cookie', async () => {
+    const idp = await CodeFlowIdp.start({ aud: 'strata', roles: ['reader'] });
+    const viewerUrl = 'http://viewer.example/viewer?StudyInstanceUIDs={StudyInstanceUID}';
+    const oidc = await startTestServer({
+      AUTH_METHODS: 'oidc',
+      AUTH_OIDC_ISSUER: idp.issuer,
+      AUTH_OIDC_AUDIENCE: 'strata',
+      CONSOLE_OIDC_CLIENT_ID: 'strata-console',
+      CONSOLE_VIEWER_URL: viewerUrl,
+    });
+    try {
+      const mr = sample(MR);
+      const writer = await idp.sign({ aud: 'strata', roles: ['writer'] });
+      expect((await stowSample(oidc, MR, writer)).status).toBe(200);
+
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${oidc.url}/`);
+      await page.getByRole('button', { name: /Sign in with 127\.0\.0\.1/ }).click();
+      await page.locator('header.top .who', { hasText: 'oidc-user' }).waitFor();
+
+      const [authorization] = idp.authorizations;
+      expect(authorization?.get('code_challenge_method')).toBe('S256');
+      expect(authorization?.get('client_id')).toBe('strata-console');
+      expect(authorization?.get('redirect_uri')).toBe(`${oidc.url}/console/callback`);
+      expect(idp.refusals).toEqual([]);
+      // Back at the start page, the code gone from the address; no cookie holds anything.
+      expect(new URL(page.url()).pathname).toBe('/');
+      expect(new URL(page.url()).search).toBe('');
+      expect(await context.cookies()).toEqual([]);
+
+      // A reader: the study, a link to the configured viewer, no delete.
+      await page.locator(`tr.study[data-uid="${mr.study_instance}"]`).click();
+      const link = page.getByRole('link', { name: 'Open in viewer' });
+      await expect(link.getAttribute('href')).resolves.toBe(
+        viewerUrl.replace('{StudyInstanceUID}', mr.study_instance!),
+      );
+      await page.locator('img.stack').waitFor();
+      await expect(page.locator('[data-action^="delete"]').count()).resolves.toBe(0);
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      await oidc.close();
+      await idp.close();
+    }
+  }, 90_000);
+});
+
+/** STOW of one sample file with a bearer token. */
+async function stowSample(target: TestServer, file: string, token: string): Promise<Response> {
+  return fetch(`${target.base}/studies`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'multipart/related; type="application/dicom"; boundary=b',
+      Authorization: `Bearer ${token}`,
+    },
+    body: Buffer.concat([
+      Buffer.from('--b\r\nContent-Type: application/dicom\r\n\r\n'),
+      await readFile(samplePath(file)),
+      Buffer.from('\r\n--b--\r\n'),
+    ]),
+  });
+}
 
 /** An access token of an account without a second factor, by the password grant. */
 async function tokenOf(username: string): Promise<string> {
