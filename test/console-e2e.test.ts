@@ -231,6 +231,41 @@ describe.skipIf(skipped !== undefined)('#14: the web console in Chromium', () =>
       headers: { Authorization: `Bearer ${token}` },
     });
     expect(after.status === 204 || ((await after.json()) as unknown[]).length === 0).toBe(true);
+
+    // Upload by drop: the drop handler takes the files of the DataTransfer.
+    await page.locator('nav a', { hasText: 'Upload' }).click();
+    const bytes = (await readFile(samplePath(MR))).toString('base64');
+    await page.locator('.dropzone').evaluate(
+      (zone, [name, base64]) => {
+        const data = Uint8Array.from(atob(base64!), (c) => c.charCodeAt(0));
+        const transfer = new (globalThis as any).DataTransfer();
+        transfer.items.add(
+          new (globalThis as any).File([data], name!, { type: 'application/dicom' }),
+        );
+        zone.dispatchEvent(
+          new (globalThis as any).DragEvent('drop', { dataTransfer: transfer, bubbles: true }),
+        );
+      },
+      [MR, bytes],
+    );
+    await page.locator(`tr[data-file="${MR}"] td.result`, { hasText: 'stored' }).waitFor();
+
+    // Admin pages: tiers, users (one added here), the audit trail with the sign-in.
+    await page.locator('[data-menu="admin"]').click();
+    await page.locator('table.grid tbody tr').first().waitFor();
+    await page.locator('.tabs a', { hasText: 'Users' }).click();
+    const userForm = page.getByRole('form', { name: 'New user' });
+    await userForm.getByLabel('User name').fill('nurse');
+    await userForm.getByLabel('Password').fill(PASSWORD);
+    await userForm.getByLabel('reader').check();
+    await userForm.getByRole('button', { name: 'Add user' }).click();
+    await page.locator('p.secret', { hasText: 'nurse' }).waitFor();
+    await page.locator('table.grid td', { hasText: 'nurse' }).waitFor();
+    await page.locator('.tabs a', { hasText: 'API keys' }).click();
+    await page.locator('p.error', { hasText: 'not configured' }).waitFor(); // AUTH_METHODS has no api-key
+    await page.locator('.tabs a', { hasText: 'Audit' }).click();
+    await page.locator('table.grid td', { hasText: '110114' }).first().waitFor();
+    await shot(page, 'audit');
     expect(errors).toEqual([]);
   }, 120_000);
 
@@ -252,6 +287,33 @@ describe.skipIf(skipped !== undefined)('#14: the web console in Chromium', () =>
     await page.locator('form[aria-label="Study filters"]').waitFor();
     await expect(page.locator('section.admin').count()).resolves.toBe(0);
     await shot(page, 'reader');
+
+    // Refresh token rotation: a session due to expire is refreshed once, with a new refresh
+    // token; the old one is spent.
+    const before = await sessionOf(page);
+    await page.evaluate(() => {
+      const storage = (globalThis as any).sessionStorage;
+      const s = JSON.parse(storage.getItem('strata.session'));
+      storage.setItem('strata.session', JSON.stringify({ ...s, expiresAt: Date.now() }));
+    });
+    await page.reload();
+    await page.locator('form[aria-label="Study filters"]').waitFor();
+    await expect
+      .poll(async () => (await sessionOf(page)).refreshToken)
+      .not.toBe(before.refreshToken);
+    const after = await sessionOf(page);
+    expect(after.token).not.toBe(before.token);
+    expect(after.expiresAt).toBeGreaterThan(Date.now() + 60_000);
+    await page.locator(`tr.study[data-uid="${mr.study_instance}"]`).waitFor();
+    const reuse = await fetch(`${server.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: before.refreshToken,
+      }),
+    });
+    expect(reuse.status).toBe(400);
     expect(errors).toEqual([]);
   }, 60_000);
 });
@@ -321,6 +383,14 @@ async function stowSample(target: TestServer, file: string, token: string): Prom
       Buffer.from('\r\n--b--\r\n'),
     ]),
   });
+}
+
+async function sessionOf(
+  page: Page,
+): Promise<{ token: string; refreshToken: string; expiresAt: number }> {
+  return page.evaluate(() =>
+    JSON.parse((globalThis as any).sessionStorage.getItem('strata.session')),
+  );
 }
 
 /** An access token of an account without a second factor, by the password grant. */

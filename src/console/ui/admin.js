@@ -12,6 +12,18 @@ const TABS = [
   ['audit', 'Audit'],
 ];
 const ROLES = ['reader', 'uploader', 'writer', 'editor', 'admin'];
+/** PS3.16 CID 400 event IDs the trail records. */
+const EVENTS = {
+  110100: 'Application activity',
+  110103: 'Instances accessed',
+  110104: 'Instances transferred',
+  110105: 'Study deleted',
+  110106: 'Export',
+  110107: 'Import',
+  110112: 'Query',
+  110113: 'Security alert',
+  110114: 'User authentication',
+};
 
 export function Admin({ ctx, tab }) {
   const page =
@@ -353,17 +365,7 @@ function Audit() {
         >Event
         <select name="event">
           <option value="">any</option>
-          ${[
-            ['110100', 'Application activity'],
-            ['110103', 'Instances accessed'],
-            ['110104', 'Instances transferred'],
-            ['110105', 'Study deleted'],
-            ['110106', 'Export'],
-            ['110107', 'Import'],
-            ['110112', 'Query'],
-            ['110113', 'Security alert'],
-            ['110114', 'User authentication'],
-          ].map(([code, label]) => html`<option value=${code}>${label}</option>`)}
+          ${Object.entries(EVENTS).map(([code, label]) => html`<option value=${code}>${label}</option>`)}
         </select></label
       >
       <label>Patient ID <input name="patientId" /></label>
@@ -378,7 +380,12 @@ function Audit() {
       columns=${[
         ['#', (r) => r.seq],
         ['When', (r) => when(r.at)],
-        ['Event', (r) => `${r.eventId}${r.eventType ? ` / ${r.eventType}` : ''}`],
+        [
+          'Event',
+          (r) =>
+            html`${EVENTS[r.eventId] ?? r.eventId}
+              <small class="mono">${r.eventId}${r.eventType ? `/${r.eventType}` : ''}</small>`,
+        ],
         ['Action', (r) => r.action],
         ['Outcome', (r) => r.outcome],
         ['User', (r) => (r.userId ? `${r.userId} (${r.userMethod})` : '—')],
