@@ -31,6 +31,7 @@ const ARGS = [
 const PASSWORD = 'console-test-password-1';
 const CT = 'ts-explicit-le_CT_small.dcm';
 const MR = 'ts-implicit-le_MR_small.dcm';
+const MF = 'mf-enhanced-MR_10frames.dcm';
 
 function whySkipped(): string | undefined {
   if (testDb !== 'pglite') return 'PGlite only';
@@ -146,6 +147,9 @@ describe.skipIf(skipped !== undefined)('#14: the web console in Chromium', () =>
     const row = page.locator(`tr[data-file="${CT}"]`);
     await row.locator('td.result', { hasText: 'stored' }).waitFor();
     await expect(row.getAttribute('class')).resolves.toBe('upload-stored');
+    await expect(page.locator('p.summary').textContent()).resolves.toContain(
+      '1 stored · 0 with warnings · 0 failed · 0 to go',
+    );
 
     // Find it by patient ID in the study list; its thumbnail is drawn.
     await page.locator('nav a', { hasText: 'Studies' }).click();
@@ -162,6 +166,9 @@ describe.skipIf(skipped !== undefined)('#14: the web console in Chromium', () =>
     // Open it: the stack viewer shows exactly what /rendered renders.
     await study.click();
     await page.locator('img.stack').waitFor();
+    await expect(page.locator('p.meta').textContent()).resolves.toBe(
+      '2004-01-19 · CT · e+1 · accession —',
+    );
     const token = await page.evaluate(
       () =>
         JSON.parse((globalThis as any).sessionStorage.getItem('strata.session')).token as string,
@@ -221,6 +228,16 @@ describe.skipIf(skipped !== undefined)('#14: the web console in Chromium', () =>
     await expect(
       page.locator('.tag-table tr', { hasText: '(0028,0010)' }).first().textContent(),
     ).resolves.toContain('Rows');
+
+    // Download as zip: one Part 10 entry, the stored bytes.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download zip' }).click(),
+    ]);
+    const zip = await readFile(await download.path());
+    expect(zip.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
+    expect(zip.indexOf(Buffer.from('DICM'))).toBeGreaterThan(0);
+    expect(zip.length).toBeGreaterThan((await readFile(samplePath(CT))).length);
 
     // Delete, confirmed: back in the list, and the study is gone.
     await page.locator('[data-action="delete-study"]').click();
@@ -287,6 +304,25 @@ describe.skipIf(skipped !== undefined)('#14: the web console in Chromium', () =>
     await page.locator('form[aria-label="Study filters"]').waitFor();
     await expect(page.locator('section.admin').count()).resolves.toBe(0);
     await shot(page, 'reader');
+
+    // A multi-frame instance: the arrow key steps to the next frame, drawn as the server renders it.
+    const mf = sample(MF);
+    expect((await stowSample(server, MF, writer)).status).toBe(200);
+    await page.evaluate(
+      (uid) => ((globalThis as any).location.hash = `#/study/${uid}`),
+      mf.study_instance,
+    );
+    await page.locator('.overlay', { hasText: '1 / 10' }).waitFor();
+    await page.locator('.stack-frame').press('ArrowDown');
+    await page.locator('.overlay', { hasText: '2 / 10' }).waitFor();
+    const frameUrl = `${server.base}/studies/${mf.study_instance}/series/${mf.series_instance}/instances/${mf.sop_instance}/frames/2/rendered`;
+    const frame2 = await renderedPixels(frameUrl, (await sessionOf(page)).token);
+    await expect
+      .poll(async () => maxDifference((await viewerPixels(page)).data, frame2.data), {
+        timeout: 10_000,
+      })
+      .toBeLessThanOrEqual(1);
+    await page.locator('nav a', { hasText: 'Studies' }).click();
 
     // Refresh token rotation: a session due to expire is refreshed once, with a new refresh
     // token; the old one is spent.

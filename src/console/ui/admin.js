@@ -133,6 +133,24 @@ function Storage() {
   </div>`;
 }
 
+const VERIFY_HELP =
+  "Checks that every indexed instance's blob exists with its size (and, with checksums, its " +
+  'SHA-256) and lists orphans. Orphans are reported here, never removed; to remove them, run';
+
+/** One line of a verify report's counts. */
+function counts(report) {
+  return [
+    `${report.instances} instances`,
+    `${report.blobsListed} blobs listed`,
+    `missing ${report.missing}`,
+    `size mismatches ${report.sizeMismatches}`,
+    `checksum mismatches ${report.checksumMismatches}`,
+    `offline ${report.offline}`,
+    `orphans ${report.orphans}`,
+    `errors ${report.errors}`,
+  ].join(' · ');
+}
+
 function Verify() {
   const [status, reload] = useJson('/admin/verify');
   const running = status.data?.running;
@@ -149,11 +167,7 @@ function Verify() {
   const report = last?.report;
   return html`<div>
     <h3>Storage verification</h3>
-    <p>
-      Checks that every indexed instance's blob exists with its size (and, with checksums, its
-      SHA-256) and lists orphans. Orphans are reported, not removed (use
-      <code>strata verify --remove-orphans</code>).
-    </p>
+    <p>${VERIFY_HELP} <code>strata verify --remove-orphans</code>.</p>
     ${status.error && html`<p class="error">${status.error}</p>`}
     <p>
       <button disabled=${!!running} onClick=${() => start(true)}>Verify with checksums</button>
@@ -167,18 +181,12 @@ function Verify() {
       last &&
       html`<div class=${report?.ok ? 'ok' : 'warn'}>
         <p>
-          Last run ${when(last.startedAt)} – ${when(last.finishedAt)}
-          (${last.checksums ? 'checksums' : 'sizes only'}):
+          ${`Last run ${when(last.startedAt)} – ${when(last.finishedAt)} (${last.checksums ? 'checksums' : 'sizes only'}): `}
           ${last.failed ? html`<b>failed (${last.failed})</b>` : report.ok ? html`<b>all good</b>` : html`<b>problems found</b>`}
         </p>
         ${
           report &&
-          html`<p>
-              ${report.instances} instances, ${report.blobsListed} blobs listed · missing
-              ${report.missing} · size mismatches ${report.sizeMismatches} · checksum mismatches
-              ${report.checksumMismatches} · offline ${report.offline} · orphans ${report.orphans} ·
-              errors ${report.errors}
-            </p>
+          html`<p class="counts">${counts(report)}</p>
             <${Table}
               rows=${report.problems}
               columns=${[

@@ -40,6 +40,9 @@ export function App() {
     })().catch((e) => setError(`The console could not start: ${e.message}`));
   }, []);
   // Who am I: with the session's token, or without one (anonymous access, loopback mode).
+  // Asked again on sign-in and sign-out only: a token refresh keeps the identity, and must not
+  // reset the page (an upload in progress, the viewer's place).
+  const identity = current ? current.via : 'none';
   useEffect(() => {
     if (!config) return;
     setMe(null);
@@ -49,7 +52,7 @@ export function App() {
         else setMe(who);
       })
       .catch(() => setMe({ authenticated: false, actions: [] }));
-  }, [config, current]);
+  }, [config, identity]);
 
   if (error && !config) return html`<p class="error">${error}</p>`;
   if (!config || !me) return html`<p class="loading">Loading…</p>`;

@@ -168,8 +168,7 @@ export function StudyList({ ctx }) {
               <td>${text(s, TAGS.StudyDescription)}</td>
               <td>${text(s, TAGS.AccessionNumber)}</td>
               <td>
-                ${first(s, TAGS.NumberOfStudyRelatedSeries) ?? ''} /
-                ${first(s, TAGS.NumberOfStudyRelatedInstances) ?? ''}
+                ${`${first(s, TAGS.NumberOfStudyRelatedSeries) ?? ''} / ${first(s, TAGS.NumberOfStudyRelatedInstances) ?? ''}`}
               </td>
             </tr>`;
           })}

@@ -85,6 +85,14 @@ export function StudyView({ ctx, study }) {
   if (error)
     return html`<p class="error" role="alert">${error}</p>
       <a href="#/">Back to the list</a>`;
+  const meta = [
+    date(first(info, TAGS.StudyDate)),
+    text(info, TAGS.ModalitiesInStudy),
+    text(info, TAGS.StudyDescription),
+    `accession ${text(info, TAGS.AccessionNumber) || '—'}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const viewer = ctx.config.viewerUrl?.replace('{StudyInstanceUID}', encodeURIComponent(study));
   return html`
     <section class="study-view">
@@ -94,11 +102,7 @@ export function StudyView({ ctx, study }) {
           ${text(info, TAGS.PatientName) || '(no name)'}
           <small>${text(info, TAGS.PatientID)}</small>
         </h2>
-        <p class="meta">
-          ${date(first(info, TAGS.StudyDate))} · ${text(info, TAGS.ModalitiesInStudy)} ·
-          ${text(info, TAGS.StudyDescription)} · accession
-          ${text(info, TAGS.AccessionNumber) || '—'}
-        </p>
+        <p class="meta">${meta}</p>
         <div class="actions">
           <button onClick=${downloadZip} disabled=${download && !download.startsWith('failed')}>
             Download zip

@@ -147,6 +147,12 @@ export function Upload({ ctx }) {
   };
 
   const count = (state) => items.filter((i) => i.state === state).length;
+  const summary = [
+    `${count('stored')} stored`,
+    `${count('warning')} with warnings`,
+    `${count('failed')} failed`,
+    `${count('queued') + count('uploading')} to go`,
+  ].join(' · ');
   const studies = [...new Set(items.map((i) => i.study).filter(Boolean))];
   return html`<section class="upload">
     <div
@@ -167,8 +173,7 @@ export function Upload({ ctx }) {
     ${
       items.length > 0 &&
       html`<p class="summary">
-        ${count('stored')} stored · ${count('warning')} with warnings · ${count('failed')} failed ·
-        ${count('queued') + count('uploading')} to go
+        ${summary}
         ${studies.map((s) => html` · <a href=${`#/study/${s}`}>open study</a>`)}
         <button
           class="link"

@@ -141,6 +141,14 @@ export function StackViewer({ ctx, study, series, onShow }) {
   if (!images) return html`<p class="loading">Loading series…</p>`;
   if (images.length === 0) return html`<p class="empty">No instances.</p>`;
   const image = images[index];
+  const [center, width] = windowParam.split(',');
+  const overlay = [
+    `${index + 1} / ${images.length}`,
+    image.frame ? `frame ${image.frame}/${image.frames}` : '',
+    windowParam ? `W ${width} C ${center}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
   return html`<div class="viewer">
     <div class="viewer-tools">
       <span class="presets" role="group" aria-label="Window presets">
@@ -177,11 +185,7 @@ export function StackViewer({ ctx, study, series, onShow }) {
     >
       ${shown.url && html`<img class="stack" src=${shown.url} alt="rendered image" data-index=${index} />`}
       ${shown.error && html`<p class="error">${shown.error}</p>`}
-      <span class="overlay"
-        >${index + 1} /
-        ${images.length}${image.frame ? ` · frame ${image.frame}/${image.frames}` : ''}
-        ${windowParam ? ` · W ${windowParam.split(',')[1]} C ${windowParam.split(',')[0]}` : ''}</span
-      >
+      <span class="overlay">${overlay}</span>
     </div>
     <input
       type="range"
