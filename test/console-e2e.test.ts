@@ -249,8 +249,10 @@ describe.skipIf(skipped !== undefined)('#14: the web console in Chromium', () =>
     });
     expect(after.status === 204 || ((await after.json()) as unknown[]).length === 0).toBe(true);
 
-    // Upload by drop: the drop handler takes the files of the DataTransfer.
+    // Upload by drop: the drop handler takes the files of the DataTransfer. The earlier upload's
+    // result is still listed: the upload page lives on while other pages are shown.
     await page.locator('nav a', { hasText: 'Upload' }).click();
+    await page.locator(`tr[data-file="${CT}"] td.result`, { hasText: 'stored' }).waitFor();
     const bytes = (await readFile(samplePath(MR))).toString('base64');
     await page.locator('.dropzone').evaluate(
       (zone, [name, base64]) => {

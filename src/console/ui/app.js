@@ -85,8 +85,19 @@ export function App() {
         }
       </span>
     </header>
-    <main>${page(path, ctx)}</main>
+    <main>
+      ${page(path, ctx)}
+      ${can('write') && html`<div class=${showsUpload(path, ctx) ? '' : 'hidden'}><${Upload} ctx=${ctx} /></div>`}
+    </main>
   `;
+}
+
+/**
+ * The upload page stays mounted (hidden elsewhere), so uploads in progress and their results
+ * survive a look at the study list or a study.
+ */
+function showsUpload(path, ctx) {
+  return ctx.can('write') && (path === '/upload' || !ctx.can('read'));
 }
 
 function page(path, ctx) {
@@ -94,11 +105,10 @@ function page(path, ctx) {
     const [, , study] = path.split('/');
     return html`<${StudyView} key=${study} ctx=${ctx} study=${decodeURIComponent(study)} />`;
   }
-  if (path === '/upload' && ctx.can('write')) return html`<${Upload} ctx=${ctx} />`;
+  if (showsUpload(path, ctx)) return null;
   if (path.startsWith('/admin') && ctx.can('admin')) {
     return html`<${Admin} ctx=${ctx} tab=${path.split('/')[2] ?? 'storage'} />`;
   }
   if (ctx.can('read')) return html`<${StudyList} ctx=${ctx} />`;
-  if (ctx.can('write')) return html`<${Upload} ctx=${ctx} />`;
   return html`<p>Signed in, but your roles allow nothing this console shows.</p>`;
 }

@@ -10,6 +10,11 @@ import { authorization } from './session.js';
 import { TAGS, first, reasonText, studyOfUrl } from './dicom.js';
 
 const PARALLEL = 3;
+/**
+ * A folder of thousands of files: every progress event re-renders the list, so beyond this many
+ * rows the files stored without remark are left out (the summary still counts them).
+ */
+const MAX_ROWS = 300;
 
 /** Every file under a dropped entry (File and Directory Entries API), folders recursively. */
 async function filesOf(entry, path = '') {
@@ -154,6 +159,9 @@ export function Upload({ ctx }) {
     `${count('queued') + count('uploading')} to go`,
   ].join(' · ');
   const studies = [...new Set(items.map((i) => i.study).filter(Boolean))];
+  const rows =
+    items.length > MAX_ROWS ? items.filter((i) => i.state !== 'stored').slice(0, MAX_ROWS) : items;
+  const hidden = items.length - rows.length;
   return html`<section class="upload">
     <div
       class=${`dropzone ${over ? 'over' : ''}`}
@@ -183,9 +191,10 @@ export function Upload({ ctx }) {
         </button>
       </p>`
     }
+    ${hidden > 0 && html`<p class="empty">${`${hidden} files not listed (stored, or waiting beyond the first ${MAX_ROWS}).`}</p>`}
     <table class="uploads">
       <tbody>
-        ${items.map(
+        ${rows.map(
           (it) =>
             html`<tr class=${`upload-${it.state}`} data-file=${it.name}>
               <td>${it.name}</td>
