@@ -307,6 +307,15 @@ describe.skipIf(skipped !== undefined)('#14: the web console in Chromium', () =>
     await expect(page.locator('section.admin').count()).resolves.toBe(0);
     await shot(page, 'reader');
 
+    // A link whose "UID" is a path is refused before any request is made with the token.
+    const asked: string[] = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    await page.evaluate(
+      () => ((globalThis as any).location.hash = '#/study/..%2F..%2Fadmin%2Fusers'),
+    );
+    await page.locator('p.error', { hasText: 'Not a Study Instance UID' }).waitFor();
+    expect(asked.filter((p) => p.includes('admin'))).toEqual([]);
+
     // A multi-frame instance: the arrow key steps to the next frame, drawn as the server renders it.
     const mf = sample(MF);
     expect((await stowSample(server, MF, writer)).status).toBe(200);

@@ -11,6 +11,7 @@ import { StudyList } from './studies.js';
 import { StudyView } from './study.js';
 import { Upload } from './upload.js';
 import { Admin } from './admin.js';
+import { isUid } from './dicom.js';
 
 function useHash() {
   const [hash, setHash] = useState(location.hash);
@@ -102,8 +103,11 @@ function showsUpload(path, ctx) {
 
 function page(path, ctx) {
   if (path.startsWith('/study/')) {
-    const [, , study] = path.split('/');
-    return html`<${StudyView} key=${study} ctx=${ctx} study=${decodeURIComponent(study)} />`;
+    const study = decodeURIComponent(path.split('/')[2] ?? '');
+    // A UID is digits and dots (PS3.5 §9.1); anything else in a link must never become a path
+    // (`../admin/…`) the console then calls with the user's token.
+    if (!isUid(study)) return html`<p class="error">Not a Study Instance UID.</p>`;
+    return html`<${StudyView} key=${study} ctx=${ctx} study=${study} />`;
   }
   if (showsUpload(path, ctx)) return null;
   if (path.startsWith('/admin') && ctx.can('admin')) {

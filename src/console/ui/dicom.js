@@ -92,3 +92,8 @@ export function reasonText(code) {
 export function studyOfUrl(url) {
   return /\/studies\/([0-9.]+)/.exec(url ?? '')?.[1];
 }
+
+/** PS3.5 §9.1: components of digits separated by dots, at most 64 characters. */
+export function isUid(value) {
+  return typeof value === 'string' && value.length <= 64 && /^[0-9]+(\.[0-9]+)*$/.test(value);
+}
