@@ -57,6 +57,11 @@ export default tseslint.config(
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
+    // The web console's own modules run in the browser, loaded as written (no build step).
+    files: ['src/console/ui/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Tests inspect DICOM JSON and problem bodies as untyped JSON, on purpose.
     files: ['test/**', 'conformance/**', 'bench/**', '**/*.test.ts'],
     rules: {

@@ -67,6 +67,8 @@ export interface SecurityParts {
   /** Built-in accounts (AUTH_METHODS=account): `strata users`, and POST /auth/token's grants. */
   accounts?: AccountService | undefined;
   tokenEndpoint?: TokenEndpointOptions | undefined;
+  /** API keys (AUTH_METHODS=api-key): `strata keys`, and the admin endpoints over them. */
+  apiKeys?: ApiKeys | undefined;
   /** Writes what is pending (API keys' last use) at shutdown. */
   close(): Promise<void>;
 }
@@ -121,6 +123,7 @@ export function openSecurity(config: Config, database: Database, log: Logger): S
   return {
     authenticator,
     accounts: local?.accounts,
+    apiKeys,
     tokenEndpoint: local && {
       accounts: local.accounts,
       loginLimiter: new RateLimiter({

@@ -29,6 +29,7 @@ import { observeStores } from './storage/observed-blob-store.js';
 import type { QueryObserver } from './index/guard.js';
 import { createApp } from './web/app.js';
 import { UploadArea } from './web/uploads/upload-area.js';
+import { consoleAssetsOf } from './compose-console.js';
 import { limitConnections } from './web/connection-limits.js';
 import { expensiveGate } from './web/rate-limit.js';
 
@@ -306,6 +307,9 @@ export async function startStrata(
     uploads: { area: uploadArea, maxBytes: config.uploads.maxBytes },
     requestObservers: strata.observability.requests,
     metrics: strata.observability.route,
+    apiKeys: security.apiKeys,
+    accounts: security.accounts,
+    console: consoleAssetsOf(config),
     log: strata.log,
   });
   const server = listener(app.fetch, config, tls);

@@ -8,7 +8,12 @@ import { Pseudonyms } from '../src/audit/pseudonym.js';
 import { AuditSearch } from '../src/audit/search.js';
 import { Authenticator } from '../src/auth/authenticate.js';
 import { RateLimiter } from '../src/auth/rate-limiter.js';
-import { InvalidGrantError, InvalidTokenError } from '../src/auth/errors.js';
+import {
+  InvalidAuthRequestError,
+  InvalidGrantError,
+  InvalidTokenError,
+} from '../src/auth/errors.js';
+import { loadConsoleAssets } from '../src/console/assets.js';
 import { ACTIONS, type Action, type Principal } from '../src/auth/principal.js';
 import { actionsOf, DEFAULT_ROLES } from '../src/auth/roles.js';
 import { ImagingPool } from '../src/imaging/imaging-pool.js';
@@ -95,6 +100,18 @@ beforeAll(async () => {
       scrape: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
       public: false,
     },
+    apiKeys: {
+      list: () => Promise.resolve([]),
+      create: () => Promise.reject(new InvalidAuthRequestError('test')),
+      revoke: () => Promise.resolve([]),
+    },
+    accounts: {
+      list: () => Promise.resolve([]),
+      add: () => Promise.reject(new InvalidAuthRequestError('test')),
+      disable: () => Promise.reject(new InvalidAuthRequestError('test')),
+      enable: () => Promise.reject(new InvalidAuthRequestError('test')),
+    },
+    console: loadConsoleAssets({ dicomwebRoot: '/dicom-web', methods: [] }),
     log: fixture.log,
   }));
 });
@@ -128,13 +145,17 @@ describe('#12: the route table', () => {
     expect(routes.length).toBeGreaterThan(30);
     const undeclared = routes.filter((r) => !declared.has(`${r.method} ${r.path}`));
     expect(undeclared.map((r) => `${r.method} ${r.path}`)).toEqual([]);
-    // Only the probes, the API description and the token endpoint (which takes credentials in
-    // its body) are public; /metrics needs admin unless METRICS_PUBLIC says otherwise.
+    // Only the probes, the API description, the token endpoint (which takes credentials in its
+    // body), the caller's own identity and the web console's pages and scripts (no data) are
+    // public; /metrics needs admin unless METRICS_PUBLIC says otherwise.
     expect(records.filter((r) => r.access === 'public').map((r) => r.path)).toEqual([
       '/healthz',
       '/readyz',
       '/openapi.json',
       '/auth/token',
+      '/auth/whoami',
+      '/',
+      '/console/*',
     ]);
     expect(records.find((r) => r.path === '/metrics')?.access).toBe('admin');
   });

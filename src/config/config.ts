@@ -14,6 +14,7 @@ import {
 } from './server-settings.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { OBSERVABILITY } from './observability-settings.js';
+import { CONSOLE } from './console-settings.js';
 import { envSource, readSettings, type Env, type Values } from './setting.js';
 import { storageConfigFromEnv, type StorageConfig } from './storage.js';
 import { UPLOAD } from './upload-settings.js';
@@ -43,6 +44,8 @@ export type Config = Values<typeof SERVER> & {
   uploads: Values<typeof UPLOAD>;
   /** Metrics protection and tracing (README "Observability"). */
   observability: Values<typeof OBSERVABILITY>;
+  /** The web console (README "Web console"). */
+  console: Values<typeof CONSOLE>;
 };
 
 export function loadConfig(env: Env = process.env): Config {
@@ -63,6 +66,7 @@ export function loadConfig(env: Env = process.env): Config {
     tls: readSettings(TLS, source),
     uploads: readSettings(UPLOAD, source),
     observability: readSettings(OBSERVABILITY, source),
+    console: readSettings(CONSOLE, source),
   };
   // A STRATA_CONFIG file's tiers replace the environment's single backend.
   const configFile = CONFIG_FILE.read(source);

@@ -13,6 +13,7 @@ import type { Setting } from './setting.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { UPLOAD } from './upload-settings.js';
 import { OBSERVABILITY } from './observability-settings.js';
+import { CONSOLE } from './console-settings.js';
 import { AWS_CREDENTIALS, AZURE, ENCRYPTION, S3, STORAGE_BACKEND } from './storage-settings.js';
 
 /** Every environment variable, in README order. */
@@ -34,6 +35,7 @@ export const ENV_SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(AUDIT),
   ...Object.values(TLS),
   ...Object.values(OBSERVABILITY),
+  ...Object.values(CONSOLE),
   CONFIG_FILE,
 ];
 

@@ -111,6 +111,11 @@ export function keywordOf(tag: Tag): string | undefined {
   return lookup(tag)?.keyword;
 }
 
+/** Every standard tag with its PS3.6 keyword (the web console's tag table names elements with it). */
+export function standardKeywords(): IterableIterator<[Tag, string]> {
+  return [...load().byTag].map(([tag, entry]): [Tag, string] => [tag, entry.keyword]).values();
+}
+
 /** Tag of a PS3.6 keyword, undefined when unknown. Retired keywords are accepted. */
 export function tagOfKeyword(keyword: string): Tag | undefined {
   return load().byKeyword.get(keyword);

@@ -24,6 +24,7 @@ import type { ServiceObserver } from './observer.js';
 import { StowService } from './stow.js';
 import { SweepBlobs } from './sweep-blobs.js';
 import { VerifyStorage } from './verify.js';
+import { VerifyRuns } from './verify-runs.js';
 
 export interface ServicesDeps {
   db: Db;
@@ -101,6 +102,8 @@ export interface MaintenanceServices {
   hsm: MigrateTiers;
   /** `strata verify`: index ↔ storage consistency. */
   verify: VerifyStorage;
+  /** Verify runs started by an admin over HTTP, in the background, and the last report. */
+  verifyRuns: VerifyRuns;
 }
 
 /**
@@ -118,6 +121,13 @@ export function createServices(deps: ServicesDeps): Services {
   });
   const access = new AccessRecorder({ db: deps.db, log: deps.log });
   const lookup = new InstanceLookup({ db: deps.db });
+  const verify = new VerifyStorage({
+    db: deps.db,
+    stores: deps.stores,
+    log: deps.log,
+    audit: deps.audit,
+    offlineTiers: new Set(deps.hsm?.tiers.filter((t) => t.offline).map((t) => t.name)),
+  });
   const audit = new RetrieveAudit(deps.audit);
   const frames = new FrameSource({ stores: deps.stores, access });
   const retrieveFrames = new RetrieveFrames({ lookup, frames, imaging: deps.imaging, audit });
@@ -182,13 +192,8 @@ export function createServices(deps: ServicesDeps): Services {
         fault: deps.migrationFault,
         observer: deps.observer,
       }),
-      verify: new VerifyStorage({
-        db: deps.db,
-        stores: deps.stores,
-        log: deps.log,
-        audit: deps.audit,
-        offlineTiers: new Set(deps.hsm?.tiers.filter((t) => t.offline).map((t) => t.name)),
-      }),
+      verify,
+      verifyRuns: new VerifyRuns(verify, deps.log, { concurrency: 4, clock: deps.clock }),
     },
     readiness: new Readiness({
       db: deps.db,

@@ -29,6 +29,15 @@ export function registerAdminRoutes(
       cycles: await services.maintenance.hsm.recentCycles(bounded),
     });
   });
+  // Verify runs in the background (it can take hours); GET shows the run and the last report.
+  table.add('get', '/verify', 'admin', (c) =>
+    c.json(services.maintenance.verifyRuns.status(), 200, { 'Cache-Control': 'no-store' }),
+  );
+  table.add('post', '/verify', 'admin', (c) => {
+    const checksums = c.req.query('checksums') !== 'false';
+    const started = services.maintenance.verifyRuns.start(checksums);
+    return c.json(services.maintenance.verifyRuns.status(), started ? 202 : 409);
+  });
   if (auditSearch) {
     // The audit trail, newest first: ?patientId, studyUid, user, event, from, to, limit (≤ 1000),
     // before=<seq> for the next page. Patient and study are matched by their keyed hashes.

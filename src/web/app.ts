@@ -7,7 +7,10 @@ import type { Authenticator } from '../auth/authenticate.js';
 import type { AuditSink } from '../audit/event.js';
 import type { AuditSearch } from '../audit/search.js';
 import { authenticate, RouteTable, type RouteTableOptions } from './access.js';
+import { registerConsoleRoutes } from '../console/console.routes.js';
+import type { ConsoleAssets } from '../console/assets.js';
 import { registerAdminRoutes } from './admin.routes.js';
+import { registerAdminSecurityRoutes, type AdminSecurityOptions } from './admin-security.routes.js';
 import { proxyHeaders } from './client-address.js';
 import { corsMiddleware } from './cors.js';
 import { idleBody } from './idle-body.js';
@@ -26,6 +29,7 @@ import { registerTokenRoutes, type TokenEndpointOptions } from './token.routes.j
 import { unreadBody } from './unread-body.js';
 import type { UploadArea } from './uploads/upload-area.js';
 import { registerUploadRoutes } from './uploads/uploads.routes.js';
+import { registerWhoamiRoute } from './whoami.routes.js';
 
 const NO_PROXIES = AddressList.parse([]) as AddressList;
 
@@ -62,6 +66,11 @@ export interface AppOptions {
   requestObservers?: readonly RequestObserver[] | undefined;
   /** `GET /metrics` and who may scrape it (absent: not served). */
   metrics?: MetricsRouteOptions | undefined;
+  /** /admin/api-keys and /admin/users (the web console's admin pages); absent = not served. */
+  apiKeys?: AdminSecurityOptions['apiKeys'];
+  accounts?: AdminSecurityOptions['accounts'];
+  /** The web console at `/` (console/assets.ts); absent = not served. */
+  console?: ConsoleAssets | undefined;
   log: Logger;
 }
 
@@ -119,12 +128,20 @@ export function createAppWithTable(
   if (options.metrics) registerMetricsRoute(table, options.metrics);
   registerOpenApiRoute(table, options);
   if (options.tokenEndpoint) registerTokenRoutes(table, options.tokenEndpoint, options.audit);
+  registerWhoamiRoute(table);
+  if (options.console) registerConsoleRoutes(table, options.console);
 
   const dicomweb = new Hono();
   registerRoutes(table.child(dicomweb, options.dicomwebRoot), services, options);
   app.route(options.dicomwebRoot || '/', dicomweb);
   const admin = new Hono();
-  registerAdminRoutes(table.child(admin, '/admin'), services, options.auditSearch);
+  const adminTable = table.child(admin, '/admin');
+  registerAdminRoutes(adminTable, services, options.auditSearch);
+  registerAdminSecurityRoutes(adminTable, {
+    apiKeys: options.apiKeys,
+    accounts: options.accounts,
+    audit: options.audit,
+  });
   app.route('/admin', admin);
   if (options.uploads) {
     registerUploadRoutes(table, services, { ...options, ...options.uploads });
