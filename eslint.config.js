@@ -32,6 +32,7 @@ const ours = [
   'config',
   'auth',
   'audit',
+  'events',
 ];
 const except = (...allowed) =>
   ours.filter((m) => !allowed.includes(m)).flatMap((m) => [`**/${m}/**`, `../${m}/*`]);
@@ -110,6 +111,12 @@ export default tseslint.config(
     except('services', 'dicom', 'lib', 'auth', 'audit'),
     'web/ is thin: it talks to services/, never to storage/ or index/.',
     ['drizzle-orm', 'postgres', '@electric-sql/pglite'],
+  ),
+  layer(
+    ['src/events/**'],
+    except('services', 'index', 'lib'),
+    'events/ delivers the change feed (webhooks) from services/ and index/; never HTTP routes.',
+    ['hono'],
   ),
   layer(
     ['src/config/**'],

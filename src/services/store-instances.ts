@@ -46,6 +46,8 @@ export interface StoreInstancesDeps {
   };
   /** Test hook: called at each fault point; production passes nothing. */
   fault?: ((point: FaultPoint) => void) | undefined;
+  /** Called after an instance row (and its change feed entry) committed. */
+  committed?: (() => void) | undefined;
 }
 
 export interface StoreContext {
@@ -80,7 +82,10 @@ export interface StoreContext {
  * 3. One index commit inserts the instance row and deletes the pending row: a single statement
  *    when the series exists with unchanged study and series attributes (the usual case), else
  *    one transaction that also upserts patient/study/series (index/instances.repository.ts).
- *    Only then is the instance acknowledged.
+ *    The change feed's outbox entry (create or update) is written by the statement that writes
+ *    the instance row, so it commits with it: no entry without its instance, no stored
+ *    instance without its entry, and no extra round trip. Only then is the instance
+ *    acknowledged.
  *
  * Crash reasoning: a blob under its key always has a committed pending row (1) or index row (3).
  * Before 3 commits, the index has no row for this instance and the pending row
@@ -142,6 +147,7 @@ export class StoreInstances {
         },
       );
       this.deps.fault?.('after-commit');
+      if (result.kind === 'created' || result.kind === 'replaced') this.deps.committed?.();
       return (outcome = withWarning(outcomeOf(result, ids), patientWarning(result) ?? warning));
     } finally {
       // Everything but a fresh or replacing version leaves a blob nobody references: drop it now.

@@ -2,6 +2,7 @@ import { parseAuditFilters, type AuditSearch } from '../audit/search.js';
 import type { Services } from '../services/services.js';
 import type { RouteTable } from './access.js';
 import { BadRequestError } from './errors.js';
+import { registerWebhookRoutes } from './webhooks.routes.js';
 
 /**
  * Operator endpoints, outside the DICOMweb root: HSM cycles on demand, tier statistics and the
@@ -29,6 +30,7 @@ export function registerAdminRoutes(
       cycles: await services.maintenance.hsm.recentCycles(bounded),
     });
   });
+  registerWebhookRoutes(table, services);
   if (auditSearch) {
     // The audit trail, newest first: ?patientId, studyUid, user, event, from, to, limit (≤ 1000),
     // before=<seq> for the next page. Patient and study are matched by their keyed hashes.
