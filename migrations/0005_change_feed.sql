@@ -36,6 +36,6 @@ CREATE TABLE "webhooks" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX "change_feed_sequence_uq" ON "change_feed" USING btree ("sequence");--> statement-breakpoint
+CREATE UNIQUE INDEX "change_feed_sequence_uq" ON "change_feed" USING btree ("sequence") WHERE "change_feed"."sequence" is not null;--> statement-breakpoint
 CREATE INDEX "change_feed_unpublished_idx" ON "change_feed" USING btree ("id") WHERE "change_feed"."sequence" is null;--> statement-breakpoint
 INSERT INTO "change_feed_head" ("id", "last_sequence") VALUES (1, 0) ON CONFLICT DO NOTHING;

@@ -213,10 +213,16 @@ describe(`#14: webhooks (${testDb})`, () => {
     expect(acknowledged).toEqual([...acknowledged].sort((a, b) => a - b));
     expect(acknowledged).toHaveLength(4);
 
-    const list = (await (
-      await fetch(`${strata!.url}/admin/webhooks`, { headers: admin })
-    ).json()) as any[];
-    const state = list.find((h) => h.id === hook.id);
+    // The cursor commits just after the receiver's answer (PostgreSQL: with the row lock).
+    let state: any;
+    for (let i = 0; i < 100; i++) {
+      const list = (await (
+        await fetch(`${strata!.url}/admin/webhooks`, { headers: admin })
+      ).json()) as any[];
+      state = list.find((h) => h.id === hook.id);
+      if (state.deliveredSequence === acknowledged.at(-1)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(state.deliveredSequence).toBe(acknowledged.at(-1));
     expect(state.failures).toBe(0);
   });

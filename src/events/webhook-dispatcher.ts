@@ -62,10 +62,14 @@ export class WebhookDispatcher {
     this.loop = undefined;
   }
 
-  /** One round over every subscription; returns the soonest retry due (ms from now), if any. */
-  async deliverPending(): Promise<number | undefined> {
+  /**
+   * One round over every subscription; returns the soonest retry due (ms from now), if any,
+   * and whether there is any subscription at all.
+   */
+  async deliverPending(): Promise<{ subscriptions: number; retryInMs: number | undefined }> {
     let soonest: number | undefined;
-    for (const hook of await listWebhooks(this.options.database.db)) {
+    const hooks = await listWebhooks(this.options.database.db);
+    for (const hook of hooks) {
       if (this.stopping) break;
       const claim = await withWebhookCursor(this.options.database, hook.id, (cursor) =>
         this.deliverTo(cursor),
@@ -74,7 +78,7 @@ export class WebhookDispatcher {
         soonest = Math.min(soonest ?? Infinity, claim.value);
       }
     }
-    return soonest;
+    return { subscriptions: hooks.length, retryInMs: soonest };
   }
 
   /** Delivers what is due to one subscription; returns ms until its retry when it waits. */
@@ -154,13 +158,21 @@ export class WebhookDispatcher {
     let head = 0;
     while (!this.stopping) {
       let wait = idleMs;
+      let subscriptions = 0;
       try {
-        const retry = await this.deliverPending();
-        if (retry !== undefined) wait = Math.min(wait, Math.max(retry, 10));
+        const round = await this.deliverPending();
+        subscriptions = round.subscriptions;
+        if (round.retryInMs !== undefined) wait = Math.min(wait, Math.max(round.retryInMs, 10));
       } catch (error) {
         log.warn('webhook delivery round failed', { error });
       }
       if (this.stopping) break;
+      if (subscriptions === 0) {
+        // Nobody to deliver to: do not wait on the change signal, which would make every
+        // commit publish the feed. A subscription made on any node is seen within this.
+        await sleep(NO_SUBSCRIPTION_CHECK_MS, this.abort.signal);
+        continue;
+      }
       // Wakes for a new entry, a due retry, or the idle poll (subscriptions made elsewhere).
       await signal.wait(head, wait, this.abort.signal);
       head = await this.headNow();
@@ -170,6 +182,21 @@ export class WebhookDispatcher {
   private headNow(): Promise<number> {
     return lastSequence(this.options.database.db).catch(() => 0);
   }
+}
+
+/** How often a node without subscriptions looks for new ones. */
+const NO_SUBSCRIPTION_CHECK_MS = 2000;
+
+function sleep(ms: number, abort: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      abort.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    abort.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Whether the subscription's filters admit the entry (null filters admit everything). */

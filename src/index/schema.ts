@@ -424,7 +424,10 @@ export const changeFeed = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('change_feed_sequence_uq').on(t.sequence),
+    // Published entries only: a STOW's insert then touches two indexes, not three.
+    uniqueIndex('change_feed_sequence_uq')
+      .on(t.sequence)
+      .where(sql`${t.sequence} is not null`),
     // The publisher's scan for committed rows still without a sequence.
     index('change_feed_unpublished_idx')
       .on(t.id)
