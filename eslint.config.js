@@ -34,6 +34,7 @@ const ours = [
   'audit',
   'metrics',
   'tracing',
+  'events',
 ];
 const except = (...allowed) =>
   ours.filter((m) => !allowed.includes(m)).flatMap((m) => [`**/${m}/**`, `../${m}/*`]);
@@ -129,6 +130,12 @@ export default tseslint.config(
     except(),
     'tracing/ wraps OpenTelemetry and imports nothing of ours (compose.ts hands its observers to the layers).',
     ['hono', 'drizzle-orm', 'prom-client'],
+  ),
+  layer(
+    ['src/events/**'],
+    except('services', 'index', 'lib'),
+    'events/ delivers the change feed (webhooks) from services/ and index/; never HTTP routes.',
+    ['hono'],
   ),
   layer(
     ['src/config/**'],

@@ -14,6 +14,7 @@ import { readTlsFiles, type TlsFiles } from './compose-tls.js';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
 import type { AuditEvent, AuditSink } from './audit/event.js';
+import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { ImagingPool } from './imaging/imaging-pool.js';
 import { openDb, type Database } from './index/db.js';
 import { IndexRefusedError, type IndexAbortedError } from './index/errors.js';
@@ -221,6 +222,10 @@ export async function openStrata(
       // Tests may record to a sink of their own (ComposeOverrides.audit).
       audit: overrides.audit ?? audit.trail,
       observer: observability.metrics.services,
+      events: {
+        pollMs: config.events.pollMs,
+        heartbeatMs: config.events.heartbeatSeconds * 1000,
+      },
     });
     return {
       services,
@@ -235,6 +240,8 @@ export async function openStrata(
           ? { dataDir: join(config.dataDir, 'index'), minFreeBytes: MIN_FREE_BYTES }
           : undefined,
       close: async () => {
+        services.changes.events.close();
+        services.changes.signal.stop();
         await services.maintenance.hsm.stop();
         await services.maintenance.sweeper.stop();
         await imaging.close();
@@ -312,6 +319,16 @@ export async function startStrata(
     console: consoleAssetsOf(config),
     log: strata.log,
   });
+  const webhooks = new WebhookDispatcher({
+    database: strata.database,
+    feed: strata.services.changes.feed,
+    signal: strata.services.changes.signal,
+    log: strata.log,
+    timeoutMs: config.events.webhookTimeoutSeconds * 1000,
+    minBackoffMs: config.events.webhookBackoffMinMs,
+    maxBackoffMs: config.events.webhookBackoffMaxSeconds * 1000,
+    idleMs: 30_000,
+  });
   const server = listener(app.fetch, config, tls);
   limitConnections(server, config.http);
   await new Promise<void>((resolve, reject) => {
@@ -326,6 +343,7 @@ export async function startStrata(
   strata.services.maintenance.sweeper.start(config.sweeper.intervalSeconds);
   strata.services.maintenance.hsm.start();
   auditExport?.start();
+  webhooks.start();
   strata.audit.trail.startRetention();
   uploadArea.start();
   const address = server.address() as AddressInfo;
@@ -346,6 +364,9 @@ export async function startStrata(
     security,
     auditExport,
     close: async () => {
+      // Event streams never end by themselves: end them, or the server would wait for them.
+      strata.services.changes.events.close();
+      await webhooks.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await uploadArea.stop();
       // Requests are done; the stop is the trail's last record (the index may be gone: then

@@ -134,7 +134,12 @@ async function status(record: RouteRecord, authorization?: string): Promise<numb
     method: record.method,
     headers: authorization ? { Authorization: authorization } : {},
   });
-  await response.arrayBuffer();
+  // An event stream never ends by itself: its status is all this walk needs.
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await response.body?.cancel();
+  } else {
+    await response.arrayBuffer();
+  }
   return response.status;
 }
 
@@ -158,6 +163,17 @@ describe('#12: the route table', () => {
       '/console/*',
     ]);
     expect(records.find((r) => r.path === '/metrics')?.access).toBe('admin');
+  });
+
+  it('#14: the change feed and event stream need read; webhook subscriptions need admin', () => {
+    const access = (method: string, path: string) =>
+      records.find((r) => r.method === method && r.path === path)?.access;
+    expect(access('GET', '/dicom-web/changefeed')).toBe('read');
+    expect(access('GET', '/dicom-web/changefeed/latest')).toBe('read');
+    expect(access('GET', '/dicom-web/events')).toBe('read');
+    expect(access('POST', '/admin/webhooks')).toBe('admin');
+    expect(access('GET', '/admin/webhooks')).toBe('admin');
+    expect(access('DELETE', '/admin/webhooks/:id')).toBe('admin');
   });
 
   it('without credentials every non-public route answers 401 with a Bearer challenge', async () => {

@@ -15,6 +15,7 @@ import {
 import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { OBSERVABILITY } from './observability-settings.js';
 import { CONSOLE } from './console-settings.js';
+import { EVENTS } from './events-settings.js';
 import { envSource, readSettings, type Env, type Values } from './setting.js';
 import { storageConfigFromEnv, type StorageConfig } from './storage.js';
 import { UPLOAD } from './upload-settings.js';
@@ -46,6 +47,8 @@ export type Config = Values<typeof SERVER> & {
   observability: Values<typeof OBSERVABILITY>;
   /** The web console (README "Web console"). */
   console: Values<typeof CONSOLE>;
+  /** Change feed, event streams and webhooks. */
+  events: Values<typeof EVENTS>;
 };
 
 export function loadConfig(env: Env = process.env): Config {
@@ -67,6 +70,7 @@ export function loadConfig(env: Env = process.env): Config {
     uploads: readSettings(UPLOAD, source),
     observability: readSettings(OBSERVABILITY, source),
     console: readSettings(CONSOLE, source),
+    events: readSettings(EVENTS, source),
   };
   // A STRATA_CONFIG file's tiers replace the environment's single backend.
   const configFile = CONFIG_FILE.read(source);

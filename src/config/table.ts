@@ -14,6 +14,7 @@ import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { UPLOAD } from './upload-settings.js';
 import { OBSERVABILITY } from './observability-settings.js';
 import { CONSOLE } from './console-settings.js';
+import { EVENTS } from './events-settings.js';
 import { AWS_CREDENTIALS, AZURE, ENCRYPTION, S3, STORAGE_BACKEND } from './storage-settings.js';
 
 /** Every environment variable, in README order. */
@@ -36,6 +37,7 @@ export const ENV_SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(TLS),
   ...Object.values(OBSERVABILITY),
   ...Object.values(CONSOLE),
+  ...Object.values(EVENTS),
   CONFIG_FILE,
 ];
 

@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { scheduleBlobDeletion, type JournalEntry } from './blob-journal.repository.js';
+import { deleteInstancesWithChanges } from './change-feed.outbox.js';
 import type { Db } from './db.js';
 import { patientScopeClause } from './patient-scope.js';
 import { pruneEmptyParents } from './instances.repository.js';
@@ -22,7 +23,8 @@ export interface DeleteResult {
 }
 
 /**
- * Removes the index rows in `scope` and, in the same transaction, schedules their blobs for
+ * Removes the index rows in `scope` (with one change feed `delete` entry each) and, in the same
+ * transaction, schedules their blobs for
  * deletion (due at once). Returns the journal entries so the caller can delete the blobs now;
  * if it crashes first, the sweeper does. No entries when nothing matched (or nothing in the
  * patient scope: the same answer, so another patient's study is as if absent).
@@ -61,11 +63,26 @@ export async function deleteInstances(
       .for('update', { of: instances });
     if (victims.length === 0) return { entries: [], patientId: '' };
 
-    await tx.delete(instances).where(
-      inArray(
-        instances.id,
-        victims.map((v) => v.id),
-      ),
+    // The outbox's `delete` entries are written by the statement that deletes the rows.
+    await deleteInstancesWithChanges(
+      tx,
+      tx
+        .delete(instances)
+        .where(
+          inArray(
+            instances.id,
+            victims.map((v) => v.id),
+          ),
+        )
+        .returning({
+          id: instances.id,
+          version: instances.version,
+          partitionKey: instances.partitionKey,
+          sopInstanceUid: instances.sopInstanceUid,
+          sopClassUid: instances.sopClassUid,
+          seriesFk: instances.seriesFk,
+          studyFk: instances.studyFk,
+        }),
     );
     const entries = await scheduleBlobDeletion(tx, victims, 0);
     await pruneEmptyParents(

@@ -3,6 +3,8 @@ import type { DicomJsonDataset } from '../dicom/json/types.js';
 import { firstInteger, pickAttributes } from './column-values.js';
 import type { Db } from './db.js';
 import { SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS } from './levels.js';
+import { OUTBOX_COLUMNS } from './change-feed.outbox.js';
+import { rowsOf } from './rows.js';
 import type { instances } from './schema.js';
 
 /** Everything the ingest path knows about one stored instance. */
@@ -37,7 +39,10 @@ export interface InstanceRecord {
  *   Instance UID yet;
  * - the insert takes one row from `parents` × `settled`: it happens exactly when the pending row
  *   was deleted. A concurrent insert of the same SOP Instance UID fails the whole statement
- *   (unique violation), which changes nothing either.
+ *   (unique violation), which changes nothing either;
+ * - the change feed's outbox row (schema.ts `change_feed`, action `create`) is inserted from
+ *   the instance row the statement inserted, so it exists exactly when the instance does, at no
+ *   extra round trip.
  *
  * Returns true when the instance was inserted (`created`, no patient conflict: equal study
  * attributes mean the same patient). False or a unique violation: nothing was written, and the
@@ -53,7 +58,7 @@ export async function insertIntoUnchangedSeries(
   const seriesAttributes = JSON.stringify(pickAttributes(ds, SERIES_LEVEL_TAGS));
   const result: unknown = await db.execute(sql`
     with parents as (
-      select se.id as series_id, st.id as study_id
+      select se.id as series_id, st.id as study_id, st.patient_id, se.modality
       from series se join studies st on st.id = se.study_fk
       where se.partition_key = ${partitionKey} and se.series_instance_uid = ${record.seriesInstanceUid}
         and st.study_instance_uid = ${record.studyInstanceUid}
@@ -66,7 +71,7 @@ export async function insertIntoUnchangedSeries(
         and not exists (select 1 from instances
           where partition_key = ${partitionKey} and sop_instance_uid = ${record.sopInstanceUid})
       returning id
-    )
+    ), inserted as (
     insert into instances (partition_key, sop_instance_uid, series_fk, study_fk, sop_class_uid,
       instance_number, transfer_syntax_uid, rows, columns, bits_allocated, number_of_frames,
       blob_key, storage_tier, size, sha256, dataset_offset, deflated, pixel_data, bulk_data,
@@ -80,10 +85,15 @@ export async function insertIntoUnchangedSeries(
       ${record.deflated}::boolean, ${jsonText(record.pixelData ?? null)}::jsonb,
       ${jsonText(record.bulkData)}::jsonb, ${JSON.stringify(ds)}::jsonb
     from parents, settled
+    returning id, version
+    )
+    insert into change_feed (${OUTBOX_COLUMNS})
+    select ${partitionKey}, 'create', ${record.studyInstanceUid}, ${record.seriesInstanceUid},
+      ${record.sopInstanceUid}, inserted.id, inserted.version, parents.patient_id,
+      parents.modality, ${record.sopClassUid}
+    from inserted, parents
     returning id`);
-  // postgres.js answers an array of rows, PGlite an object with `rows`.
-  const rows = Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;
-  return rows.length === 1;
+  return rowsOf(result).length === 1;
 }
 
 /** JSON text of a jsonb parameter; SQL NULL for null. */

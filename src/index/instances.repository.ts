@@ -1,6 +1,7 @@
 import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
 import type { DicomJsonDataset } from '../dicom/json/types.js';
 import { scheduleBlobDeletion, settlePendingBlob } from './blob-journal.repository.js';
+import { writeInstanceWithChange, type OutboxInstance } from './change-feed.outbox.js';
 import type { Db, Tx } from './db.js';
 import { canonicalJson, firstInteger, firstText, pickAttributes } from './column-values.js';
 import { PATIENT_LEVEL_TAGS, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS } from './levels.js';
@@ -55,7 +56,8 @@ class Rollback extends Error {
 /**
  * Step 3 of the write path (services/store-instances.ts has the whole order): in ONE transaction,
  * upsert patient → study → series, insert or replace the instance row, and settle the pending
- * journal entry. Either all of it is visible or none of it is. Upserts take row locks in the same
+ * journal entry, and write the change feed's outbox entry (create or update) in the statement
+ * that writes the instance row. Either all of it is visible or none of it is. Upserts take row locks in the same
  * order (patient, study, series, instance) in every transaction, so concurrent STOWs of
  * overlapping series serialise on the shared rows instead of deadlocking. The usual case — one
  * more instance of a known series whose study and series attributes are unchanged — writes no
@@ -108,10 +110,16 @@ export async function commitInstance(
 
       const row = instanceRow(record, partitionKey, studyId, seriesId);
       if (existing) {
-        await tx
-          .update(instances)
-          .set({ ...row, version: existing.version + 1, storedAt: sql`now()` })
-          .where(eq(instances.id, existing.id));
+        await writeInstanceWithChange(
+          tx,
+          tx
+            .update(instances)
+            .set({ ...row, version: existing.version + 1, storedAt: sql`now()` })
+            .where(eq(instances.id, existing.id))
+            .returning({ id: instances.id, version: instances.version }),
+          'update',
+          outboxOf(record, partitionKey, studyId, seriesId),
+        );
         await scheduleBlobDeletion(
           tx,
           [{ blobKey: existing.blobKey, storageTier: existing.storageTier }],
@@ -121,14 +129,19 @@ export async function commitInstance(
         options.beforeCommit?.();
         return { kind: 'replaced' as const, version: existing.version + 1, patientConflict };
       }
-      const inserted = await tx
-        .insert(instances)
-        .values(row)
-        .onConflictDoNothing()
-        .returning({ id: instances.id });
+      const inserted = await writeInstanceWithChange(
+        tx,
+        tx
+          .insert(instances)
+          .values(row)
+          .onConflictDoNothing()
+          .returning({ id: instances.id, version: instances.version }),
+        'create',
+        outboxOf(record, partitionKey, studyId, seriesId),
+      );
       // A concurrent transaction inserted the same SOP Instance UID after our SELECT: roll back
       // and decide again against its row.
-      if (inserted.length === 0) throw new Retry();
+      if (inserted === undefined) throw new Retry();
       options.beforeCommit?.();
       return { kind: 'created' as const, patientConflict };
     });
@@ -140,6 +153,23 @@ export async function commitInstance(
 }
 
 class Retry extends Error {}
+
+function outboxOf(
+  record: InstanceRecord,
+  partitionKey: string,
+  studyId: number,
+  seriesId: number,
+): OutboxInstance {
+  return {
+    partitionKey,
+    studyInstanceUid: record.studyInstanceUid,
+    seriesInstanceUid: record.seriesInstanceUid,
+    sopInstanceUid: record.sopInstanceUid,
+    sopClassUid: record.sopClassUid,
+    studyId,
+    seriesId,
+  };
+}
 
 /**
  * The study and series rows when they already hold exactly this instance's study- and

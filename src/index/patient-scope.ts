@@ -1,4 +1,4 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { DEFAULT_PARTITION, instances, studies } from './schema.js';
 
@@ -14,9 +14,17 @@ import { DEFAULT_PARTITION, instances, studies } from './schema.js';
  * serves the equality.
  */
 export function patientScopeClause(patientIds: readonly string[] | undefined): SQL | undefined {
+  return patientIdIn(studies.patientId, patientIds);
+}
+
+/** The same condition over another PatientID column (the change feed's `patient_id`). */
+export function patientIdIn(
+  column: Column,
+  patientIds: readonly string[] | undefined,
+): SQL | undefined {
   if (patientIds === undefined) return undefined;
   if (patientIds.length === 0) return sql`FALSE`;
-  return sql`${studies.patientId} IN (${sql.join(
+  return sql`${column} IN (${sql.join(
     patientIds.map((id) => sql`${id}`),
     sql`, `,
   )})`;

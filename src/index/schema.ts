@@ -383,3 +383,86 @@ export const auditExport = pgTable('audit_export', {
   deliveredSeq: bigint('delivered_seq', { mode: 'number' }).notNull(),
   updatedAt: updatedAt(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Change feed and events (README "Change feed and events").
+
+/**
+ * The outbox: one row per instance change (create, update = replace of a stored SOP Instance,
+ * delete), inserted by the same statement or transaction that changes the index
+ * (instance-insert.ts, instances.repository.ts, delete.repository.ts), so a change is in the
+ * feed exactly when it is in the index.
+ *
+ * `sequence` is the feed's order (the change feed's `Sequence`). It is NOT taken at insert: a
+ * writer that took 10 could commit after one that took 11, and a reader at 11 would skip 10
+ * for good. Rows are inserted with `sequence` null and numbered after they committed, in
+ * batches, by whoever reads the feed (change-feed.repository.ts `publishChanges`, under the
+ * `change_feed_head` row lock): every sequence is assigned to an already committed row, and a
+ * later batch always gets higher numbers, so "everything above my offset" never misses a change
+ * that committed late. The writers pay one insert and no lock.
+ *
+ * `patient_id` is the PatientID of the study's patient (studies.patient_id) when the change
+ * happened, so a principal with a patient scope sees only its patients' entries. `modality` and
+ * `sop_class_uid` serve webhook filters.
+ */
+export const changeFeed = pgTable(
+  'change_feed',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sequence: bigint('sequence', { mode: 'number' }),
+    partitionKey: partitionKey(),
+    action: text('action', { enum: ['create', 'update', 'delete'] }).notNull(),
+    studyInstanceUid: text('study_instance_uid').notNull(),
+    seriesInstanceUid: text('series_instance_uid').notNull(),
+    sopInstanceUid: text('sop_instance_uid').notNull(),
+    /** instances.id and instances.version this entry made current (the entry's State). */
+    instanceId: bigint('instance_id', { mode: 'number' }).notNull(),
+    instanceVersion: integer('instance_version').notNull(),
+    patientId: text('patient_id'),
+    modality: text('modality'),
+    sopClassUid: text('sop_class_uid'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // Published entries only: a STOW's insert then touches two indexes, not three.
+    uniqueIndex('change_feed_sequence_uq')
+      .on(t.sequence)
+      .where(sql`${t.sequence} is not null`),
+    // The publisher's scan for committed rows still without a sequence.
+    index('change_feed_unpublished_idx')
+      .on(t.id)
+      .where(sql`${t.sequence} is null`),
+  ],
+);
+
+/** The last sequence given out; its row lock makes publishing one batch at a time. */
+export const changeFeedHead = pgTable('change_feed_head', {
+  id: integer('id').primaryKey(),
+  lastSequence: bigint('last_sequence', { mode: 'number' }).notNull(),
+});
+
+/**
+ * Outgoing webhooks (admin-managed). Each has its own cursor over the change feed
+ * (`delivered_sequence`), moved only after the receiver accepted a delivery, so deliveries
+ * survive restarts; the row is held FOR UPDATE SKIP LOCKED while delivering, so nodes sharing
+ * the index never send the same entry twice in parallel. Filters: null = any.
+ */
+export const webhooks = pgTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  /** The HMAC-SHA256 key of X-Strata-Signature; the server must hold it to sign. */
+  secret: text('secret').notNull(),
+  actions: text('actions').array(),
+  studyInstanceUid: text('study_instance_uid'),
+  seriesInstanceUid: text('series_instance_uid'),
+  modality: text('modality'),
+  sopClassUid: text('sop_class_uid'),
+  deliveredSequence: bigint('delivered_sequence', { mode: 'number' }).notNull(),
+  /** Consecutive failed attempts of the entry after the cursor; drives the back-off. */
+  failures: integer('failures').notNull().default(0),
+  nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+  /** Why the last attempt failed (status code or error code; never the body). */
+  lastError: text('last_error'),
+  createdBy: text('created_by'),
+  createdAt: createdAt(),
+});

@@ -13,7 +13,15 @@ import type { SweepBlobs } from './sweep-blobs.js';
  * at once (or by the sweeper, if this process dies first).
  */
 export class DeleteInstances {
-  constructor(private readonly deps: { db: Db; sweeper: SweepBlobs; audit: AuditSink }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      sweeper: SweepBlobs;
+      audit: AuditSink;
+      /** Called after a delete committed (the change feed's signal). */
+      committed?: (() => void) | undefined;
+    },
+  ) {}
 
   /**
    * Returns how many instances were deleted; throws ResourceNotFoundError when none matched —
@@ -43,6 +51,7 @@ export class DeleteInstances {
             : 'study',
       );
     }
+    this.deps.committed?.();
     const study = scope.seriesInstanceUid === undefined && scope.sopInstanceUid === undefined;
     try {
       await recordAll(this.deps.audit, [

@@ -6,7 +6,7 @@ import { ProjectError } from '../lib/errors.js';
 export class ResourceNotFoundError extends ProjectError {
   override readonly name = 'ResourceNotFoundError';
   readonly code = 'service.not_found';
-  constructor(readonly level: 'study' | 'series' | 'instance') {
+  constructor(readonly level: 'study' | 'series' | 'instance' | 'webhook') {
     super(`${level} not found`);
   }
 }

@@ -3,6 +3,9 @@ import type { Db } from '../index/db.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { ChangeEvents } from './change-events.js';
+import { ChangeFeedService } from './change-feed.js';
+import { ChangeTicker } from './change-ticker.js';
 import { DeleteInstances } from './delete-instances.js';
 import { FrameSource } from './frame-source.js';
 import { InstanceLookup } from './instance-lookup.js';
@@ -25,6 +28,7 @@ import { StowService } from './stow.js';
 import { SweepBlobs } from './sweep-blobs.js';
 import { VerifyStorage } from './verify.js';
 import { VerifyRuns } from './verify-runs.js';
+import { WebhookAdmin } from './webhooks.js';
 
 export interface ServicesDeps {
   db: Db;
@@ -55,6 +59,8 @@ export interface ServicesDeps {
   audit: AuditSink;
   /** Told of STOW outcomes and HSM moves (metrics/); none = not counted. */
   observer?: ServiceObserver | undefined;
+  /** Change feed, event streams: poll interval and heartbeat (defaults 1 s, 15 s). */
+  events?: { pollMs: number; heartbeatMs: number } | undefined;
 }
 
 /** The one object web/ receives, grouped by use case. */
@@ -75,6 +81,19 @@ export interface Services {
   maintenance: MaintenanceServices;
   /** /readyz: index and every storage tier answer. */
   readiness: Readiness;
+  /** The change feed, live events and webhook subscriptions (README "Change feed and events"). */
+  changes: ChangeServices;
+}
+
+export interface ChangeServices {
+  /** `GET /changefeed`, `/changefeed/latest`. */
+  feed: ChangeFeedService;
+  /** `GET /events` (Server-Sent Events). */
+  events: ChangeEvents;
+  /** Wakes event streams and webhook delivery; STOW and DELETE nudge it after each commit. */
+  signal: ChangeTicker;
+  /** `/admin/webhooks`. */
+  webhooks: WebhookAdmin;
 }
 
 /** WADO-RS, one member per resource kind of PS3.18 10.4.1.1. */
@@ -131,6 +150,12 @@ export function createServices(deps: ServicesDeps): Services {
   const audit = new RetrieveAudit(deps.audit);
   const frames = new FrameSource({ stores: deps.stores, access });
   const retrieveFrames = new RetrieveFrames({ lookup, frames, imaging: deps.imaging, audit });
+  const signal = new ChangeTicker({
+    db: deps.db,
+    log: deps.log,
+    pollMs: deps.events?.pollMs ?? 1000,
+  });
+  const feed = new ChangeFeedService({ db: deps.db, audit: deps.audit });
   const store = new StoreInstances({
     db: deps.db,
     store: deps.store,
@@ -138,6 +163,7 @@ export function createServices(deps: ServicesDeps): Services {
     options: deps.storeOptions,
     fault: deps.fault,
     observer: deps.observer,
+    committed: () => signal.nudge(),
   });
   return {
     stow: new StowService({ db: deps.db, store, audit: deps.audit, observer: deps.observer }),
@@ -177,7 +203,12 @@ export function createServices(deps: ServicesDeps): Services {
       lookup,
       access,
     },
-    delete: new DeleteInstances({ db: deps.db, sweeper, audit: deps.audit }),
+    delete: new DeleteInstances({
+      db: deps.db,
+      sweeper,
+      audit: deps.audit,
+      committed: () => signal.nudge(),
+    }),
     maintenance: {
       sweeper,
       hsm: new MigrateTiers({
@@ -200,6 +231,17 @@ export function createServices(deps: ServicesDeps): Services {
       stores: deps.stores,
       timeoutMs: READINESS_TIMEOUT_MS,
     }),
+    changes: {
+      feed,
+      events: new ChangeEvents({
+        db: deps.db,
+        feed,
+        signal,
+        options: { heartbeatMs: deps.events?.heartbeatMs ?? 15_000 },
+      }),
+      signal,
+      webhooks: new WebhookAdmin({ db: deps.db, audit: deps.audit }),
+    },
   };
 }
 

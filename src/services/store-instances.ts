@@ -49,6 +49,8 @@ export interface StoreInstancesDeps {
   fault?: ((point: FaultPoint) => void) | undefined;
   /** Told of the bytes of each instance written (metrics/). */
   observer?: Pick<ServiceObserver, 'stowBytes'> | undefined;
+  /** Called after an instance row (and its change feed entry) committed. */
+  committed?: (() => void) | undefined;
 }
 
 export interface StoreContext {
@@ -83,7 +85,10 @@ export interface StoreContext {
  * 3. One index commit inserts the instance row and deletes the pending row: a single statement
  *    when the series exists with unchanged study and series attributes (the usual case), else
  *    one transaction that also upserts patient/study/series (index/instances.repository.ts).
- *    Only then is the instance acknowledged.
+ *    The change feed's outbox entry (create or update) is written by the statement that writes
+ *    the instance row, so it commits with it: no entry without its instance, no stored
+ *    instance without its entry, and no extra round trip. Only then is the instance
+ *    acknowledged.
  *
  * Crash reasoning: a blob under its key always has a committed pending row (1) or index row (3).
  * Before 3 commits, the index has no row for this instance and the pending row
@@ -145,9 +150,11 @@ export class StoreInstances {
           beforeCommit: () => this.deps.fault?.('before-commit'),
         },
       );
-      // Only where the index changed: an expired upload committed nothing to crash after.
-      if (result.kind === 'created' || result.kind === 'replaced')
+      if (result.kind === 'created' || result.kind === 'replaced') {
+        // Only where the index changed: an expired upload committed nothing to crash after.
         this.deps.fault?.('after-commit');
+        this.deps.committed?.();
+      }
       return (outcome = withWarning(outcomeOf(result, ids), patientWarning(result) ?? warning));
     } finally {
       // Everything but a fresh or replacing version leaves a blob nobody references: drop it now.

@@ -2,6 +2,7 @@ import { parseAuditFilters, type AuditSearch } from '../audit/search.js';
 import type { Services } from '../services/services.js';
 import type { RouteTable } from './access.js';
 import { BadRequestError } from './errors.js';
+import { registerWebhookRoutes } from './webhooks.routes.js';
 
 /**
  * Operator endpoints, outside the DICOMweb root: HSM cycles on demand, tier statistics and the
@@ -38,6 +39,7 @@ export function registerAdminRoutes(
     const started = services.maintenance.verifyRuns.start(checksums);
     return c.json(services.maintenance.verifyRuns.status(), started ? 202 : 409);
   });
+  registerWebhookRoutes(table, services);
   if (auditSearch) {
     // The audit trail, newest first: ?patientId, studyUid, user, event, from, to, limit (≤ 1000),
     // before=<seq> for the next page. Patient and study are matched by their keyed hashes.

@@ -6,6 +6,7 @@ import { renderedHandler } from './rendered.routes.js';
 import { stowHandler, type StowRouteOptions } from './stow.routes.js';
 import { uploadSlots, type UploadSlotOptions } from './upload-slots.js';
 import { bulkDataHandler } from './bulk-data.routes.js';
+import { registerChangeFeedRoutes } from './changefeed.routes.js';
 import { framesHandler } from './frames.routes.js';
 import { instancesHandler } from './instances.routes.js';
 import { metadataHandler } from './metadata.routes.js';
@@ -65,4 +66,6 @@ export function registerRoutes(
   table.add('delete', '/studies/:study', 'delete', remove); // non-standard delete
   table.add('delete', '/studies/:study/series/:series', 'delete', remove);
   table.add('delete', instance, 'delete', remove);
+
+  registerChangeFeedRoutes(table, services); // /changefeed, /changefeed/latest, /events
 }
