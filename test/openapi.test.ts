@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
 import { Pseudonyms } from '../src/audit/pseudonym.js';
 import { AuditSearch } from '../src/audit/search.js';
 import { Authenticator } from '../src/auth/authenticate.js';
-import { InvalidGrantError } from '../src/auth/errors.js';
+import { InvalidAuthRequestError, InvalidGrantError } from '../src/auth/errors.js';
 import { RateLimiter } from '../src/auth/rate-limiter.js';
 import { DEFAULT_ROLES } from '../src/auth/roles.js';
+import { loadConsoleAssets } from '../src/console/assets.js';
 import { ImagingPool } from '../src/imaging/imaging-pool.js';
 import { createServices } from '../src/services/services.js';
 import {
@@ -17,6 +21,7 @@ import {
 import type { RouteRecord } from '../src/web/access.js';
 import { createAppWithTable } from '../src/web/app.js';
 import { documentedRoutes, openApiPath } from '../src/web/openapi/document.js';
+import { UploadArea } from '../src/web/uploads/upload-area.js';
 import { startTestServer, testDb, type TestServer } from './helpers/server.js';
 
 /**
@@ -30,9 +35,13 @@ let fixture: ServiceFixture;
 let imaging: ImagingPool;
 let app: Hono;
 let records: readonly RouteRecord[];
+let uploadDir: string;
 
 beforeAll(async () => {
   fixture = await openServiceFixture();
+  uploadDir = await mkdtemp(join(tmpdir(), 'strata-openapi-uploads-'));
+  const area = new UploadArea({ directory: uploadDir, expirySeconds: 60, log: fixture.log });
+  await area.open();
   imaging = new ImagingPool({ concurrency: 1, maxQueue: 1 });
   const services = createServices({
     db: fixture.db,
@@ -58,6 +67,7 @@ beforeAll(async () => {
       claims: { rolesClaim: 'roles', patientClaim: 'patient', roleMap: DEFAULT_ROLES },
       anonymous: new Set(),
     }),
+    // Every optional route is on (as in test/route-table.test.ts), so none escapes the check.
     auditSearch: new AuditSearch(fixture.db, new Pseudonyms(randomBytes(32))),
     tokenEndpoint: {
       accounts: {
@@ -66,16 +76,30 @@ beforeAll(async () => {
       },
       loginLimiter: new RateLimiter({ limit: 0, windowMs: 60_000 }),
     },
+    uploads: { area, maxBytes: 1 << 20 },
     metrics: {
       scrape: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
       public: false,
     },
+    apiKeys: {
+      list: () => Promise.resolve([]),
+      create: () => Promise.reject(new InvalidAuthRequestError('test')),
+      revoke: () => Promise.resolve([]),
+    },
+    accounts: {
+      list: () => Promise.resolve([]),
+      add: () => Promise.reject(new InvalidAuthRequestError('test')),
+      disable: () => Promise.reject(new InvalidAuthRequestError('test')),
+      enable: () => Promise.reject(new InvalidAuthRequestError('test')),
+    },
+    console: loadConsoleAssets({ dicomwebRoot: ROOT, methods: [] }),
     log: fixture.log,
   }));
 });
 afterAll(async () => {
   await imaging?.close();
   await fixture?.close();
+  if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
 });
 
 /** `GET /dicom-web/studies/{study}` */
@@ -167,6 +191,55 @@ describe('#14: the OpenAPI document', () => {
       const target = ref.split('/').reduce((node: any, key) => node?.[key], document);
       expect(target, ref).toBeDefined();
     }
+  });
+});
+
+describe('#14: the OpenAPI document of the console, its admin APIs and resumable uploads', () => {
+  it('documents tus uploads with their headers, media types and methods', async () => {
+    const { paths } = await fetchDocument();
+    expect(Object.keys(paths['/uploads']).sort()).toEqual(['options', 'post']);
+    expect(Object.keys(paths['/uploads/{id}']).sort()).toEqual(['delete', 'get', 'patch']);
+    const patch = paths['/uploads/{id}'].patch;
+    expect(patch['x-strata-action']).toBe('write');
+    expect(Object.keys(patch.requestBody.content)).toEqual(['application/offset+octet-stream']);
+    const headers = (op: any) =>
+      op.parameters.filter((p: any) => p.in === 'header').map((p: any) => p.name);
+    expect(headers(patch)).toEqual(expect.arrayContaining(['Tus-Resumable', 'Upload-Offset']));
+    expect(patch.parameters.find((p: any) => p.name === 'Upload-Offset').required).toBe(true);
+    expect(headers(paths['/uploads'].post)).toEqual(
+      expect.arrayContaining(['Tus-Resumable', 'Upload-Length', 'Upload-Metadata']),
+    );
+    expect(paths['/uploads'].post.responses['201'].headers.Location).toBeDefined();
+    expect(paths['/uploads'].options.responses['204'].headers['Tus-Max-Size']).toBeDefined();
+    expect(paths['/uploads/{id}/result'].get.responses['200'].content).toHaveProperty(
+      'application/dicom+json',
+    );
+  });
+
+  it('documents the admin APIs’ JSON bodies and the console as public', async () => {
+    const { paths } = await fetchDocument();
+    const createKey = paths['/admin/api-keys'].post;
+    expect(createKey['x-strata-action']).toBe('admin');
+    expect(createKey.requestBody.content['application/json'].schema.required).toEqual([
+      'name',
+      'role',
+    ]);
+    expect(createKey.responses['400'].content).toHaveProperty('application/problem+json');
+    expect(
+      paths['/admin/users'].post.requestBody.content['application/json'].schema.required,
+    ).toEqual(['username', 'password']);
+    expect(paths['/admin/users/{username}/disable'].post.responses['204']).toBeDefined();
+    expect(paths['/admin/api-keys/{key}'].delete.parameters[0].name).toBe('key');
+    expect(paths['/admin/verify'].post.responses['409']).toBeDefined();
+    expect(paths['/auth/whoami'].get.security).toEqual([]);
+    expect(paths['/'].get.security).toEqual([]);
+    expect(paths['/'].get.responses['200'].content).toHaveProperty('text/html');
+    // The console's wildcard is its own parameter, not the bulk data path.
+    expect(paths['/console/{asset}'].get.security).toEqual([]);
+    expect(openApiPath('/console/*')).toBe('/console/{asset}');
+    expect(
+      openApiPath(`${ROOT}/studies/:study/series/:series/instances/:instance/bulkdata/*`),
+    ).toBe(`${ROOT}/studies/{study}/series/{series}/instances/{instance}/bulkdata/{bulkDataPath}`);
   });
 });
 

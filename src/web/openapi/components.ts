@@ -5,6 +5,12 @@ export const param = (name: string) => ref('parameters', name);
 export const response = (name: string) => ref('responses', name);
 export const schema = (name: string) => ref('schemas', name);
 
+/** A JSON answer with the given description and schema. */
+export const json = (description: string, s: Json = { type: 'object' }): Json => ({
+  description,
+  content: { 'application/json': { schema: s } },
+});
+
 /** A problem+json answer (RFC 9457) with the given description. */
 export const problem = (description: string): Json => ({
   description,

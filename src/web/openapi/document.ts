@@ -1,7 +1,10 @@
 import type { RouteRecord } from '../access.js';
+import { ACCOUNTS, API_KEYS } from './admin-security.js';
 import { COMPONENTS, response } from './components.js';
+import { CONSOLE, WHOAMI } from './console.js';
 import { DICOMWEB } from './dicomweb.js';
 import { ADMIN, HEALTH, OBSERVABILITY, TOKEN } from './operations.js';
+import { UPLOADS } from './uploads.js';
 import type { ApiArea, Json } from './types.js';
 
 /**
@@ -9,7 +12,18 @@ import type { ApiArea, Json } from './types.js';
  * (test/openapi.test.ts fails, naming the entry to add); the document served lists only the
  * routes this server has (optional ones, like `POST /auth/token`, follow their settings).
  */
-export const AREAS: readonly ApiArea[] = [HEALTH, TOKEN, OBSERVABILITY, DICOMWEB, ADMIN];
+export const AREAS: readonly ApiArea[] = [
+  HEALTH,
+  TOKEN,
+  WHOAMI,
+  OBSERVABILITY,
+  DICOMWEB,
+  UPLOADS,
+  ADMIN,
+  API_KEYS,
+  ACCOUNTS,
+  CONSOLE,
+];
 
 export interface DocumentedRoute {
   /** Upper case, as in the route table. */
@@ -30,9 +44,20 @@ export function documentedRoutes(dicomwebRoot: string): DocumentedRoute[] {
   );
 }
 
-/** hono `:param` → OpenAPI `{param}`; the bulk data wildcard `*` → `{bulkDataPath}`. */
+/** Names of the trailing wildcards: the bulk data path, the console's asset. */
+const WILDCARDS: Record<string, string> = { bulkdata: 'bulkDataPath', console: 'asset' };
+
+/**
+ * hono `:param` → OpenAPI `{param}`; a trailing wildcard `*` → a parameter named after the
+ * segment before it (`…/bulkdata/{bulkDataPath}`, `/console/{asset}`).
+ */
 export function openApiPath(honoPath: string): string {
-  return honoPath.replace(/:([A-Za-z]+)/g, '{$1}').replace(/\/\*$/, '/{bulkDataPath}');
+  return honoPath
+    .replace(/:([A-Za-z]+)/g, '{$1}')
+    .replace(
+      /\/([^/]*)\/\*$/,
+      (_, segment: string) => `/${segment}/{${WILDCARDS[segment] ?? 'path'}}`,
+    );
 }
 
 export interface OpenApiOptions {
@@ -79,7 +104,9 @@ export function openApiDocument(records: readonly RouteRecord[], options: OpenAp
     tags: [
       { name: 'DICOMweb', description: `Studies Service below ${options.dicomwebRoot || '/'}` },
       { name: 'Authentication' },
+      { name: 'Uploads', description: 'Resumable uploads (tus 1.0.0) stored through STOW' },
       { name: 'Admin', description: 'Needs the admin action' },
+      { name: 'Console', description: 'The web console’s page and scripts (no data)' },
       { name: 'Operations', description: 'Probes, metrics, this document' },
     ],
     paths,

@@ -1,10 +1,5 @@
-import { problem, response } from './components.js';
+import { json, problem, response } from './components.js';
 import type { ApiArea, Json } from './types.js';
-
-const json = (description: string, schema: Json = { type: 'object' }): Json => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 /** Probes (web/health.routes.ts), at the server root. */
 export const HEALTH: ApiArea = {
@@ -78,6 +73,29 @@ export const TOKEN: ApiArea = {
   ],
 };
 
+/** One verify run (services/verify-runs.ts). */
+const VERIFY_RUN: Json = {
+  type: ['object', 'null'],
+  properties: {
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: ['string', 'null'], format: 'date-time' },
+    checksums: { type: 'boolean' },
+    report: {
+      type: ['object', 'null'],
+      description: 'Instances and blobs checked, and the problems found (services/verify.ts)',
+    },
+    failed: {
+      type: ['string', 'null'],
+      description: 'The error code when the walk itself failed',
+    },
+  },
+};
+const VERIFY_STATUS: Json = {
+  type: 'object',
+  required: ['running', 'last'],
+  properties: { running: VERIFY_RUN, last: VERIFY_RUN },
+};
+
 /** Operator endpoints (web/admin.routes.ts). */
 export const ADMIN: ApiArea = {
   mount: 'root',
@@ -114,6 +132,38 @@ export const ADMIN: ApiArea = {
           },
         ],
         responses: { '200': json('totals and cycles') },
+      },
+    },
+    {
+      method: 'get',
+      path: '/admin/verify',
+      operation: {
+        summary: 'The storage verify run in progress, if any, and the last finished one',
+        description:
+          'Kept in memory: a restart forgets the last report (`strata verify` prints its own)',
+        tags: ['Admin'],
+        responses: { '200': json('running and last', VERIFY_STATUS) },
+      },
+    },
+    {
+      method: 'post',
+      path: '/admin/verify',
+      operation: {
+        summary: 'Start a storage verify run in the background (every blob against the index)',
+        tags: ['Admin'],
+        parameters: [
+          {
+            name: 'checksums',
+            in: 'query',
+            required: false,
+            description: '`false` checks presence and size only, without re-hashing every blob',
+            schema: { type: 'boolean', default: true },
+          },
+        ],
+        responses: {
+          '202': json('Started; running and last', VERIFY_STATUS),
+          '409': json('A run is already in progress; running and last', VERIFY_STATUS),
+        },
       },
     },
     {

@@ -7,7 +7,7 @@ export type Json = { [key: string]: unknown };
  * OpenAPI operation without `security` (added from the route table's action).
  */
 export interface RouteDoc {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options';
   path: string;
   operation: Json;
 }
