@@ -1,3 +1,4 @@
+import { CHANGES, WEBHOOKS } from './changes.js';
 import type { RouteRecord } from '../access.js';
 import { ACCOUNTS, API_KEYS } from './admin-security.js';
 import { COMPONENTS, response } from './components.js';
@@ -19,7 +20,9 @@ export const AREAS: readonly ApiArea[] = [
   OBSERVABILITY,
   DICOMWEB,
   UPLOADS,
+  CHANGES,
   ADMIN,
+  WEBHOOKS,
   API_KEYS,
   ACCOUNTS,
   CONSOLE,
@@ -105,6 +108,10 @@ export function openApiDocument(records: readonly RouteRecord[], options: OpenAp
       { name: 'DICOMweb', description: `Studies Service below ${options.dicomwebRoot || '/'}` },
       { name: 'Authentication' },
       { name: 'Uploads', description: 'Resumable uploads (tus 1.0.0) stored through STOW' },
+      {
+        name: 'Change feed',
+        description: 'Instance changes in commit order, and live as Server-Sent Events',
+      },
       { name: 'Admin', description: 'Needs the admin action' },
       { name: 'Console', description: 'The web console’s page and scripts (no data)' },
       { name: 'Operations', description: 'Probes, metrics, this document' },
