@@ -11,6 +11,7 @@ import {
 } from './server-settings.js';
 import type { Setting } from './setting.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
+import { DIMSE } from './dimse-settings.js';
 import { AWS_CREDENTIALS, AZURE, ENCRYPTION, S3, STORAGE_BACKEND } from './storage-settings.js';
 
 /** Every environment variable, in README order. */
@@ -30,6 +31,7 @@ export const ENV_SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(AUTH),
   ...Object.values(AUDIT),
   ...Object.values(TLS),
+  ...Object.values(DIMSE),
   CONFIG_FILE,
 ];
 
