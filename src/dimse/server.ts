@@ -21,12 +21,13 @@ import { echoService } from './scp/echo.js';
 import { StrataScp } from './scp/scp.js';
 import type { ScpService } from './scp/service.js';
 import { storeService } from './scp/store.js';
+import { findService } from './scp/find.js';
 
 /**
  * The services of the SCP, in the order a SOP class is looked up. Verification, Storage and
  * Query (find.ts); C-MOVE, C-GET and Storage Commitment join here.
  */
-export const defaultServices: readonly ScpService[] = [echoService, storeService];
+export const defaultServices: readonly ScpService[] = [echoService, storeService, findService];
 
 export interface DimseServerDeps {
   services: Services;

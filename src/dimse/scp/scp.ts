@@ -24,7 +24,6 @@ import {
   type CStoreRequest,
   type DatasetType,
   type DimseRequest,
-  type DimseResponse,
   type NActionRequest,
   type PresentationContext,
 } from '../library.js';
@@ -238,20 +237,26 @@ export class StrataScp extends Scp {
     });
   }
 
-  /** Adapts the library's callbacks (each takes one response or a list) to Respond. */
-  private static respond(callback: (r: never) => void): Respond {
-    return (responses) => (callback as (r: DimseResponse | DimseResponse[]) => void)(responses);
+  /**
+   * Responses go out through sendResponse, not the library's callback: the callback may be
+   * called once only, and C-FIND/C-MOVE/C-GET send many (pending, then final).
+   */
+  private responder(request: DimseRequest): Respond {
+    return (responses) => {
+      if (this.ended.signal.aborted) return;
+      for (const response of [responses].flat()) this.sendResponse(request, response);
+    };
   }
 
-  override cEchoRequest(request: CEchoRequest, callback: (r: never) => void): void {
+  override cEchoRequest(request: CEchoRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cEcho');
-    const respond = StrataScp.respond(callback);
+    const respond = this.responder(request);
     this.run('echo', request, respond, service && ((c) => service.cEcho!(c, request, respond)));
   }
 
-  override cFindRequest(request: CFindRequest, callback: (r: never) => void): void {
+  override cFindRequest(request: CFindRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cFind');
-    const respond = StrataScp.respond(callback);
+    const respond = this.responder(request);
     const cancel = this.cancellable(request);
     this.run(
       'find',
@@ -261,9 +266,9 @@ export class StrataScp extends Scp {
     );
   }
 
-  override cMoveRequest(request: CMoveRequest, callback: (r: never) => void): void {
+  override cMoveRequest(request: CMoveRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cMove');
-    const respond = StrataScp.respond(callback);
+    const respond = this.responder(request);
     const cancel = this.cancellable(request);
     this.run(
       'move',
@@ -273,9 +278,9 @@ export class StrataScp extends Scp {
     );
   }
 
-  override cGetRequest(request: CGetRequest, callback: (r: never) => void): void {
+  override cGetRequest(request: CGetRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cGet');
-    const respond = StrataScp.respond(callback);
+    const respond = this.responder(request);
     const cancel = this.cancellable(request);
     this.run(
       'get',
@@ -285,9 +290,9 @@ export class StrataScp extends Scp {
     );
   }
 
-  override nActionRequest(request: NActionRequest, callback: (r: never) => void): void {
+  override nActionRequest(request: NActionRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'nAction');
-    const respond = StrataScp.respond(callback);
+    const respond = this.responder(request);
     this.run('action', request, respond, service && ((c) => service.nAction!(c, request, respond)));
   }
 
@@ -332,9 +337,9 @@ export class StrataScp extends Scp {
     callback(STREAMED);
   }
 
-  override cStoreRequest(request: CStoreRequest, callback: (r: never) => void): void {
+  override cStoreRequest(request: CStoreRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cStore');
-    const respond = StrataScp.respond(callback);
+    const respond = this.responder(request);
     this.sinks.delete(request);
     this.run('store', request, respond, service && ((c) => service.cStore!(c, request, respond)));
   }
