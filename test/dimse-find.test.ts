@@ -58,10 +58,11 @@ describe.skipIf(!dcmtkAvailable || !samplesAvailable)(`#15 C-FIND SCP (${testDb}
   async function find(
     model: '-P' | '-S',
     keys: string[],
+    options: string[] = [],
   ): Promise<{ responses: Response[]; output: string }> {
     const dir = await mkdtemp(join(tmpdir(), 'strata-find-'));
     try {
-      const args = ['-v', model, '-X', '-od', dir, ...peerArgs(port)];
+      const args = ['-v', model, '-X', '-od', dir, ...options, ...peerArgs(port)];
       for (const key of keys) args.push('-k', key);
       const result = await dcmtk('findscu', args);
       const files = (await readdir(dir)).filter((f) => f.startsWith('rsp')).sort();
@@ -194,6 +195,18 @@ describe.skipIf(!dcmtkAvailable || !samplesAvailable)(`#15 C-FIND SCP (${testDb}
         .sort();
       expect(values(responses, 'SOPInstanceUID')).toEqual(expected);
     }
+  });
+
+  it('stops at C-CANCEL with a final Cancel (FE00) status', async () => {
+    const all = await find('-S', ['QueryRetrieveLevel=IMAGE', 'SOPInstanceUID']);
+    expect(all.responses).toHaveLength(31);
+    const { responses, output } = await find(
+      '-S',
+      ['QueryRetrieveLevel=IMAGE', 'SOPInstanceUID'],
+      ['--cancel', '2'],
+    );
+    expect(output).toMatch(/Final Find Response \(Cancel\b/);
+    expect(responses.length).toBeLessThan(31);
   });
 
   it('refuses a PATIENT level query at Study Root (A900)', async () => {
