@@ -35,6 +35,7 @@ const ours = [
   'metrics',
   'tracing',
   'events',
+  'dimse',
 ];
 const except = (...allowed) =>
   ours.filter((m) => !allowed.includes(m)).flatMap((m) => [`**/${m}/**`, `../${m}/*`]);
@@ -135,6 +136,12 @@ export default tseslint.config(
     ['src/events/**'],
     except('services', 'index', 'lib'),
     'events/ delivers the change feed (webhooks) from services/ and index/; never HTTP routes.',
+    ['hono'],
+  ),
+  layer(
+    ['src/dimse/**'],
+    except('services', 'dicom', 'index', 'audit', 'lib'),
+    'dimse/ is a protocol front end like web/: it talks to services/ (and reads dicom/ and index/ types), never to storage/, web/ or cli/.',
     ['hono'],
   ),
   layer(

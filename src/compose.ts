@@ -6,6 +6,8 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AuditExporter } from './audit/exporter.js';
 import { openAuditExport } from './compose-audit-export.js';
+import { dimseOptions, startDimse } from './compose-dimse.js';
+import type { DimseServer } from './dimse/server.js';
 import { openAudit, type AuditParts } from './compose-audit.js';
 import { openObservability, type Observability } from './compose-observability.js';
 import { anonymousActions, openSecurity, type SecurityParts } from './compose-auth.js';
@@ -61,6 +63,8 @@ export interface Strata {
   audit: AuditParts;
   /** Metrics (`GET /metrics`) and, when on, tracing. */
   observability: Observability;
+  /** The DIMSE listener (README "DIMSE"), when DIMSE_PORT is set. */
+  dimse?: { port: number; aeTitle: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -267,6 +271,7 @@ export async function startStrata(
   // Settings that refuse to start are checked before the index is opened.
   anonymousActions(config);
   const tls = readTlsFiles(config);
+  const dimse = dimseOptions(config);
   const strata = await openStrata(config, overrides);
   let security: SecurityParts;
   let auditExport: AuditExporter | undefined;
@@ -335,6 +340,21 @@ export async function startStrata(
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  // DIMSE before any background work starts: a port it cannot take fails the start cleanly.
+  let dimseServer: DimseServer | undefined;
+  try {
+    if (dimse) {
+      dimseServer = await startDimse(dimse, {
+        services: strata.services,
+        audit: overrides.audit ?? strata.audit.trail,
+        log: strata.log,
+      });
+    }
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await strata.close();
+    throw error;
+  }
   // A sweep at start-up reconciles what an earlier crash left behind.
   void strata.services.maintenance.sweeper.sweep().then(
     (report) => strata.log.info('start-up sweep finished', { ...report }),
@@ -354,6 +374,7 @@ export async function startStrata(
   try {
     await strata.audit.trail.record(applicationActivity('application-start', url));
   } catch (error) {
+    await dimseServer?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await strata.close();
     throw error;
@@ -363,10 +384,12 @@ export async function startStrata(
     url,
     security,
     auditExport,
+    dimse: dimseServer && dimse ? { port: dimseServer.port, aeTitle: dimse.aeTitle } : undefined,
     close: async () => {
       // Event streams never end by themselves: end them, or the server would wait for them.
       strata.services.changes.events.close();
       await webhooks.stop();
+      await dimseServer?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await uploadArea.stop();
       // Requests are done; the stop is the trail's last record (the index may be gone: then

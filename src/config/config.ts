@@ -16,6 +16,7 @@ import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { OBSERVABILITY } from './observability-settings.js';
 import { CONSOLE } from './console-settings.js';
 import { EVENTS } from './events-settings.js';
+import { DIMSE, parseRemoteAe, type RemoteAeConfig } from './dimse-settings.js';
 import { envSource, readSettings, type Env, type Values } from './setting.js';
 import { storageConfigFromEnv, type StorageConfig } from './storage.js';
 import { UPLOAD } from './upload-settings.js';
@@ -49,6 +50,8 @@ export type Config = Values<typeof SERVER> & {
   console: Values<typeof CONSOLE>;
   /** Change feed, event streams and webhooks. */
   events: Values<typeof EVENTS>;
+  /** The DIMSE listener (README "DIMSE"); `port` undefined = off. */
+  dimse: Omit<Values<typeof DIMSE>, 'remoteAes'> & { remoteAes: RemoteAeConfig[] };
 };
 
 export function loadConfig(env: Env = process.env): Config {
@@ -71,6 +74,7 @@ export function loadConfig(env: Env = process.env): Config {
     observability: readSettings(OBSERVABILITY, source),
     console: readSettings(CONSOLE, source),
     events: readSettings(EVENTS, source),
+    dimse: dimseConfig(readSettings(DIMSE, source)),
   };
   // A STRATA_CONFIG file's tiers replace the environment's single backend.
   const configFile = CONFIG_FILE.read(source);
@@ -93,4 +97,16 @@ function qidoConfig({ defaultLimit, maxLimit }: Values<typeof QIDO>): Config['qi
     );
   }
   return { defaultLimit, maxLimit };
+}
+
+/** Known remote AEs parsed (DIMSE_REMOTE_AES was checked when read); a title listed twice is a mistake. */
+function dimseConfig(values: Values<typeof DIMSE>): Config['dimse'] {
+  const remoteAes = values.remoteAes.map((entry) => parseRemoteAe(entry) as RemoteAeConfig);
+  const titles = new Set<string>();
+  for (const { aeTitle } of remoteAes) {
+    if (titles.has(aeTitle))
+      throw new ConfigError('DIMSE_REMOTE_AES', `${aeTitle} is listed twice`);
+    titles.add(aeTitle);
+  }
+  return { ...values, remoteAes };
 }

@@ -15,6 +15,7 @@ import { UPLOAD } from './upload-settings.js';
 import { OBSERVABILITY } from './observability-settings.js';
 import { CONSOLE } from './console-settings.js';
 import { EVENTS } from './events-settings.js';
+import { DIMSE } from './dimse-settings.js';
 import { AWS_CREDENTIALS, AZURE, ENCRYPTION, S3, STORAGE_BACKEND } from './storage-settings.js';
 
 /** Every environment variable, in README order. */
@@ -38,6 +39,7 @@ export const ENV_SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(OBSERVABILITY),
   ...Object.values(CONSOLE),
   ...Object.values(EVENTS),
+  ...Object.values(DIMSE),
   CONFIG_FILE,
 ];
 
