@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { DeleteInstances } from './delete-instances.js';
+import { ExportInstances } from './export-instances.js';
 import { FrameSource } from './frame-source.js';
 import { InstanceLookup } from './instance-lookup.js';
 import type { MoveDeps } from './migrate-one.js';
@@ -67,6 +68,8 @@ export interface Services {
   retrieve: RetrieveServices;
   /** Non-standard DELETE of a study, series or instance. */
   delete: DeleteInstances;
+  /** `strata export`: instances of a study, series or query, recorded as 110106 Export. */
+  export: ExportInstances;
   /** What keeps storage and index in step: sweeps, HSM migration, verification. */
   maintenance: MaintenanceServices;
   /** /readyz: index and every storage tier answer. */
@@ -125,13 +128,14 @@ export function createServices(deps: ServicesDeps): Services {
     options: deps.storeOptions,
     fault: deps.fault,
   });
+  const search = new SearchService({
+    db: deps.db,
+    options: deps.searchOptions ?? { defaultLimit: 100, maxLimit: 1000 },
+    audit: deps.audit,
+  });
   return {
     stow: new StowService({ db: deps.db, store, audit: deps.audit }),
-    search: new SearchService({
-      db: deps.db,
-      options: deps.searchOptions ?? { defaultLimit: 100, maxLimit: 1000 },
-      audit: deps.audit,
-    }),
+    search,
     retrieve: {
       instances: new RetrieveInstances({
         lookup,
@@ -164,6 +168,7 @@ export function createServices(deps: ServicesDeps): Services {
       access,
     },
     delete: new DeleteInstances({ db: deps.db, sweeper, audit: deps.audit }),
+    export: new ExportInstances({ lookup, search, stores: deps.stores, audit: deps.audit }),
     maintenance: {
       sweeper,
       hsm: new MigrateTiers({
