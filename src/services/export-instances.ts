@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { AuditSink } from '../audit/event.js';
+import { deidentifyPart10, type DeidentifyOptions } from '../dicom/deidentify/deidentify.js';
 import { getString } from '../dicom/json/dicom-json.js';
 import type { InstanceRow } from '../index/retrieve.repository.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -86,6 +87,25 @@ export class ExportInstances {
   /** The stored bytes of one instance (an offline tier fails here, before any byte). */
   open(row: InstanceRow, signal?: AbortSignal): Promise<Readable> {
     return storeOf(this.deps.stores, row.storageTier).get(row.blobKey, signal ? { signal } : {});
+  }
+
+  /**
+   * One instance de-identified (dicom/deidentify, PS3.15 Annex E), whole in memory, with the
+   * UIDs its path is built from (the replacements: the original UIDs must not name the file).
+   */
+  async openDeidentified(
+    row: InstanceRow,
+    options: DeidentifyOptions,
+    signal?: AbortSignal,
+  ): Promise<{ bytes: Buffer; study: string; series: string; instance: string }> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.open(row, signal)) chunks.push(chunk as Buffer);
+    return {
+      bytes: deidentifyPart10(Buffer.concat(chunks), options),
+      study: options.uids.map(row.studyInstanceUid),
+      series: options.uids.map(row.seriesInstanceUid),
+      instance: options.uids.map(row.sopInstanceUid),
+    };
   }
 
   private rows(scope: { study: string; series?: string }, actor: Actor): Promise<InstanceRow[]> {

@@ -64,6 +64,15 @@ export const DeidentificationCode = {
 const DUMMY_TEXT = 'ANONYMOUS';
 
 /**
+ * The de-identifying application named in the new File Meta Information (PS3.10 7.1
+ * Implementation Class UID, a UUID-derived UID under 2.25 minted once for Strata).
+ */
+export const DEIDENTIFIER = {
+  classUid: '2.25.186355544311171578040585887036410254544',
+  versionName: 'STRATA_DEID',
+} as const;
+
+/**
  * The de-identified Part 10 file of `part10` (a whole instance). Throws what dcmjs throws for
  * a file it cannot read.
  */
@@ -235,11 +244,8 @@ function newMeta(meta: Dataset, dataset: Dataset, options: DeidentifyOptions): D
     '00020003': dataset['00080018'] ?? { vr: 'UI', Value: [] },
     '00020010': meta['00020010'] ?? { vr: 'UI', Value: ['1.2.840.10008.1.2.1'] },
   };
-  if (options.implementation) {
-    out['00020012'] = { vr: 'UI', Value: [options.implementation.classUid] };
-    out['00020013'] = { vr: 'SH', Value: [options.implementation.versionName] };
-  } else if (meta['00020012']) {
-    out['00020012'] = meta['00020012'];
-  }
+  const implementation = options.implementation ?? DEIDENTIFIER;
+  out['00020012'] = { vr: 'UI', Value: [implementation.classUid] };
+  out['00020013'] = { vr: 'SH', Value: [implementation.versionName] };
   return out;
 }
