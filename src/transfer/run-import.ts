@@ -28,6 +28,8 @@ export async function runImport(
   { concurrency, progress, tally }: { concurrency: number; progress: Progress; tally: Tally },
 ): Promise<void> {
   let next = 0;
+  // The first error that stops one worker stops the others before their next file.
+  let failed = false;
   const report = (file: SourceFile, result: FileResult) => {
     tally.add(file.name, file.size, result);
     progress.file(file.name, file.size, result);
@@ -42,7 +44,7 @@ export async function runImport(
   const worker = async () => {
     let batch: ProbedFile[] = [];
     let bytes = 0;
-    while (next < files.length) {
+    while (next < files.length && !failed) {
       const file = files[next++]!;
       let probed: Probe;
       try {
@@ -70,7 +72,14 @@ export async function runImport(
     }
     await send(batch);
   };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.max(1, concurrency) }, () =>
+      worker().catch((error: unknown) => {
+        failed = true;
+        throw error;
+      }),
+    ),
+  );
 }
 
 /** An error as one line for the person running the command. */
