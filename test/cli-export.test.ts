@@ -52,7 +52,7 @@ beforeAll(async () => {
   await writeFile(join(input, 'other.dcm'), makeInstance({ patientId: 'OTHER-1' }).bytes);
   const run = await runStrata(['import', input], env, { timeoutMs: 120_000 });
   expect(run.code, run.stdout + run.lines.join('\n')).toBe(0);
-});
+}, 180_000);
 afterAll(async () => {
   await database?.drop();
   await rm(work, { recursive: true, force: true });
@@ -111,7 +111,7 @@ describe(`strata export (${testDb})`, () => {
     expect([...files.keys()].sort()).toEqual(instances.map(pathOf).sort());
     for (const instance of instances)
       expect(files.get(pathOf(instance))!.equals(instance.bytes)).toBe(true);
-  });
+  }, 180000);
 
   it('#14: exports a study to a zip, a series alone, and what a query matches', async () => {
     const zip = join(work, 'study.zip');
@@ -136,7 +136,7 @@ describe(`strata export (${testDb})`, () => {
     const none = await runStrata(['export', newUid(), '--to', join(work, 'none')], env);
     expect(none.code).toBe(1);
     expect(none.lines.join('\n')).toMatch(/no stored study matches/);
-  });
+  }, 180000);
 
   it('#14: --deidentify leaves no name, ID or original UID in any file, maps UIDs consistently, shifts dates by N days', async () => {
     const to = join(work, 'deid.zip');
@@ -190,7 +190,7 @@ describe(`strata export (${testDb})`, () => {
     const first = [...againFiles.values()][0]!;
     expect(read(first)['0020000D'].Value[0]).not.toBe(datasets[0]['0020000D'].Value[0]);
     expect(read(first)['00080020'].Value).toEqual(['20240102']);
-  });
+  }, 180000);
 
   it('#14: every export is in the audit trail as 110106 Export, destination kind without a path', async () => {
     const audit = await runStrata(['audit', 'search', '--event', '110106'], env);
@@ -207,7 +207,7 @@ describe(`strata export (${testDb})`, () => {
     expect(text).not.toContain(work);
     expect(text).not.toContain(PATIENT_ID);
     expect(text).not.toContain(study);
-  });
+  }, 180000);
 
   it('checks its arguments (exit 2)', async () => {
     for (const args of [
@@ -219,5 +219,5 @@ describe(`strata export (${testDb})`, () => {
       const run = await runStrata(args, env);
       expect(run.code, args.join(' ')).toBe(2);
     }
-  });
+  }, 180000);
 });

@@ -120,7 +120,7 @@ describe(`strata import (${testDb})`, () => {
     } finally {
       await strata.close();
     }
-  });
+  }, 240000);
 
   it('#14: imports a zip archive entry by entry (skipping macOS resource forks), exit 0; again: all duplicates; the trail has 110107 Import', async () => {
     const first = await runStrata(['import', join(work, 'disc.zip')], env, { timeoutMs: 120_000 });
@@ -154,7 +154,7 @@ describe(`strata import (${testDb})`, () => {
     // No path, name or UID in the record (patient and studies are keyed hashes).
     expect(JSON.stringify(records)).not.toContain(work);
     expect(JSON.stringify(records)).not.toContain(zipped[0]!.studyInstanceUid);
-  });
+  }, 240000);
 
   it('#14: imports into a running server with --url (batched STOW-RS); a second run finds everything on the server', async () => {
     const serverDb = await freshDatabase();
@@ -203,7 +203,52 @@ describe(`strata import (${testDb})`, () => {
       await serverDb.drop();
       await rm(serverDir, { recursive: true, force: true });
     }
-  });
+  }, 240000);
+
+  it('#14: --url with an API key: an uploader key (may not search) sends everything and the server answers; a wrong key stops the run', async () => {
+    const serverDb = await freshDatabase();
+    const serverDir = await mkdtemp(join(tmpdir(), 'strata-import-key-'));
+    const serverEnv = {
+      DATA_DIR: serverDir,
+      SWEEP_INTERVAL_SECONDS: '0',
+      AUTH_METHODS: 'api-key',
+      ...(serverDb.url ? { DATABASE_URL: serverDb.url } : {}),
+    };
+    const created = await runStrata(
+      ['keys', 'create', '--name', 'importer', '--role', 'uploader'],
+      serverEnv,
+    );
+    expect(created.code, created.lines.join('\n')).toBe(0);
+    const key = created.stdout.trim();
+    const server = await startChildServer(serverEnv);
+    try {
+      const args = ['import', join(work, 'input'), '--url', server.base, '--token', key];
+      const expected = generated.length + chosen.length;
+      for (let run = 0; run < 2; run++) {
+        // The second run cannot ask what is stored: the server answers identical copies as stored.
+        const result = await runStrata(args, { LOG_LEVEL: 'warn' }, { timeoutMs: 120_000 });
+        expect(result.code, result.stdout + result.lines.join('\n')).toBe(1);
+        expect(counts(result.stdout)).toEqual({
+          stored: expected,
+          duplicates: 0,
+          skipped: 2,
+          refused: 1,
+        });
+      }
+      const wrong = await runStrata(
+        ['import', join(work, 'disc.zip'), '--url', server.base, '--token', 'strata_wrong'],
+        { LOG_LEVEL: 'warn' },
+        { timeoutMs: 120_000 },
+      );
+      expect(wrong.code).toBe(1);
+      expect(wrong.lines.join('\n')).toMatch(/stopped: server answered 401/);
+      expect(counts(wrong.stdout)).toMatchObject({ stored: 0 });
+    } finally {
+      await server.stop();
+      await serverDb.drop();
+      await rm(serverDir, { recursive: true, force: true });
+    }
+  }, 240000);
 
   it('checks its arguments: no input, an unknown option, --token without --url exit 2', async () => {
     for (const args of [['import'], ['import', 'x', '--frob'], ['import', 'x', '--token', 't']]) {
@@ -211,5 +256,5 @@ describe(`strata import (${testDb})`, () => {
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.lines.join('\n')).toContain('Usage: strata import');
     }
-  });
+  }, 240000);
 });
