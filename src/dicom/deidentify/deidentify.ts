@@ -8,6 +8,7 @@
  * Option is not implemented), nor are overlays in pixel data bits.
  */
 import dcmjs from 'dcmjs';
+import { DicomParseError } from '../errors.js';
 import { shiftDa, shiftDt } from './dates.js';
 import { BASIC_PROFILE, type ProfileAction } from './profile-table.js';
 import type { UidMap } from './uid-map.js';
@@ -77,13 +78,39 @@ export const DEIDENTIFIER = {
  * a file it cannot read.
  */
 export function deidentifyPart10(part10: Uint8Array, options: DeidentifyOptions): Buffer {
+  // dcmjs reports what it repairs on the console; the export's own messages are enough.
+  dcmjs.log.setLevel('error');
   const copy = part10.buffer.slice(part10.byteOffset, part10.byteOffset + part10.byteLength);
-  const read = data.DicomMessage.readFile(copy as ArrayBuffer, { ignoreErrors: true });
+  let read: { meta: Dataset; dict: Dataset };
+  try {
+    read = data.DicomMessage.readFile(copy as ArrayBuffer, { ignoreErrors: true });
+  } catch (error) {
+    throw new DicomParseError(`de-identification could not read the instance: ${String(error)}`, 0);
+  }
+  assertPlausible(read.dict, part10.byteLength);
   const dataset = deidentifyDataset(read.dict, options);
   markDeidentified(dataset, options);
   const out = new data.DicomDict(newMeta(read.meta, dataset, options));
   out.dict = dataset;
   return Buffer.from(out.write());
+}
+
+/**
+ * dcmjs misreads some valid files (an RT Dose whose sequence item it parses with a garbage
+ * length of hundreds of MB) and would then write, or fail to write, nonsense: a value larger
+ * than the whole file is proof of a misread, and the instance is refused rather than exported
+ * wrong.
+ */
+function assertPlausible(dataset: Dataset, fileLength: number): void {
+  for (const element of Object.values(dataset)) {
+    for (const value of element.Value ?? []) {
+      if (value instanceof ArrayBuffer && value.byteLength > fileLength) {
+        throw new DicomParseError('de-identification misread the instance (dcmjs)', 0);
+      }
+      if (element.vr === 'SQ' && value && typeof value === 'object')
+        assertPlausible(value as Dataset, fileLength);
+    }
+  }
 }
 
 /** Applies the profile to one dataset (and, through sequences, its items); returns a new one. */
