@@ -4,7 +4,9 @@ import { ConfigError } from '../config/errors.js';
 import { fatalLog, logFatal } from './fatal.js';
 import { DirectoryLockedError } from '../lib/dir-lock.js';
 import { auditCommand } from './audit.js';
+import { exportCommand } from './export.js';
 import { hsmCommand } from './hsm.js';
+import { importCommand } from './import.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
@@ -21,6 +23,10 @@ Commands:
   verify     check index against storage (--no-checksums, --remove-orphans)
   audit verify  check the audit trail's hash chain (exit 1 names the first broken record)
   audit search  print audit records (--patient-id, --study, --user, --event, --from, --to, --limit)
+  import     store folders, zip files or files of DICOM (resumable, parallel; --url for a
+             remote Strata): strata import --help
+  export     write a study, series or query's instances to a folder or zip, optionally
+             de-identified (PS3.15 Basic Profile): strata export --help
   keys       API keys for modalities, gateways and scripts: create, list, revoke
   users      built-in accounts: add, passwd, disable, enable, totp, list (strata users --help)
 
@@ -74,6 +80,10 @@ function runCommand(
       return auditCommand(config, args, overrides);
     case 'keys':
       return keysCommand(config, args);
+    case 'import':
+      return importCommand(config, args, overrides);
+    case 'export':
+      return exportCommand(config, args, overrides);
     case 'users':
       return usersCommand(config, args, overrides);
     default:

@@ -7,6 +7,7 @@ import { ChangeEvents } from './change-events.js';
 import { ChangeFeedService } from './change-feed.js';
 import { ChangeTicker } from './change-ticker.js';
 import { DeleteInstances } from './delete-instances.js';
+import { ExportInstances } from './export-instances.js';
 import { FrameSource } from './frame-source.js';
 import { InstanceLookup } from './instance-lookup.js';
 import type { MoveDeps } from './migrate-one.js';
@@ -77,6 +78,8 @@ export interface Services {
   retrieve: RetrieveServices;
   /** Non-standard DELETE of a study, series or instance. */
   delete: DeleteInstances;
+  /** `strata export`: instances of a study, series or query, recorded as 110106 Export. */
+  export: ExportInstances;
   /** What keeps storage and index in step: sweeps, HSM migration, verification. */
   maintenance: MaintenanceServices;
   /** /readyz: index and every storage tier answer. */
@@ -165,13 +168,14 @@ export function createServices(deps: ServicesDeps): Services {
     observer: deps.observer,
     committed: () => signal.nudge(),
   });
+  const search = new SearchService({
+    db: deps.db,
+    options: deps.searchOptions ?? { defaultLimit: 100, maxLimit: 1000 },
+    audit: deps.audit,
+  });
   return {
     stow: new StowService({ db: deps.db, store, audit: deps.audit, observer: deps.observer }),
-    search: new SearchService({
-      db: deps.db,
-      options: deps.searchOptions ?? { defaultLimit: 100, maxLimit: 1000 },
-      audit: deps.audit,
-    }),
+    search,
     retrieve: {
       instances: new RetrieveInstances({
         lookup,
@@ -209,6 +213,7 @@ export function createServices(deps: ServicesDeps): Services {
       audit: deps.audit,
       committed: () => signal.nudge(),
     }),
+    export: new ExportInstances({ lookup, search, stores: deps.stores, audit: deps.audit }),
     maintenance: {
       sweeper,
       hsm: new MigrateTiers({

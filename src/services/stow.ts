@@ -5,10 +5,12 @@
  */
 import type { AuditEvent, AuditSink } from '../audit/event.js';
 import type { Db } from '../index/db.js';
+import { findInstance } from '../index/current-instance.repository.js';
 import { findOwnersOf } from '../index/patient-scope.js';
 import { inPatientScope, type Actor } from './actor.js';
 import { eventOf, recordAll } from './audit-records.js';
 import { FailureReason, type StoreOutcome } from './outcomes.js';
+import { ImportSession } from './import-session.js';
 import type { ServiceObserver } from './observer.js';
 import { storeMany, type IncomingInstance, type StoreManyResult } from './store-many.js';
 import type { StoreInstances } from './store-instances.js';
@@ -27,7 +29,7 @@ export interface StowServiceDeps {
   observer?: ServiceObserver | undefined;
 }
 
-interface NamedPatient {
+export interface NamedPatient {
   patientId: string;
   studyInstanceUid: string;
 }
@@ -69,9 +71,41 @@ export class StowService {
     parts: AsyncIterable<IncomingInstance> | Iterable<IncomingInstance>,
     request: StowRequest,
   ): Promise<StoreManyResult> {
-    const { actor } = request;
     // Which patient and study each identified instance names, to attribute its outcome.
     const patientOf = new Map<string, NamedPatient>();
+    const result = await this.storeParts(parts, request, patientOf);
+    await recordAll(this.deps.audit, stowEvents(request.actor, result, patientOf));
+    return result;
+  }
+
+  /**
+   * An import (`strata import`): instances stored one call at a time through the same pipeline
+   * and patient scope as `store`, recorded as 110107 Import rather than per call
+   * (services/import-session.ts).
+   */
+  importSession(actor: Actor, source: string): ImportSession {
+    return new ImportSession(
+      {
+        store: (parts, patientOf) => this.storeParts(parts, { actor }, patientOf),
+        storedSha256: (sopInstanceUid) =>
+          // A scoped actor learns nothing about what is stored: everything goes through admit.
+          actor.patientIds === undefined
+            ? findInstance(this.deps.db, sopInstanceUid).then((row) => row?.sha256)
+            : Promise.resolve(undefined),
+        audit: this.deps.audit,
+      },
+      actor,
+      source,
+    );
+  }
+
+  /** storeMany with the actor's patient scope; fills `patientOf` for the audit records. */
+  private async storeParts(
+    parts: AsyncIterable<IncomingInstance> | Iterable<IncomingInstance>,
+    request: StowRequest,
+    patientOf: Map<string, NamedPatient>,
+  ): Promise<StoreManyResult> {
+    const { actor } = request;
     const result = await storeMany(this.deps.store, parts, {
       studyInstanceUid: request.studyInstanceUid,
       signal: request.signal,
@@ -93,7 +127,6 @@ export class StowService {
       },
     });
     this.count(result);
-    await recordAll(this.deps.audit, stowEvents(actor, result, patientOf));
     return result;
   }
 
@@ -112,12 +145,15 @@ export class StowService {
  * 110104 Instances Transferred, action C (U when an instance replaced a stored one), one record
  * per patient: outcome 0 when all of theirs were stored, 4 when some failed, 8 when all did.
  * Parts that failed before naming a patient (not DICOM, no UIDs, cut off) are counted in one
- * record without a patient.
+ * record without a patient. An import (`type` 'import', 110107, PS3.15 A.5.3.6) is recorded the
+ * same way, with `extra` naming the source kind.
  */
 export function stowEvents(
   actor: Actor,
-  result: StoreManyResult,
+  result: Pick<StoreManyResult, 'parts'>,
   patientOf: ReadonlyMap<string, NamedPatient>,
+  type: 'instances-transferred' | 'import' = 'instances-transferred',
+  extra: Readonly<Record<string, string | number | boolean>> = {},
 ): AuditEvent[] {
   const tallies = new Map<string | undefined, PatientTally>();
   const tally = (patientId: string | undefined) => {
@@ -141,14 +177,9 @@ export function stowEvents(
     }
   }
   return [...tallies].map(([patientId, t]) => ({
-    ...eventOf(
-      actor,
-      'instances-transferred',
-      t.replaced ? 'U' : 'C',
-      t.failed === 0 ? 0 : t.stored === 0 ? 8 : 4,
-    ),
+    ...eventOf(actor, type, t.replaced ? 'U' : 'C', t.failed === 0 ? 0 : t.stored === 0 ? 8 : 4),
     ...(patientId !== undefined ? { patient: { patientId, studyUids: [...t.studyUids] } } : {}),
     // Instances stored (duplicates included: the sender holds them stored) and refused.
-    detail: { instances: t.stored, failed: t.failed },
+    detail: { ...extra, instances: t.stored, failed: t.failed },
   }));
 }
