@@ -7,6 +7,7 @@ import { auditCommand } from './audit.js';
 import { hsmCommand } from './hsm.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
+import { sendCommand } from './send.js';
 import { serveCommand } from './serve.js';
 import { usersCommand } from './users.js';
 import { verifyCommand } from './verify.js';
@@ -22,6 +23,7 @@ Commands:
   audit verify  check the audit trail's hash chain (exit 1 names the first broken record)
   audit search  print audit records (--patient-id, --study, --user, --event, --from, --to, --limit)
   keys       API keys for modalities, gateways and scripts: create, list, revoke
+  send       send a study to a remote DICOM node: strata send <AE> <StudyInstanceUID>
   users      built-in accounts: add, passwd, disable, enable, totp, list (strata users --help)
 
 Configuration comes from environment variables; see README "Configuration".`;
@@ -74,6 +76,8 @@ function runCommand(
       return auditCommand(config, args, overrides);
     case 'keys':
       return keysCommand(config, args);
+    case 'send':
+      return sendCommand(config, args);
     case 'users':
       return usersCommand(config, args, overrides);
     default:

@@ -12,6 +12,7 @@ import {
   STOW,
   SWEEPER,
 } from './server-settings.js';
+import { DIMSE_SCU } from './dimse-scu-settings.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { envSource, readSettings, type Env, type Values } from './setting.js';
 import { storageConfigFromEnv, type StorageConfig } from './storage.js';
@@ -37,6 +38,8 @@ export type Config = Values<typeof SERVER> & {
   auth: Values<typeof AUTH>;
   audit: Values<typeof AUDIT>;
   tls: Values<typeof TLS>;
+  /** DIMSE as an SCU: own AE title, known remote AEs (README "DIMSE"). */
+  dimseScu: Values<typeof DIMSE_SCU>;
 };
 
 export function loadConfig(env: Env = process.env): Config {
@@ -55,6 +58,7 @@ export function loadConfig(env: Env = process.env): Config {
     auth: readSettings(AUTH, source),
     audit: readSettings(AUDIT, source),
     tls: readSettings(TLS, source),
+    dimseScu: readSettings(DIMSE_SCU, source),
   };
   // A STRATA_CONFIG file's tiers replace the environment's single backend.
   const configFile = CONFIG_FILE.read(source);

@@ -10,6 +10,7 @@ import {
   SWEEPER,
 } from './server-settings.js';
 import type { Setting } from './setting.js';
+import { DIMSE_SCU } from './dimse-scu-settings.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { AWS_CREDENTIALS, AZURE, ENCRYPTION, S3, STORAGE_BACKEND } from './storage-settings.js';
 
@@ -30,6 +31,7 @@ export const ENV_SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(AUTH),
   ...Object.values(AUDIT),
   ...Object.values(TLS),
+  ...Object.values(DIMSE_SCU),
   CONFIG_FILE,
 ];
 

@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { DeleteInstances } from './delete-instances.js';
+import { ExportInstances } from './export-instances.js';
 import { FrameSource } from './frame-source.js';
 import { InstanceLookup } from './instance-lookup.js';
 import type { MoveDeps } from './migrate-one.js';
@@ -67,6 +68,8 @@ export interface Services {
   retrieve: RetrieveServices;
   /** Non-standard DELETE of a study, series or instance. */
   delete: DeleteInstances;
+  /** Instances sent to another DICOM node (DIMSE C-STORE as SCU), audited as 110106 Export. */
+  export: ExportInstances;
   /** What keeps storage and index in step: sweeps, HSM migration, verification. */
   maintenance: MaintenanceServices;
   /** /readyz: index and every storage tier answer. */
@@ -125,6 +128,14 @@ export function createServices(deps: ServicesDeps): Services {
     options: deps.storeOptions,
     fault: deps.fault,
   });
+  const instances = new RetrieveInstances({
+    lookup,
+    frames,
+    stores: deps.stores,
+    access,
+    imaging: deps.imaging,
+    audit,
+  });
   return {
     stow: new StowService({ db: deps.db, store, audit: deps.audit }),
     search: new SearchService({
@@ -133,14 +144,7 @@ export function createServices(deps: ServicesDeps): Services {
       audit: deps.audit,
     }),
     retrieve: {
-      instances: new RetrieveInstances({
-        lookup,
-        frames,
-        stores: deps.stores,
-        access,
-        imaging: deps.imaging,
-        audit,
-      }),
+      instances,
       metadata: new RetrieveMetadata({ lookup, audit }),
       frames: retrieveFrames,
       bulkData: new RetrieveBulkData({
@@ -164,6 +168,7 @@ export function createServices(deps: ServicesDeps): Services {
       access,
     },
     delete: new DeleteInstances({ db: deps.db, sweeper, audit: deps.audit }),
+    export: new ExportInstances({ lookup, instances, audit: deps.audit }),
     maintenance: {
       sweeper,
       hsm: new MigrateTiers({
