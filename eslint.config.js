@@ -32,6 +32,7 @@ const ours = [
   'config',
   'auth',
   'audit',
+  'dimse',
 ];
 const except = (...allowed) =>
   ours.filter((m) => !allowed.includes(m)).flatMap((m) => [`**/${m}/**`, `../${m}/*`]);
@@ -110,6 +111,12 @@ export default tseslint.config(
     except('services', 'dicom', 'lib', 'auth', 'audit'),
     'web/ is thin: it talks to services/, never to storage/ or index/.',
     ['drizzle-orm', 'postgres', '@electric-sql/pglite'],
+  ),
+  layer(
+    ['src/dimse/**'],
+    except('services', 'dicom', 'index', 'audit', 'lib'),
+    'dimse/ is a protocol front end like web/: it talks to services/ (and reads dicom/ and index/ types), never to storage/, web/ or cli/.',
+    ['hono'],
   ),
   layer(
     ['src/config/**'],

@@ -6,6 +6,8 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AuditExporter } from './audit/exporter.js';
 import { openAuditExport } from './compose-audit-export.js';
+import { dimseOptions, startDimse } from './compose-dimse.js';
+import type { DimseServer } from './dimse/server.js';
 import { openAudit, type AuditParts } from './compose-audit.js';
 import { anonymousActions, openSecurity, type SecurityParts } from './compose-auth.js';
 import { assertTiersConfigured, openStores } from './compose-storage.js';
@@ -53,6 +55,8 @@ export interface Strata {
   auditExport?: AuditExporter | undefined;
   /** The audit trail every service records to, and its search (`GET /admin/audit`). */
   audit: AuditParts;
+  /** The DIMSE listener (README "DIMSE"), when DIMSE_PORT is set. */
+  dimse?: { port: number; aeTitle: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -234,6 +238,7 @@ export async function startStrata(
   // Settings that refuse to start are checked before the index is opened.
   anonymousActions(config);
   const tls = readTlsFiles(config);
+  const dimse = dimseOptions(config);
   const strata = await openStrata(config, overrides);
   let security: SecurityParts;
   let auditExport: AuditExporter | undefined;
@@ -282,6 +287,20 @@ export async function startStrata(
   strata.services.maintenance.hsm.start();
   auditExport?.start();
   strata.audit.trail.startRetention();
+  let dimseServer: DimseServer | undefined;
+  try {
+    if (dimse) {
+      dimseServer = await startDimse(dimse, {
+        services: strata.services,
+        audit: overrides.audit ?? strata.audit.trail,
+        log: strata.log,
+      });
+    }
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await strata.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
@@ -290,6 +309,7 @@ export async function startStrata(
   try {
     await strata.audit.trail.record(applicationActivity('application-start', url));
   } catch (error) {
+    await dimseServer?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await strata.close();
     throw error;
@@ -299,7 +319,9 @@ export async function startStrata(
     url,
     security,
     auditExport,
+    dimse: dimseServer && dimse ? { port: dimseServer.port, aeTitle: dimse.aeTitle } : undefined,
     close: async () => {
+      await dimseServer?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       // Requests are done; the stop is the trail's last record (the index may be gone: then
       // the stop goes unrecorded rather than the process hanging).

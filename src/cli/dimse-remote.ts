@@ -1,15 +1,15 @@
 import { userInfo } from 'node:os';
 import type { Config } from '../config/config.js';
-import { remoteAesOf, type RemoteAeConfig } from '../config/dimse-scu-settings.js';
+import type { RemoteAeConfig } from '../config/dimse-settings.js';
 import type { Actor } from '../services/actor.js';
 
 /** The remote AE a command names, from DIMSE_REMOTE_AES (case-sensitive, PS3.8 7.1.1.4). */
 export function knownRemoteAe(config: Config, title: string): RemoteAeConfig | undefined {
-  return remoteAesOf(config.dimseScu.remoteAes).find((ae) => ae.aeTitle === title);
+  return config.dimse.remoteAes.find((ae) => ae.aeTitle === title);
 }
 
 export function unknownRemoteAe(command: string, config: Config, title: string): number {
-  const known = remoteAesOf(config.dimseScu.remoteAes).map((ae) => ae.aeTitle);
+  const known = config.dimse.remoteAes.map((ae) => ae.aeTitle);
   console.error(
     `strata ${command}: unknown AE "${title}"; known remote AEs (DIMSE_REMOTE_AES): ${known.length ? known.join(', ') : 'none'}`,
   );

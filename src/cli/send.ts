@@ -35,7 +35,7 @@ export async function sendCommand(config: Config, args: string[]): Promise<numbe
     await exporter.recordStart(actor, rows, remote);
     const started = performance.now();
     const summary = await sendInstances(rows, exporter, {
-      callingAeTitle: config.dimseScu.aeTitle,
+      callingAeTitle: config.dimse.aeTitle,
       remote,
       timeoutMs: config.dimseScu.timeoutSeconds * 1000,
       batchBytes: config.dimseScu.batchBytes,

@@ -14,6 +14,7 @@ import {
 } from './server-settings.js';
 import { DIMSE_SCU } from './dimse-scu-settings.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
+import { DIMSE, parseRemoteAe, type RemoteAeConfig } from './dimse-settings.js';
 import { envSource, readSettings, type Env, type Values } from './setting.js';
 import { storageConfigFromEnv, type StorageConfig } from './storage.js';
 
@@ -38,7 +39,9 @@ export type Config = Values<typeof SERVER> & {
   auth: Values<typeof AUTH>;
   audit: Values<typeof AUDIT>;
   tls: Values<typeof TLS>;
-  /** DIMSE as an SCU: own AE title, known remote AEs (README "DIMSE"). */
+  /** The DIMSE listener (README "DIMSE"); `port` undefined = off. */
+  dimse: Omit<Values<typeof DIMSE>, 'remoteAes'> & { remoteAes: RemoteAeConfig[] };
+  /** DIMSE as an SCU: timeouts and batch size (README "DIMSE"). */
   dimseScu: Values<typeof DIMSE_SCU>;
 };
 
@@ -58,6 +61,7 @@ export function loadConfig(env: Env = process.env): Config {
     auth: readSettings(AUTH, source),
     audit: readSettings(AUDIT, source),
     tls: readSettings(TLS, source),
+    dimse: dimseConfig(readSettings(DIMSE, source)),
     dimseScu: readSettings(DIMSE_SCU, source),
   };
   // A STRATA_CONFIG file's tiers replace the environment's single backend.
@@ -81,4 +85,16 @@ function qidoConfig({ defaultLimit, maxLimit }: Values<typeof QIDO>): Config['qi
     );
   }
   return { defaultLimit, maxLimit };
+}
+
+/** Known remote AEs parsed (DIMSE_REMOTE_AES was checked when read); a title listed twice is a mistake. */
+function dimseConfig(values: Values<typeof DIMSE>): Config['dimse'] {
+  const remoteAes = values.remoteAes.map((entry) => parseRemoteAe(entry) as RemoteAeConfig);
+  const titles = new Set<string>();
+  for (const { aeTitle } of remoteAes) {
+    if (titles.has(aeTitle))
+      throw new ConfigError('DIMSE_REMOTE_AES', `${aeTitle} is listed twice`);
+    titles.add(aeTitle);
+  }
+  return { ...values, remoteAes };
 }

@@ -12,6 +12,7 @@ import {
 import type { Setting } from './setting.js';
 import { DIMSE_SCU } from './dimse-scu-settings.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
+import { DIMSE } from './dimse-settings.js';
 import { AWS_CREDENTIALS, AZURE, ENCRYPTION, S3, STORAGE_BACKEND } from './storage-settings.js';
 
 /** Every environment variable, in README order. */
@@ -31,6 +32,7 @@ export const ENV_SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(AUTH),
   ...Object.values(AUDIT),
   ...Object.values(TLS),
+  ...Object.values(DIMSE),
   ...Object.values(DIMSE_SCU),
   CONFIG_FILE,
 ];

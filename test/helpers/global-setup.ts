@@ -1,4 +1,5 @@
 import { samplesAvailable } from '../../src/dicom/testing/samples.js';
+import { dcmtkAvailable } from './dcmtk.js';
 
 /**
  * Says out loud which suites were skipped, so a skipped PostgreSQL run or a missing sample
@@ -19,6 +20,12 @@ export default function setup(): void {
       '\n[strata] the DICOM sample folder was not found (STRATA_DICOM_SAMPLES, else ' +
         '../shared/dicom-samples beside the checkout): the suites that read samples were ' +
         'skipped, everything else ran.\n',
+    );
+  }
+  if (!dcmtkAvailable) {
+    console.warn(
+      '\n[strata] dcmtk (echoscu, storescu, findscu) is not installed: the DIMSE peer suites ' +
+        '(test/dimse-*.test.ts) were skipped. `apt-get install dcmtk`; .ci/run installs it.\n',
     );
   }
 }

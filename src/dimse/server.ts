@@ -1,0 +1,151 @@
+/**
+ * The DIMSE listener: a `net` (or `tls`, TLS 1.2 and up) server whose every connection is one
+ * association handled by StrataScp (scp/scp.ts). Ours rather than the library's `Server`, which
+ * binds no address, reports no port and limits nothing (library.ts).
+ */
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server,
+  type Socket,
+} from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { AuditSink } from '../audit/event.js';
+import type { Logger } from '../lib/log.js';
+import { ulid } from '../lib/ulid.js';
+import type { Services } from '../services/services.js';
+import { Abort } from './library.js';
+import type { DimseOptions, RemoteAe } from './options.js';
+import { abortPdu, PduGuard } from './pdu-guard.js';
+import { echoService } from './scp/echo.js';
+import { StrataScp } from './scp/scp.js';
+import type { ScpService } from './scp/service.js';
+import { storeService } from './scp/store.js';
+
+/**
+ * The services of the SCP, in the order a SOP class is looked up. Verification, Storage and
+ * Query (find.ts); C-MOVE, C-GET and Storage Commitment join here.
+ */
+export const defaultServices: readonly ScpService[] = [echoService, storeService];
+
+export interface DimseServerDeps {
+  services: Services;
+  audit: AuditSink;
+  log: Logger;
+  /** The SCP services (default: defaultServices). */
+  scpServices?: readonly ScpService[];
+}
+
+export class DimseServer {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private associations = 0;
+  private readonly remoteAes: ReadonlyMap<string, RemoteAe>;
+
+  constructor(
+    private readonly options: DimseOptions,
+    private readonly deps: DimseServerDeps,
+  ) {
+    this.remoteAes = new Map(options.remoteAes.map((ae) => [ae.aeTitle, ae]));
+    const { tls } = options;
+    this.server = tls
+      ? createTlsServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            // BCP 195 (RFC 9325) and PS3.15 B.9 (BCP 195 TLS Secure Transport Connection
+            // Profile): TLS 1.2 or later; Node's default cipher list already excludes what it
+            // forbids (NULL, export, RC4, anonymous).
+            minVersion: 'TLSv1.2',
+            ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {}),
+          },
+          (socket) => this.accept(socket),
+        )
+      : createNetServer((socket) => this.accept(socket));
+  }
+
+  /** Listens; resolves with the port (DIMSE_PORT=0 picks a free one). */
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.port;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Stops accepting, aborts the associations still open, resolves once all are closed. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) {
+      if (socket.writable) socket.write(abortPdu(Abort.serviceProvider, Abort.notSpecified));
+      socket.destroy();
+    }
+    await closed;
+  }
+
+  private accept(socket: Socket): void {
+    const { options, deps } = this;
+    const { log } = deps;
+    this.sockets.add(socket);
+    let admitted = false;
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      if (admitted) this.associations--;
+    });
+    // Ours before the library's: a PDU that cannot be valid is stopped at its header.
+    const guard = new PduGuard(options.maxPduLength);
+    socket.on('data', (chunk: Buffer) => {
+      const problem = guard.check(chunk);
+      if (problem === undefined) return;
+      log.warn('dimse protocol error', { problem, peer: socket.remoteAddress });
+      void deps.audit
+        .record({
+          type: 'security-alert',
+          action: 'E',
+          outcome: 8,
+          ...(socket.remoteAddress ? { clientAddress: socket.remoteAddress } : {}),
+          detail: { protocol: 'dimse', kind: 'protocol-error', problem },
+        })
+        .catch((error: unknown) => log.error('dimse protocol error not audited', { error }));
+      socket.write(abortPdu(Abort.serviceProvider, Abort.invalidPduParameter));
+      socket.destroy();
+    });
+    socket.setTimeout(options.idleTimeoutMs);
+    socket.on('error', () => socket.destroy());
+    const scp = new StrataScp(
+      socket,
+      {
+        connectTimeout: options.idleTimeoutMs,
+        associationTimeout: options.idleTimeoutMs,
+        pduTimeout: options.idleTimeoutMs,
+      },
+      {
+        options,
+        remoteAes: this.remoteAes,
+        scpServices: deps.scpServices ?? defaultServices,
+        services: deps.services,
+        audit: deps.audit,
+        log,
+        admit: () => {
+          if (this.associations >= options.maxAssociations) return false;
+          this.associations++;
+          admitted = true;
+          return true;
+        },
+        newId: ulid,
+      },
+    );
+    // The library reports a malformed PDU, a timeout or a socket error here.
+    scp.on('networkError', (error: unknown) => {
+      log.warn('dimse association ended on error', { error });
+      scp.abortAssociation(Abort.notSpecified);
+    });
+  }
+}
