@@ -20,13 +20,14 @@ import { abortPdu, PduGuard } from './pdu-guard.js';
 import { echoService } from './scp/echo.js';
 import { StrataScp } from './scp/scp.js';
 import type { ScpService } from './scp/service.js';
+import { moveService } from './scp/move.js';
 import { storeService } from './scp/store.js';
 
 /**
  * The services of the SCP, in the order a SOP class is looked up. Verification, Storage and
  * Query (find.ts); C-MOVE, C-GET and Storage Commitment join here.
  */
-export const defaultServices: readonly ScpService[] = [echoService, storeService];
+export const defaultServices: readonly ScpService[] = [echoService, storeService, moveService];
 
 export interface DimseServerDeps {
   services: Services;

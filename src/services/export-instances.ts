@@ -7,13 +7,19 @@
  */
 import type { Readable } from 'node:stream';
 import type { AuditOutcome, AuditSink } from '../audit/event.js';
-import type { InstanceRow } from '../index/retrieve.repository.js';
+import type { Db } from '../index/db.js';
+import {
+  findInstanceRowsByKeys,
+  type InstanceRow,
+  type RetrieveKeys,
+} from '../index/retrieve.repository.js';
 import { scopedTo, type Actor } from './actor.js';
 import { byPatient, eventOf, recordAll } from './audit-records.js';
 import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
 import type { RetrieveInstances } from './retrieve-instances.js';
 
 export interface ExportInstancesDeps {
+  db: Db;
   lookup: InstanceLookup;
   instances: RetrieveInstances;
   audit: AuditSink;
@@ -26,6 +32,8 @@ export interface ExportDestination {
   port: number;
 }
 
+export type ExportEvent = 'export' | 'instances-transferred';
+
 export class ExportInstances {
   constructor(private readonly deps: ExportInstancesDeps) {}
 
@@ -34,9 +42,26 @@ export class ExportInstances {
     return this.deps.lookup.findRows(scopedTo(scope, actor));
   }
 
-  /** 110106 Export before anything is read; throws (audit.unavailable) when it cannot be written. */
-  recordStart(actor: Actor, rows: readonly InstanceRow[], to: ExportDestination): Promise<void> {
-    return this.record(actor, rows, to, 0, { instances: rows.length });
+  /**
+   * The instances a DIMSE retrieve identifier names (C-MOVE, C-GET), within the actor's scope;
+   * an empty list when none match (the retrieve then completes with no sub-operations).
+   */
+  findByKeys(keys: RetrieveKeys, actor: Actor): Promise<InstanceRow[]> {
+    return findInstanceRowsByKeys(this.deps.db, scopedTo(keys, actor));
+  }
+
+  /**
+   * Recorded before anything is read; throws (audit.unavailable) when it cannot be written.
+   * 110106 Export for an operator's send; 110104 Instances Transferred for a peer's C-MOVE or
+   * C-GET (the retrieve a remote node asked for).
+   */
+  recordStart(
+    actor: Actor,
+    rows: readonly InstanceRow[],
+    to: ExportDestination,
+    type: ExportEvent = 'export',
+  ): Promise<void> {
+    return this.record(actor, rows, to, 0, { instances: rows.length }, type);
   }
 
   /** The outcome when some instances did not arrive (nothing is recorded when all did). */
@@ -45,14 +70,22 @@ export class ExportInstances {
     rows: readonly InstanceRow[],
     failed: ReadonlySet<string>,
     to: ExportDestination,
+    type: ExportEvent = 'export',
   ): Promise<void> {
     if (failed.size === 0) return;
     const outcome: AuditOutcome = failed.size === rows.length ? 8 : 4;
     const failedRows = rows.filter((r) => failed.has(r.sopInstanceUid));
-    await this.record(actor, failedRows, to, outcome, {
-      instances: rows.length,
-      failed: failed.size,
-    });
+    await this.record(
+      actor,
+      failedRows,
+      to,
+      outcome,
+      {
+        instances: rows.length,
+        failed: failed.size,
+      },
+      type,
+    );
   }
 
   /** Part 10 bytes as stored, or in Explicit VR LE (`requested` = its UID). */
@@ -70,9 +103,10 @@ export class ExportInstances {
     to: ExportDestination,
     outcome: AuditOutcome,
     counts: Record<string, number>,
+    type: ExportEvent,
   ): Promise<void> {
     const events = byPatient(rows).map((p) => ({
-      ...eventOf(actor, 'export', 'R', outcome),
+      ...eventOf(actor, type, 'R', outcome),
       patient: { patientId: p.patientId, studyUids: [...p.studyUids] },
       detail: { destination: `${to.aeTitle}@${to.host}:${to.port}`, ...counts },
     }));

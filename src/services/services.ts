@@ -168,7 +168,7 @@ export function createServices(deps: ServicesDeps): Services {
       access,
     },
     delete: new DeleteInstances({ db: deps.db, sweeper, audit: deps.audit }),
-    export: new ExportInstances({ lookup, instances, audit: deps.audit }),
+    export: new ExportInstances({ db: deps.db, lookup, instances, audit: deps.audit }),
     maintenance: {
       sweeper,
       hsm: new MigrateTiers({

@@ -238,20 +238,37 @@ export class StrataScp extends Scp {
     });
   }
 
-  /** Adapts the library's callbacks (each takes one response or a list) to Respond. */
-  private static respond(callback: (r: never) => void): Respond {
-    return (responses) => (callback as (r: DimseResponse | DimseResponse[]) => void)(responses);
+  /**
+   * Adapts the library's callbacks (each takes one response or a list) to Respond. The library
+   * accepts its callback once (a second call throws "Callback was already called"), so later
+   * responses — C-MOVE/C-GET pending counts as sub-operations finish, streamed C-FIND matches —
+   * go out through its sendResponse, on the request's presentation context.
+   */
+  private respondTo(request: DimseRequest, callback: (r: never) => void): Respond {
+    let called = false;
+    return (responses) => {
+      if (!called) {
+        called = true;
+        (callback as (r: DimseResponse | DimseResponse[]) => void)(responses);
+        return;
+      }
+      const network = this as unknown as {
+        sendResponse(request: DimseRequest, response: DimseResponse): void;
+      };
+      for (const r of Array.isArray(responses) ? responses : [responses])
+        network.sendResponse(request, r);
+    };
   }
 
   override cEchoRequest(request: CEchoRequest, callback: (r: never) => void): void {
     const service = this.serviceFor(request, 'cEcho');
-    const respond = StrataScp.respond(callback);
+    const respond = this.respondTo(request, callback);
     this.run('echo', request, respond, service && ((c) => service.cEcho!(c, request, respond)));
   }
 
   override cFindRequest(request: CFindRequest, callback: (r: never) => void): void {
     const service = this.serviceFor(request, 'cFind');
-    const respond = StrataScp.respond(callback);
+    const respond = this.respondTo(request, callback);
     const cancel = this.cancellable(request);
     this.run(
       'find',
@@ -263,7 +280,7 @@ export class StrataScp extends Scp {
 
   override cMoveRequest(request: CMoveRequest, callback: (r: never) => void): void {
     const service = this.serviceFor(request, 'cMove');
-    const respond = StrataScp.respond(callback);
+    const respond = this.respondTo(request, callback);
     const cancel = this.cancellable(request);
     this.run(
       'move',
@@ -275,7 +292,7 @@ export class StrataScp extends Scp {
 
   override cGetRequest(request: CGetRequest, callback: (r: never) => void): void {
     const service = this.serviceFor(request, 'cGet');
-    const respond = StrataScp.respond(callback);
+    const respond = this.respondTo(request, callback);
     const cancel = this.cancellable(request);
     this.run(
       'get',
@@ -287,7 +304,7 @@ export class StrataScp extends Scp {
 
   override nActionRequest(request: NActionRequest, callback: (r: never) => void): void {
     const service = this.serviceFor(request, 'nAction');
-    const respond = StrataScp.respond(callback);
+    const respond = this.respondTo(request, callback);
     this.run('action', request, respond, service && ((c) => service.nAction!(c, request, respond)));
   }
 
@@ -334,7 +351,7 @@ export class StrataScp extends Scp {
 
   override cStoreRequest(request: CStoreRequest, callback: (r: never) => void): void {
     const service = this.serviceFor(request, 'cStore');
-    const respond = StrataScp.respond(callback);
+    const respond = this.respondTo(request, callback);
     this.sinks.delete(request);
     this.run('store', request, respond, service && ((c) => service.cStore!(c, request, respond)));
   }

@@ -34,6 +34,8 @@ export interface InstanceBytes {
 export interface SendOptions extends AssociationOptions {
   /** Bytes loaded per association at most (one instance always goes). */
   batchBytes: number;
+  /** Stops before the next batch (C-CANCEL, association gone); the rest count as not sent. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface SendFailure {
@@ -53,6 +55,8 @@ export interface SendSummary {
   /** Data set bytes sent (excluding PDU framing). */
   bytes: number;
   associations: number;
+  /** Not attempted: the signal stopped the send first. */
+  notSent: string[];
 }
 
 /** Sends `rows` to the remote; never throws for an instance's failure (it is in `failed`). */
@@ -69,8 +73,13 @@ export async function sendInstances(
     failed: [],
     bytes: 0,
     associations: 0,
+    notSent: [],
   };
   for (const batch of batches(rows, options.batchBytes)) {
+    if (options.signal?.aborted) {
+      summary.notSent.push(...batch.map((r) => r.sopInstanceUid));
+      continue;
+    }
     const asStored = await loadAll(batch, source, (row) => row.transferSyntaxUid, summary);
     const first = await storeOnAssociation(asStored, options);
     summary.associations++;

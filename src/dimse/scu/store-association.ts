@@ -37,6 +37,8 @@ export interface AssociationOptions {
   remote: RemoteAe;
   /** Connect, association and per-PDU silence limit, in milliseconds. */
   timeoutMs: number;
+  /** Each instance's answer as it comes (C-MOVE/C-GET pending responses count them). */
+  onResponse?: ((sopInstanceUid: string, result: StoreResult) => void) | undefined;
 }
 
 export interface OutgoingInstance {
@@ -74,12 +76,12 @@ export function storeOnAssociation(
     const request = new CStoreRequest(instance.dataset);
     request.on('response', (response: { getStatus(): number; getErrorComment(): string }) => {
       const status = response.getStatus();
-      results.set(
-        instance.sopInstanceUid,
+      const result: StoreResult =
         isSuccess(status) || isWarning(status)
           ? { kind: 'stored', status }
-          : { kind: 'failed', status, reason: `status ${statusHex(status)}` },
-      );
+          : { kind: 'failed', status, reason: `status ${statusHex(status)}` };
+      results.set(instance.sopInstanceUid, result);
+      options.onResponse?.(instance.sopInstanceUid, result);
     });
     client.addRequest(request);
     return { instance, request };
