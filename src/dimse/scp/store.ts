@@ -34,16 +34,20 @@ export function isStorageSopClass(uid: string): boolean {
 }
 
 /**
- * Explicit VR Little Endian when proposed (uncompressed data), then Implicit; otherwise the
- * first proposed syntax Strata knows, stored as received (a compressed instance keeps its
- * encoding: no transcoding on the sender's side, none on ours). Senders such as storescu offer
- * a compressed file's syntax in a context of its own, so it arrives as-is.
+ * The peer's order decides between encodings, since the peer proposes what its data are or
+ * what it can produce: the first proposed syntax Strata knows is accepted, and a compressed one
+ * is stored as received (no transcoding on either side; a sender such as storescu proposes a
+ * JPEG file's syntax first). Among the uncompressed syntaxes, Explicit VR Little Endian is
+ * preferred whenever it is proposed (PS3.5 A.2: keeps VRs, the encoding Strata transcodes to).
  */
 export function storageSyntax(proposed: readonly string[]): string | undefined {
-  if (proposed.includes(EXPLICIT_LE)) return EXPLICIT_LE;
-  if (proposed.includes(IMPLICIT_LE)) return IMPLICIT_LE;
-  return proposed.find((uid) => findTransferSyntax(uid) !== undefined);
+  const first = proposed.find((uid) => findTransferSyntax(uid) !== undefined);
+  if (first === undefined || !UNCOMPRESSED.has(first)) return first;
+  return proposed.includes(EXPLICIT_LE) ? EXPLICIT_LE : first;
 }
+
+/** Native syntaxes (PS3.5 A.1–A.3): the sender can convert between them. */
+const UNCOMPRESSED = new Set([IMPLICIT_LE, EXPLICIT_LE, '1.2.840.10008.1.2.2']);
 
 /** Bytes held between the socket and the ingest before the socket is paused. */
 const BUFFER_BYTES = 1024 * 1024;
