@@ -20,6 +20,7 @@ import { abortPdu, PduGuard } from './pdu-guard.js';
 import { echoService } from './scp/echo.js';
 import { StrataScp } from './scp/scp.js';
 import type { ScpService } from './scp/service.js';
+import { getService } from './scp/get.js';
 import { moveService } from './scp/move.js';
 import { storeService } from './scp/store.js';
 
@@ -27,7 +28,12 @@ import { storeService } from './scp/store.js';
  * The services of the SCP, in the order a SOP class is looked up. Verification, Storage and
  * Query (find.ts); C-MOVE, C-GET and Storage Commitment join here.
  */
-export const defaultServices: readonly ScpService[] = [echoService, storeService, moveService];
+export const defaultServices: readonly ScpService[] = [
+  echoService,
+  storeService,
+  moveService,
+  getService,
+];
 
 export interface DimseServerDeps {
   services: Services;

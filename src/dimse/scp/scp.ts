@@ -131,6 +131,11 @@ export class StrataScp extends Scp {
       );
     }
     const accepted = this.negotiateContexts(association);
+    // The library keeps one maximum PDU length per association: the one it writes into the
+    // A-ASSOCIATE-AC (ours) and the one it cuts outgoing P-DATA by. The peer's (from the
+    // A-ASSOCIATE-RQ, PS3.8 D.1) is put back once the accept is sent, so what we send (C-GET
+    // sub-operations, C-FIND matches) never exceeds what the peer said it can receive.
+    const peerMaxPduLength = association.getMaxPduLength();
     association.setMaxPduLength(options.maxPduLength);
     this.context = {
       id,
@@ -155,6 +160,7 @@ export class StrataScp extends Scp {
       contexts: accepted,
     });
     this.sendAssociationAccept();
+    association.setMaxPduLength(peerMaxPduLength);
   }
 
   /** Each proposed context: the first service answering its abstract syntax picks the syntax. */

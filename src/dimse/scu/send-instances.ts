@@ -157,22 +157,9 @@ async function loadAll(
   const out: OutgoingInstance[] = [];
   for (const [index, row] of rows.entries()) {
     try {
-      const { body, transferSyntaxUid } = await source.open(row, syntaxOf(row));
-      const part10 = await collect(body);
-      const dataset = part10.subarray(dataSetOffset(part10));
-      summary.bytes += dataset.length;
-      // A converted instance goes as Explicit VR LE bytes when the remote accepted that;
-      // otherwise parsed, so dcmjs-dimse writes it in the uncompressed syntax it accepted.
-      const accepted = refused?.[index]?.accepted;
-      const exact = accepted === undefined || accepted.includes(transferSyntaxUid);
-      out.push({
-        sopClassUid: row.sopClassUid,
-        sopInstanceUid: row.sopInstanceUid,
-        exact,
-        dataset: exact
-          ? new EncodedDataset(dataset, transferSyntaxUid, row.sopClassUid, row.sopInstanceUid)
-          : new dimse.Dataset(dataset, transferSyntaxUid),
-      });
+      const outgoing = await outgoingFor(row, source, syntaxOf(row), refused?.[index]?.accepted);
+      summary.bytes += outgoing.bytes;
+      out.push(outgoing);
     } catch (error) {
       summary.failed.push({ sopInstanceUid: row.sopInstanceUid, reason: reasonOf(error, row) });
     }
@@ -180,7 +167,34 @@ async function loadAll(
   return out;
 }
 
-function reasonOf(error: unknown, row: InstanceRow): string {
+/**
+ * One instance's data set in `requested` (its stored syntax, or Explicit VR LE), ready for a
+ * C-STORE request. Sent as these bytes when `accepted` (the syntaxes the peer accepted for its
+ * SOP class; undefined = not known yet) includes their syntax; otherwise parsed, so dcmjs-dimse
+ * writes it in the uncompressed syntax the peer accepted.
+ */
+export async function outgoingFor(
+  row: InstanceRow,
+  source: InstanceBytes,
+  requested: string,
+  accepted: readonly string[] | undefined,
+): Promise<OutgoingInstance & { bytes: number }> {
+  const { body, transferSyntaxUid } = await source.open(row, requested);
+  const part10 = await collect(body);
+  const dataset = part10.subarray(dataSetOffset(part10));
+  const exact = accepted === undefined || accepted.includes(transferSyntaxUid);
+  return {
+    sopClassUid: row.sopClassUid,
+    sopInstanceUid: row.sopInstanceUid,
+    exact,
+    bytes: dataset.length,
+    dataset: exact
+      ? new EncodedDataset(dataset, transferSyntaxUid, row.sopClassUid, row.sopInstanceUid)
+      : new dimse.Dataset(dataset, transferSyntaxUid),
+  };
+}
+
+export function reasonOf(error: unknown, row: InstanceRow): string {
   if (error instanceof NotAcceptableError)
     return `the remote refused the stored transfer syntax ${row.transferSyntaxUid}, which cannot be converted here`;
   return `could not be read: ${error instanceof Error ? error.message : String(error)}`;

@@ -58,7 +58,7 @@ export type StoreResult =
   /** No context accepted this syntax; `accepted` = what the remote took for the SOP class. */
   | { kind: 'syntax-refused'; accepted: string[] };
 
-const UNCOMPRESSED: readonly string[] = [
+export const UNCOMPRESSED: readonly string[] = [
   TransferSyntax.ImplicitVRLittleEndian,
   TransferSyntax.ExplicitVRLittleEndian,
   TransferSyntax.ExplicitVRBigEndian,
@@ -150,7 +150,7 @@ function exactPairs(batch: readonly OutgoingInstance[]): Array<[string, string]>
 }
 
 /** Accepted transfer syntaxes per abstract syntax (SOP class) of an accepted association. */
-function acceptedSyntaxes(association: DimseAssociation): Map<string, string[]> {
+export function acceptedSyntaxes(association: DimseAssociation): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const { context } of association.getPresentationContexts()) {
     const syntax = context.getAcceptedTransferSyntaxUid();
