@@ -20,6 +20,7 @@ import { abortPdu, PduGuard } from './pdu-guard.js';
 import { echoService } from './scp/echo.js';
 import { StrataScp } from './scp/scp.js';
 import type { ScpService } from './scp/service.js';
+import { commitmentService } from './scp/commitment.js';
 import { getService } from './scp/get.js';
 import { moveService } from './scp/move.js';
 import { storeService } from './scp/store.js';
@@ -33,6 +34,7 @@ export const defaultServices: readonly ScpService[] = [
   storeService,
   moveService,
   getService,
+  commitmentService,
 ];
 
 export interface DimseServerDeps {

@@ -215,7 +215,8 @@ export class StrataScp extends Scp {
 
   /** The service for a request's SOP class that has the handler, or undefined. */
   private serviceFor(request: DimseRequest, has: keyof ScpService): ScpService | undefined {
-    const uid = request.getAffectedSopClassUid();
+    // DIMSE-N requests name their class as Requested SOP Class UID (0000,0003), PS3.7 10.1.
+    const uid = request.getAffectedSopClassUid() || request.getRequestedSopClassUid();
     return this.deps.scpServices.find((s) => s[has] !== undefined && s.handles(uid));
   }
 
