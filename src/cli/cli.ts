@@ -7,6 +7,7 @@ import { auditCommand } from './audit.js';
 import { hsmCommand } from './hsm.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
+import { pullCommand } from './pull.js';
 import { sendCommand } from './send.js';
 import { serveCommand } from './serve.js';
 import { usersCommand } from './users.js';
@@ -24,6 +25,7 @@ Commands:
   audit search  print audit records (--patient-id, --study, --user, --event, --from, --to, --limit)
   keys       API keys for modalities, gateways and scripts: create, list, revoke
   send       send a study to a remote DICOM node: strata send <AE> <StudyInstanceUID>
+  pull       migrate studies from a remote PACS: strata pull <AE> [--study UID] [--patient-id ID] [KEY=VALUE]
   users      built-in accounts: add, passwd, disable, enable, totp, list (strata users --help)
 
 Configuration comes from environment variables; see README "Configuration".`;
@@ -76,6 +78,8 @@ function runCommand(
       return auditCommand(config, args, overrides);
     case 'keys':
       return keysCommand(config, args);
+    case 'pull':
+      return pullCommand(config, args);
     case 'send':
       return sendCommand(config, args);
     case 'users':
