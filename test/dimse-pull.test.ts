@@ -1,11 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStrata } from '../src/compose.js';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/lib/log.js';
-import { freePort, requireTools, startPeer, strataCli, type Peer } from './helpers/dimse-peers.js';
+import { freePort, requireTools, strataCli } from './helpers/dimse-peers.js';
+import { ORTHANC, startOrthanc, type OrthancPeer } from './helpers/orthanc.js';
 import { sampleBytes, samples, samplesAvailable } from './helpers/samples.js';
 import { freshDatabase, testDb } from './helpers/server.js';
 
@@ -15,7 +16,6 @@ import { freshDatabase, testDb } from './helpers/server.js';
  * listener, through the STOW ingest; a second run skips what is already held in full.
  */
 const STUDY = '1.2.826.0.1.3680043.8.498.12406831542731051035295345080039845114';
-const ORTHANC = '/usr/sbin/Orthanc';
 const run = samplesAvailable && requireTools(ORTHANC);
 const files = samples.filter((s) => s.study_instance === STUDY && s.expect === 'store');
 
@@ -23,42 +23,14 @@ describe.runIf(run)(`#15 strata pull from Orthanc (${testDb})`, () => {
   let dir: string;
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let env: Record<string, string>;
-  let orthanc: Peer;
+  let orthanc: OrthancPeer;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'strata-pull-'));
     database = await freshDatabase();
-    const [httpPort, dicomPort, strataPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    await writeFile(
-      join(dir, 'orthanc.json'),
-      JSON.stringify({
-        Name: 'pull-test',
-        StorageDirectory: join(dir, 'orthanc-storage'),
-        IndexDirectory: join(dir, 'orthanc-index'),
-        HttpPort: httpPort,
-        DicomAet: 'ORTHANC',
-        DicomPort: dicomPort,
-        RemoteAccessAllowed: false,
-        AuthenticationEnabled: false,
-        DicomCheckCalledAet: false,
-        DicomModalities: { strata: ['STRATA', '127.0.0.1', strataPort] },
-        Plugins: [],
-      }),
-    );
-    orthanc = startPeer(ORTHANC, [join(dir, 'orthanc.json')]);
-    const base = `http://127.0.0.1:${httpPort}`;
-    for (let i = 0; ; i++) {
-      const up = await fetch(`${base}/system`)
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (up) break;
-      if (i > 150) throw new Error(`Orthanc did not start: ${orthanc.output()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const strataPort = await freePort();
+    orthanc = await startOrthanc(dir, { strata: ['STRATA', '127.0.0.1', strataPort] });
+    const { base, dicomPort } = orthanc;
     for (const f of files) {
       const answer = await fetch(`${base}/instances`, {
         method: 'POST',
@@ -91,7 +63,7 @@ describe.runIf(run)(`#15 strata pull from Orthanc (${testDb})`, () => {
 
   it('migrates a study: C-FIND, then C-MOVE into the ingest; every instance arrives', async () => {
     const result = await strataCli(['pull', 'ORTHANC', '--study', STUDY], env);
-    expect(result.status, result.stderr + result.stdout + orthanc.output()).toBe(0);
+    expect(result.status, result.stderr + result.stdout + orthanc.peer.output()).toBe(0);
     const summary = JSON.parse(result.stdout);
     expect(summary).toMatchObject({ studies: 1, moved: 1, instancesReceived: files.length });
     // What Strata now holds: the instances, through its own QIDO.
