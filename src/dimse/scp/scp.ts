@@ -24,7 +24,6 @@ import {
   type CStoreRequest,
   type DatasetType,
   type DimseRequest,
-  type DimseResponse,
   type NActionRequest,
   type PresentationContext,
 } from '../library.js';
@@ -246,36 +245,25 @@ export class StrataScp extends Scp {
   }
 
   /**
-   * Adapts the library's callbacks (each takes one response or a list) to Respond. The library
-   * accepts its callback once (a second call throws "Callback was already called"), so later
-   * responses — C-MOVE/C-GET pending counts as sub-operations finish, streamed C-FIND matches —
-   * go out through its sendResponse, on the request's presentation context.
+   * Responses go out through sendResponse, not the library's callback: the callback may be
+   * called once only, and C-FIND/C-MOVE/C-GET send many (pending, then final).
    */
-  private respondTo(request: DimseRequest, callback: (r: never) => void): Respond {
-    let called = false;
+  private responder(request: DimseRequest): Respond {
     return (responses) => {
-      if (!called) {
-        called = true;
-        (callback as (r: DimseResponse | DimseResponse[]) => void)(responses);
-        return;
-      }
-      const network = this as unknown as {
-        sendResponse(request: DimseRequest, response: DimseResponse): void;
-      };
-      for (const r of Array.isArray(responses) ? responses : [responses])
-        network.sendResponse(request, r);
+      if (this.ended.signal.aborted) return;
+      for (const response of [responses].flat()) this.sendResponse(request, response);
     };
   }
 
-  override cEchoRequest(request: CEchoRequest, callback: (r: never) => void): void {
+  override cEchoRequest(request: CEchoRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cEcho');
-    const respond = this.respondTo(request, callback);
+    const respond = this.responder(request);
     this.run('echo', request, respond, service && ((c) => service.cEcho!(c, request, respond)));
   }
 
-  override cFindRequest(request: CFindRequest, callback: (r: never) => void): void {
+  override cFindRequest(request: CFindRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cFind');
-    const respond = this.respondTo(request, callback);
+    const respond = this.responder(request);
     const cancel = this.cancellable(request);
     this.run(
       'find',
@@ -285,9 +273,9 @@ export class StrataScp extends Scp {
     );
   }
 
-  override cMoveRequest(request: CMoveRequest, callback: (r: never) => void): void {
+  override cMoveRequest(request: CMoveRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cMove');
-    const respond = this.respondTo(request, callback);
+    const respond = this.responder(request);
     const cancel = this.cancellable(request);
     this.run(
       'move',
@@ -297,9 +285,9 @@ export class StrataScp extends Scp {
     );
   }
 
-  override cGetRequest(request: CGetRequest, callback: (r: never) => void): void {
+  override cGetRequest(request: CGetRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cGet');
-    const respond = this.respondTo(request, callback);
+    const respond = this.responder(request);
     const cancel = this.cancellable(request);
     this.run(
       'get',
@@ -309,9 +297,9 @@ export class StrataScp extends Scp {
     );
   }
 
-  override nActionRequest(request: NActionRequest, callback: (r: never) => void): void {
+  override nActionRequest(request: NActionRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'nAction');
-    const respond = this.respondTo(request, callback);
+    const respond = this.responder(request);
     this.run('action', request, respond, service && ((c) => service.nAction!(c, request, respond)));
   }
 
@@ -356,9 +344,9 @@ export class StrataScp extends Scp {
     callback(STREAMED);
   }
 
-  override cStoreRequest(request: CStoreRequest, callback: (r: never) => void): void {
+  override cStoreRequest(request: CStoreRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cStore');
-    const respond = this.respondTo(request, callback);
+    const respond = this.responder(request);
     this.sinks.delete(request);
     this.run('store', request, respond, service && ((c) => service.cStore!(c, request, respond)));
   }
