@@ -39,7 +39,8 @@ describe.runIf(run)(`#15 C-MOVE SCP (${testDb})`, () => {
     server = await startTestServer(
       {
         DIMSE_PORT: '0',
-        DIMSE_REMOTE_AES: `MOVESCU@127.0.0.1:1,DEST@127.0.0.1:${destPort}`,
+        DIMSE_REMOTE_AES: `MOVESCU@127.0.0.1:1,DEST@127.0.0.1:${destPort},DOWN@127.0.0.1:${await freePort()}`,
+        DIMSE_SCU_TIMEOUT_SECONDS: '5',
       },
       {
         audit: {
@@ -118,6 +119,13 @@ describe.runIf(run)(`#15 C-MOVE SCP (${testDb})`, () => {
     expect(result.stdout + result.stderr).toMatch(
       /Final Move Response \(Refused: MoveDestinationUnknown\)/,
     );
+  });
+
+  it('answers A702 with every sub-operation failed when the destination cannot be reached', async () => {
+    const result = await move(['QueryRetrieveLevel=STUDY', `StudyInstanceUID=${STUDY}`], 'DOWN');
+    const log = result.stdout + result.stderr;
+    expect(log).toMatch(/Final Move Response \(Refused: OutOfResourcesSubOperations\)/);
+    expect(log).not.toMatch(/\(Pending\)/);
   });
 
   it('refuses an identifier without the unique keys of its level (A900)', async () => {
