@@ -159,6 +159,22 @@ describe.runIf(run)(`#15 strata send (${testDb})`, () => {
     }
   });
 
+  it('rewrites into Implicit VR LE for a peer that accepts nothing else', async () => {
+    let result!: Awaited<ReturnType<typeof strataCli>>;
+    const received = await withStorescp(['+xi'], async (remote) => {
+      result = await strataCli(['send', 'DEST', STUDY], { ...env, DIMSE_REMOTE_AES: remote });
+    });
+    expect(result.status, result.stderr + result.stdout).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ stored: files.length, failed: [] });
+    for (const f of files) {
+      const got = read(received.get(f.sop_instance!)!);
+      const original = read(sampleBytes(f.file));
+      expect(got.meta['00020010'].Value[0], f.file).toBe(IVR);
+      for (const tag of ['00080016', '0020000D', '00280010', '00280011'])
+        expect(got.dict[tag]?.Value, `${f.file} ${tag}`).toEqual(original.dict[tag]?.Value);
+    }
+  });
+
   it('fails with exit 1 and names the failures when the peer is not there', async () => {
     const port = await freePort();
     const result = await strataCli(['send', 'DEST', STUDY], {
