@@ -22,8 +22,9 @@
  *   it buffers towards that. Our PDU guard (pdu-guard.ts) aborts such peers at the header.
  * - Its association timer never runs for server-side sockets (`connectedTime` is never set);
  *   the socket idle timeout (`connectTimeout`, then ours) is what ends silent peers.
- * - Responses go out through a callback, which may be called more than once: C-FIND streams
- *   its pending responses one by one, so C-CANCEL can stop it part-way.
+ * - Its request handlers answer through a callback that may be called once only; C-FIND,
+ *   C-MOVE and C-GET send many responses, so every response goes out through `sendResponse`
+ *   instead (scp.ts), pending ones one by one, and C-CANCEL can stop a stream part-way.
  */
 import dcmjsDimse from 'dcmjs-dimse';
 import type { association, requests, responses } from 'dcmjs-dimse';
