@@ -9,6 +9,8 @@ import { hsmCommand } from './hsm.js';
 import { importCommand } from './import.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
+import { pullCommand } from './pull.js';
+import { sendCommand } from './send.js';
 import { serveCommand } from './serve.js';
 import { usersCommand } from './users.js';
 import { verifyCommand } from './verify.js';
@@ -28,6 +30,8 @@ Commands:
   export     write a study, series or query's instances to a folder or zip, optionally
              de-identified (PS3.15 Basic Profile): strata export --help
   keys       API keys for modalities, gateways and scripts: create, list, revoke
+  send       send a study to a remote DICOM node: strata send <AE> <StudyInstanceUID>
+  pull       migrate studies from a remote PACS: strata pull <AE> [--study UID] [--patient-id ID] [KEY=VALUE]
   users      built-in accounts: add, passwd, disable, enable, totp, list (strata users --help)
 
 Configuration comes from environment variables; see README "Configuration".`;
@@ -84,6 +88,10 @@ function runCommand(
       return importCommand(config, args, overrides);
     case 'export':
       return exportCommand(config, args, overrides);
+    case 'pull':
+      return pullCommand(config, args);
+    case 'send':
+      return sendCommand(config, args);
     case 'users':
       return usersCommand(config, args, overrides);
     default:

@@ -12,6 +12,7 @@ import {
   STOW,
   SWEEPER,
 } from './server-settings.js';
+import { DIMSE_SCU } from './dimse-scu-settings.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { OBSERVABILITY } from './observability-settings.js';
 import { CONSOLE } from './console-settings.js';
@@ -52,6 +53,8 @@ export type Config = Values<typeof SERVER> & {
   events: Values<typeof EVENTS>;
   /** The DIMSE listener (README "DIMSE"); `port` undefined = off. */
   dimse: Omit<Values<typeof DIMSE>, 'remoteAes'> & { remoteAes: RemoteAeConfig[] };
+  /** DIMSE as an SCU: timeouts and batch size (README "DIMSE"). */
+  dimseScu: Values<typeof DIMSE_SCU>;
 };
 
 export function loadConfig(env: Env = process.env): Config {
@@ -75,6 +78,7 @@ export function loadConfig(env: Env = process.env): Config {
     console: readSettings(CONSOLE, source),
     events: readSettings(EVENTS, source),
     dimse: dimseConfig(readSettings(DIMSE, source)),
+    dimseScu: readSettings(DIMSE_SCU, source),
   };
   // A STRATA_CONFIG file's tiers replace the environment's single backend.
   const configFile = CONFIG_FILE.read(source);

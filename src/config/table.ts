@@ -10,6 +10,7 @@ import {
   SWEEPER,
 } from './server-settings.js';
 import type { Setting } from './setting.js';
+import { DIMSE_SCU } from './dimse-scu-settings.js';
 import { AUDIT, AUTH, TLS } from './security-settings.js';
 import { UPLOAD } from './upload-settings.js';
 import { OBSERVABILITY } from './observability-settings.js';
@@ -40,6 +41,7 @@ export const ENV_SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(CONSOLE),
   ...Object.values(EVENTS),
   ...Object.values(DIMSE),
+  ...Object.values(DIMSE_SCU),
   CONFIG_FILE,
 ];
 

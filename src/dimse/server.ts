@@ -20,14 +20,24 @@ import { abortPdu, PduGuard } from './pdu-guard.js';
 import { echoService } from './scp/echo.js';
 import { StrataScp } from './scp/scp.js';
 import type { ScpService } from './scp/service.js';
+import { commitmentService } from './scp/commitment.js';
+import { getService } from './scp/get.js';
+import { moveService } from './scp/move.js';
 import { storeService } from './scp/store.js';
 import { findService } from './scp/find.js';
 
 /**
  * The services of the SCP, in the order a SOP class is looked up. Verification, Storage and
- * Query (find.ts); C-MOVE, C-GET and Storage Commitment join here.
+ * Query (find.ts), Retrieve (move.ts, get.ts) and Storage Commitment (commitment.ts).
  */
-export const defaultServices: readonly ScpService[] = [echoService, storeService, findService];
+export const defaultServices: readonly ScpService[] = [
+  echoService,
+  storeService,
+  findService,
+  moveService,
+  getService,
+  commitmentService,
+];
 
 export interface DimseServerDeps {
   services: Services;

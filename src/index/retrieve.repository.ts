@@ -210,3 +210,49 @@ function normalise(row: InstanceRow): InstanceRow {
     pixelData: row.pixelData ?? null,
   };
 }
+
+/**
+ * The keys of a DIMSE retrieve identifier (C-MOVE, C-GET; PS3.4 C.4.2.2.1): a patient and UID
+ * lists per level (C.2.2.2.2 List of UID Matching). Every key given must match; none given
+ * matches nothing (a retrieve names what it wants).
+ */
+export interface RetrieveKeys {
+  patientId?: string | undefined;
+  studies?: readonly string[] | undefined;
+  series?: readonly string[] | undefined;
+  instances?: readonly string[] | undefined;
+  patientIds?: readonly string[] | undefined;
+}
+
+/** The instances a retrieve identifier names, in presentation order. */
+export async function findInstanceRowsByKeys(
+  db: Db,
+  keys: RetrieveKeys,
+  partitionKey = DEFAULT_PARTITION,
+): Promise<InstanceRow[]> {
+  const some = (list: readonly string[] | undefined) => list !== undefined && list.length > 0;
+  if (
+    keys.patientId === undefined &&
+    !some(keys.studies) &&
+    !some(keys.series) &&
+    !some(keys.instances)
+  )
+    return [];
+  const rows = await db
+    .select(rowColumns)
+    .from(instances)
+    .innerJoin(series, eq(series.id, instances.seriesFk))
+    .innerJoin(studies, eq(studies.id, instances.studyFk))
+    .where(
+      and(
+        eq(studies.partitionKey, partitionKey),
+        keys.patientId === undefined ? undefined : eq(studies.patientId, keys.patientId),
+        some(keys.studies) ? inArray(studies.studyInstanceUid, [...keys.studies!]) : undefined,
+        some(keys.series) ? inArray(series.seriesInstanceUid, [...keys.series!]) : undefined,
+        some(keys.instances) ? inArray(instances.sopInstanceUid, [...keys.instances!]) : undefined,
+        patientScopeClause(keys.patientIds),
+      ),
+    )
+    .orderBy(...ORDER);
+  return rows.map(normalise);
+}

@@ -152,6 +152,21 @@ export class RetrieveInstances {
       yield { mediaType: partType(plan), body };
   }
 
+  /**
+   * One instance's Part 10 bytes as stored (`requested` = its stored syntax or `*`) or converted
+   * to Explicit VR Little Endian (`requested` = ELE), for a DIMSE peer that accepts only that
+   * (services/export-study.ts). Throws NotAcceptableError when the stored form cannot be
+   * converted. No audit here: the export use case records before calling this.
+   */
+  async openAs(
+    row: InstanceRow,
+    requested: string,
+    signal?: AbortSignal,
+  ): Promise<{ body: Readable; transferSyntaxUid: string }> {
+    const plan = { row, ...planInstance(row.transferSyntaxUid, requested, row.pixelData !== null) };
+    return { body: await this.open(plan, signal), transferSyntaxUid: plan.transferSyntaxUid };
+  }
+
   /** The instances in scope (404 when none; 400 for bad UIDs), ordered. */
   private find(scope: RetrieveScope): Promise<InstanceRow[]> {
     return this.deps.lookup.findRows(scope);

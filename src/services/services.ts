@@ -8,6 +8,7 @@ import { ChangeFeedService } from './change-feed.js';
 import { ChangeTicker } from './change-ticker.js';
 import { DeleteInstances } from './delete-instances.js';
 import { ExportInstances } from './export-instances.js';
+import { SendInstances } from './send-instances.js';
 import { FrameSource } from './frame-source.js';
 import { InstanceLookup } from './instance-lookup.js';
 import type { MoveDeps } from './migrate-one.js';
@@ -80,6 +81,11 @@ export interface Services {
   delete: DeleteInstances;
   /** `strata export`: instances of a study, series or query, recorded as 110106 Export. */
   export: ExportInstances;
+  /**
+   * Instances sent to another DICOM node (strata send, C-MOVE and C-GET sub-operations),
+   * audited as 110106 Export or 110104.
+   */
+  send: SendInstances;
   /** What keeps storage and index in step: sweeps, HSM migration, verification. */
   maintenance: MaintenanceServices;
   /** /readyz: index and every storage tier answer. */
@@ -173,18 +179,19 @@ export function createServices(deps: ServicesDeps): Services {
     options: deps.searchOptions ?? { defaultLimit: 100, maxLimit: 1000 },
     audit: deps.audit,
   });
+  const instances = new RetrieveInstances({
+    lookup,
+    frames,
+    stores: deps.stores,
+    access,
+    imaging: deps.imaging,
+    audit,
+  });
   return {
     stow: new StowService({ db: deps.db, store, audit: deps.audit, observer: deps.observer }),
     search,
     retrieve: {
-      instances: new RetrieveInstances({
-        lookup,
-        frames,
-        stores: deps.stores,
-        access,
-        imaging: deps.imaging,
-        audit,
-      }),
+      instances,
       metadata: new RetrieveMetadata({ lookup, audit }),
       frames: retrieveFrames,
       bulkData: new RetrieveBulkData({
@@ -214,6 +221,7 @@ export function createServices(deps: ServicesDeps): Services {
       committed: () => signal.nudge(),
     }),
     export: new ExportInstances({ lookup, search, stores: deps.stores, audit: deps.audit }),
+    send: new SendInstances({ db: deps.db, lookup, instances, audit: deps.audit }),
     maintenance: {
       sweeper,
       hsm: new MigrateTiers({

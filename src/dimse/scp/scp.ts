@@ -130,6 +130,11 @@ export class StrataScp extends Scp {
       );
     }
     const accepted = this.negotiateContexts(association);
+    // The library keeps one maximum PDU length per association: the one it writes into the
+    // A-ASSOCIATE-AC (ours) and the one it cuts outgoing P-DATA by. The peer's (from the
+    // A-ASSOCIATE-RQ, PS3.8 D.1) is put back once the accept is sent, so what we send (C-GET
+    // sub-operations, C-FIND matches) never exceeds what the peer said it can receive.
+    const peerMaxPduLength = association.getMaxPduLength();
     association.setMaxPduLength(options.maxPduLength);
     this.context = {
       id,
@@ -154,6 +159,7 @@ export class StrataScp extends Scp {
       contexts: accepted,
     });
     this.sendAssociationAccept();
+    association.setMaxPduLength(peerMaxPduLength);
   }
 
   /** Each proposed context: the first service answering its abstract syntax picks the syntax. */
@@ -208,7 +214,8 @@ export class StrataScp extends Scp {
 
   /** The service for a request's SOP class that has the handler, or undefined. */
   private serviceFor(request: DimseRequest, has: keyof ScpService): ScpService | undefined {
-    const uid = request.getAffectedSopClassUid();
+    // DIMSE-N requests name their class as Requested SOP Class UID (0000,0003), PS3.7 10.1.
+    const uid = request.getAffectedSopClassUid() || request.getRequestedSopClassUid();
     return this.deps.scpServices.find((s) => s[has] !== undefined && s.handles(uid));
   }
 
