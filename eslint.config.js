@@ -122,8 +122,8 @@ export default tseslint.config(
   ),
   layer(
     ['src/metrics/**'],
-    except('storage', 'index', 'services', 'lib'),
-    'metrics/ implements the observer interfaces of storage/, index/ and services/ over prom-client; nothing else.',
+    except('storage', 'index', 'services', 'dimse', 'lib'),
+    'metrics/ implements the observer interfaces of storage/, index/, services/ and dimse/ over prom-client; nothing else.',
     ['hono', 'drizzle-orm', '@opentelemetry/api'],
   ),
   layer(

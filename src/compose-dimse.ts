@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { AuditSink } from './audit/event.js';
 import type { Config } from './config/config.js';
 import { ConfigError } from './config/errors.js';
+import type { DimseObserver } from './dimse/observer.js';
 import type { DimseOptions } from './dimse/options.js';
+import type { SubOperationOptions } from './dimse/scp/move.js';
 import { DimseServer } from './dimse/server.js';
 import type { Logger } from './lib/log.js';
 import type { Services } from './services/services.js';
@@ -57,7 +59,13 @@ function readPem(variable: string, path: string): Buffer {
 /** Starts the DIMSE listener; resolves once it listens. */
 export async function startDimse(
   options: DimseOptions,
-  deps: { services: Services; audit: AuditSink; log: Logger },
+  deps: {
+    services: Services;
+    audit: AuditSink;
+    log: Logger;
+    observer?: DimseObserver;
+    subOperations?: SubOperationOptions;
+  },
 ): Promise<DimseServer> {
   const server = new DimseServer(options, deps);
   const port = await server.listen();

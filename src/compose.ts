@@ -348,6 +348,11 @@ export async function startStrata(
         services: strata.services,
         audit: overrides.audit ?? strata.audit.trail,
         log: strata.log,
+        observer: strata.observability.metrics.dimse,
+        subOperations: {
+          timeoutMs: config.dimseScu.timeoutSeconds * 1000,
+          batchBytes: config.dimseScu.batchBytes,
+        },
       });
     }
   } catch (error) {

@@ -17,6 +17,7 @@ describe.skipIf(!dcmtkAvailable)(`#15 DIMSE association and C-ECHO (${testDb})`,
         DIMSE_REMOTE_AES: 'TESTSCU@127.0.0.1:1,OTHER@127.0.0.1:2',
         DIMSE_MAX_ASSOCIATIONS: '2',
         DIMSE_IDLE_TIMEOUT_SECONDS: '2',
+        METRICS_PUBLIC: 'true',
       },
       {
         audit: {
@@ -70,6 +71,26 @@ describe.skipIf(!dcmtkAvailable)(`#15 DIMSE association and C-ECHO (${testDb})`,
     const started = Date.now();
     await rawExchange(port, Buffer.alloc(0), 10_000);
     expect(Date.now() - started).toBeLessThan(8000);
+  });
+
+  it('counts associations by outcome and operations by service and status, with no AE title', async () => {
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    const value = (series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    // Echoes above: two accepted associations (first test, after the malformed bytes).
+    expect(value('strata_dimse_associations_total{outcome="accepted"}')).toBeGreaterThanOrEqual(2);
+    expect(value('strata_dimse_associations_total{outcome="calling-ae"}')).toBe(1);
+    expect(value('strata_dimse_associations_total{outcome="called-ae"}')).toBe(1);
+    expect(value('strata_dimse_associations_total{outcome="protocol-error"}')).toBe(2);
+    expect(
+      value('strata_dimse_operation_duration_seconds_count{service="echo",status="0000"}'),
+    ).toBeGreaterThanOrEqual(2);
+    expect(value('strata_dimse_open_associations')).toBe(0);
+    expect(text).not.toMatch(/TESTSCU|STRANGER|NOTSTRATA/);
   });
 });
 

@@ -10,13 +10,13 @@ export const DIMSE_SCU = {
     default: 60,
     min: 1,
     max: 3600,
-    help: 'as an SCU (`strata send`, `strata pull`): limit for connecting, for the association answer and for each silence of the remote (C-MOVE sub-operations use 60 s)',
+    help: 'as an SCU (`strata send`, `strata pull`, C-MOVE sub-operations): limit for connecting, for the association answer and for each silence of the remote',
   }),
   batchBytes: integer({
     env: 'DIMSE_SEND_BATCH_BYTES',
     default: 64 << 20,
     min: 1 << 20,
     bytes: true,
-    help: 'instances loaded for one association of `strata send` (an instance is held whole while sent; one always goes). C-MOVE sub-operations use the default, C-GET sends one instance at a time',
+    help: 'instances loaded for one outgoing association of `strata send` or a C-MOVE (an instance is held whole while sent; one always goes). C-GET sends one instance at a time',
   }),
 };

@@ -14,6 +14,7 @@ import type { AuditSink } from '../audit/event.js';
 import type { Logger } from '../lib/log.js';
 import { ulid } from '../lib/ulid.js';
 import type { Services } from '../services/services.js';
+import type { DimseObserver } from './observer.js';
 import { Abort } from './library.js';
 import type { DimseOptions, RemoteAe } from './options.js';
 import { abortPdu, PduGuard } from './pdu-guard.js';
@@ -22,7 +23,11 @@ import { StrataScp } from './scp/scp.js';
 import type { ScpService } from './scp/service.js';
 import { commitmentService } from './scp/commitment.js';
 import { getService } from './scp/get.js';
-import { moveService } from './scp/move.js';
+import {
+  createMoveService,
+  DEFAULT_SUB_OPERATION_OPTIONS,
+  type SubOperationOptions,
+} from './scp/move.js';
 import { storeService } from './scp/store.js';
 import { findService } from './scp/find.js';
 
@@ -30,21 +35,29 @@ import { findService } from './scp/find.js';
  * The services of the SCP, in the order a SOP class is looked up. Verification, Storage and
  * Query (find.ts), Retrieve (move.ts, get.ts) and Storage Commitment (commitment.ts).
  */
-export const defaultServices: readonly ScpService[] = [
-  echoService,
-  storeService,
-  findService,
-  moveService,
-  getService,
-  commitmentService,
-];
+export function defaultServices(
+  subOperations: SubOperationOptions = DEFAULT_SUB_OPERATION_OPTIONS,
+): readonly ScpService[] {
+  return [
+    echoService,
+    storeService,
+    findService,
+    createMoveService(subOperations),
+    getService,
+    commitmentService,
+  ];
+}
 
 export interface DimseServerDeps {
   services: Services;
   audit: AuditSink;
   log: Logger;
-  /** The SCP services (default: defaultServices). */
+  /** The SCP services (default: defaultServices(subOperations)). */
   scpServices?: readonly ScpService[];
+  /** C-MOVE's outgoing associations (DIMSE_SCU_TIMEOUT_SECONDS, DIMSE_SEND_BATCH_BYTES). */
+  subOperations?: SubOperationOptions | undefined;
+  /** Told of associations and operations (metrics/); none = not counted. */
+  observer?: DimseObserver | undefined;
 }
 
 export class DimseServer {
@@ -52,12 +65,14 @@ export class DimseServer {
   private readonly sockets = new Set<Socket>();
   private associations = 0;
   private readonly remoteAes: ReadonlyMap<string, RemoteAe>;
+  private readonly scpServices: readonly ScpService[];
 
   constructor(
     private readonly options: DimseOptions,
     private readonly deps: DimseServerDeps,
   ) {
     this.remoteAes = new Map(options.remoteAes.map((ae) => [ae.aeTitle, ae]));
+    this.scpServices = deps.scpServices ?? defaultServices(deps.subOperations);
     const { tls } = options;
     this.server = tls
       ? createTlsServer(
@@ -108,7 +123,10 @@ export class DimseServer {
     let admitted = false;
     socket.once('close', () => {
       this.sockets.delete(socket);
-      if (admitted) this.associations--;
+      if (admitted) {
+        this.associations--;
+        deps.observer?.openAssociations(this.associations);
+      }
     });
     // Ours before the library's: a PDU that cannot be valid is stopped at its header.
     const guard = new PduGuard(options.maxPduLength);
@@ -116,6 +134,7 @@ export class DimseServer {
       const problem = guard.check(chunk);
       if (problem === undefined) return;
       log.warn('dimse protocol error', { problem, peer: socket.remoteAddress });
+      deps.observer?.association('protocol-error');
       void deps.audit
         .record({
           type: 'security-alert',
@@ -140,7 +159,7 @@ export class DimseServer {
       {
         options,
         remoteAes: this.remoteAes,
-        scpServices: deps.scpServices ?? defaultServices,
+        scpServices: this.scpServices,
         services: deps.services,
         audit: deps.audit,
         log,
@@ -148,9 +167,11 @@ export class DimseServer {
           if (this.associations >= options.maxAssociations) return false;
           this.associations++;
           admitted = true;
+          deps.observer?.openAssociations(this.associations);
           return true;
         },
         newId: ulid,
+        observer: deps.observer,
       },
     );
     // The library reports a malformed PDU, a timeout or a socket error here.

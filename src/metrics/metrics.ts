@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { DimseMetrics } from './dimse-metrics.js';
 import { HttpMetrics } from './http-metrics.js';
 import {
   IndexPoolMetrics,
@@ -13,7 +14,7 @@ import { StorageMetrics } from './storage-metrics.js';
 /**
  * The Prometheus figures of one server (README "Observability" lists them). Each part is the
  * observer a layer reports to: web/ requests, storage/ operations per tier, index/ statements,
- * services/ STOW and HSM, the render pool. Labels are route templates, tier names, operation
+ * services/ STOW and HSM, the render pool, the DIMSE listener. Labels are route templates, tier names, operation
  * names, PS3.4 codes and error codes only: no UID, key, path or patient value can reach one.
  */
 export class Metrics {
@@ -21,6 +22,7 @@ export class Metrics {
   readonly http = new HttpMetrics(this.registry);
   readonly storage = new StorageMetrics(this.registry);
   readonly services = new ServiceMetrics(this.registry);
+  readonly dimse = new DimseMetrics(this.registry);
   readonly index: IndexPoolMetrics;
 
   constructor(index: IndexPoolOptions) {

@@ -74,5 +74,3 @@ export function createMoveService(
     },
   };
 }
-
-export const moveService = createMoveService();

@@ -27,6 +27,7 @@ import {
   type NActionRequest,
   type PresentationContext,
 } from '../library.js';
+import type { DimseObserver, DimseService } from '../observer.js';
 import type { DimseOptions, RemoteAe } from '../options.js';
 import { aeActor } from './actor.js';
 import type { AssociationContext, Respond, ScpService, StoreSink } from './service.js';
@@ -43,6 +44,8 @@ export interface ScpDeps {
   /** Whether one more association fits under DIMSE_MAX_ASSOCIATIONS (counts this one). */
   admit(): boolean;
   newId(): string;
+  /** Told of association outcomes and each request's final status (metrics/). */
+  observer?: DimseObserver | undefined;
 }
 
 /** Handed to the library in place of a parsed C-STORE dataset: the bytes went to the ingest. */
@@ -97,8 +100,14 @@ export class StrataScp extends Scp {
       requestId: id,
       detail: { protocol: 'dimse', calledAe: called, ...detail },
     });
-    const refuse = async (result: number, source: number, reason: number, why: string) => {
+    const refuse = async (
+      result: number,
+      source: number,
+      reason: number,
+      why: 'called-ae' | 'calling-ae' | 'association-limit',
+    ) => {
       log.warn('dimse association rejected', { association: id, callingAe: calling, why });
+      this.deps.observer?.association(why);
       await this.deps.audit.record(alert(4, { rejected: why })).catch((error: unknown) => {
         log.error('dimse rejection not audited', { association: id, error });
       });
@@ -153,6 +162,7 @@ export class StrataScp extends Scp {
     // An association that cannot be recorded is not accepted (the trail is the record of who
     // connected); the peer may retry.
     await this.deps.audit.record(alert(0, { contexts: accepted }));
+    this.deps.observer?.association('accepted');
     log.info('dimse association accepted', {
       association: id,
       callingAe: calling,
@@ -224,7 +234,7 @@ export class StrataScp extends Scp {
    * the service failed, not the peer), so one bad request never takes the association down.
    */
   private run(
-    name: string,
+    name: DimseService,
     request: DimseRequest,
     respond: Respond,
     handler: ((context: AssociationContext) => Promise<void>) | undefined,
@@ -248,22 +258,30 @@ export class StrataScp extends Scp {
    * Responses go out through sendResponse, not the library's callback: the callback may be
    * called once only, and C-FIND/C-MOVE/C-GET send many (pending, then final).
    */
-  private responder(request: DimseRequest): Respond {
+  private responder(request: DimseRequest, service: DimseService): Respond {
+    const started = performance.now();
     return (responses) => {
       if (this.ended.signal.aborted) return;
-      for (const response of [responses].flat()) this.sendResponse(request, response);
+      for (const response of [responses].flat()) {
+        this.sendResponse(request, response);
+        const status = response.getStatus();
+        // Pending (FF00, FF01) responses precede the final one, which is what is counted.
+        if (status !== 0xff00 && status !== 0xff01) {
+          this.deps.observer?.operation(service, status, (performance.now() - started) / 1000);
+        }
+      }
     };
   }
 
   override cEchoRequest(request: CEchoRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cEcho');
-    const respond = this.responder(request);
+    const respond = this.responder(request, 'echo');
     this.run('echo', request, respond, service && ((c) => service.cEcho!(c, request, respond)));
   }
 
   override cFindRequest(request: CFindRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cFind');
-    const respond = this.responder(request);
+    const respond = this.responder(request, 'find');
     const cancel = this.cancellable(request);
     this.run(
       'find',
@@ -275,7 +293,7 @@ export class StrataScp extends Scp {
 
   override cMoveRequest(request: CMoveRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cMove');
-    const respond = this.responder(request);
+    const respond = this.responder(request, 'move');
     const cancel = this.cancellable(request);
     this.run(
       'move',
@@ -287,7 +305,7 @@ export class StrataScp extends Scp {
 
   override cGetRequest(request: CGetRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cGet');
-    const respond = this.responder(request);
+    const respond = this.responder(request, 'get');
     const cancel = this.cancellable(request);
     this.run(
       'get',
@@ -299,7 +317,7 @@ export class StrataScp extends Scp {
 
   override nActionRequest(request: NActionRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'nAction');
-    const respond = this.responder(request);
+    const respond = this.responder(request, 'action');
     this.run('action', request, respond, service && ((c) => service.nAction!(c, request, respond)));
   }
 
@@ -346,7 +364,7 @@ export class StrataScp extends Scp {
 
   override cStoreRequest(request: CStoreRequest, _callback: unknown): void {
     const service = this.serviceFor(request, 'cStore');
-    const respond = this.responder(request);
+    const respond = this.responder(request, 'store');
     this.sinks.delete(request);
     this.run('store', request, respond, service && ((c) => service.cStore!(c, request, respond)));
   }

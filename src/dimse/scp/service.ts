@@ -4,7 +4,7 @@
  * the first service that handles its abstract syntax, and hands each request to the first
  * service that handles the request's SOP class and has a handler for its command. A new service
  * (C-MOVE, C-GET, Storage Commitment) is one file exporting one of these, added to the list in
- * server.ts `defaultServices` — nothing else changes.
+ * server.ts `defaultServices()` — nothing else changes.
  */
 import type { Actor } from '../../services/actor.js';
 import type { Services } from '../../services/services.js';
