@@ -44,13 +44,13 @@ describe('STRATA_CONFIG file', () => {
       '/base',
     );
     const at = (i: number) => `STRATA_CONFIG: config: $.tiers[${i}].backend`;
-    expect(file.tiers).toEqual([
+    expect(file.storage!.tiers).toEqual([
       { name: 'hot', backend: { kind: 'fs', root: '/base/hot' }, source: at(0) },
       { name: 'warm', backend: { kind: 'fs', root: '/abs/warm' }, source: at(1) },
       { name: 'cold', backend: { kind: 'memory' }, source: at(2) },
     ]);
-    expect(file.hsm.tiers.map((t) => t.offline)).toEqual([false, false, true]);
-    expect(file.hsm.policies[0]).toEqual({
+    expect(file.storage!.hsm.tiers.map((t) => t.offline)).toEqual([false, false, true]);
+    expect(file.storage!.hsm.policies[0]).toEqual({
       from: 'hot',
       to: 'warm',
       afterDaysSinceLastAccess: 30,
@@ -59,9 +59,9 @@ describe('STRATA_CONFIG file', () => {
       maxBytesPerCycle: undefined,
       concurrency: 4,
     });
-    expect(file.hsm.policies[1]).toMatchObject({ maxBytesPerCycle: 1e9, concurrency: 2 });
-    expect(file.hsm.migration).toEqual({ intervalSeconds: 60, leaseSeconds: 600 });
-    expect(file.hsm.recall).toEqual({
+    expect(file.storage!.hsm.policies[1]).toMatchObject({ maxBytesPerCycle: 1e9, concurrency: 2 });
+    expect(file.storage!.hsm.migration).toEqual({ intervalSeconds: 60, leaseSeconds: 600 });
+    expect(file.storage!.hsm.recall).toEqual({
       onAccess: true,
       toTier: 'hot',
       accessedWithinDays: 3,
@@ -161,7 +161,7 @@ describe('STRATA_CONFIG file', () => {
       },
       '/base',
     );
-    expect(file.tiers[1]!.backend).toMatchObject({
+    expect(file.storage!.tiers[1]!.backend).toMatchObject({
       kind: 's3',
       bucket: 'archive',
       storageClass: 'GLACIER',
@@ -201,5 +201,55 @@ describe('STRATA_CONFIG file', () => {
     expect(loadConfig({ ADMIN_TOKEN: 'a-long-enough-admin-token' }).adminToken).toBe(
       'a-long-enough-admin-token',
     );
+  });
+
+  it('#15: known remote AEs in the file join DIMSE_REMOTE_AES; the file needs no tiers for them', async () => {
+    const file = parseConfigFile(
+      {
+        remoteAes: [
+          { aeTitle: 'CT1', host: '10.0.0.5', port: 104 },
+          { aeTitle: 'WS', host: '::1', port: 11112 },
+        ],
+      },
+      '/base',
+    );
+    expect(file.storage).toBeUndefined();
+    expect(file.remoteAes).toEqual([
+      { aeTitle: 'CT1', host: '10.0.0.5', port: 104 },
+      { aeTitle: 'WS', host: '::1', port: 11112 },
+    ]);
+    expect(problem({ remoteAes: [{ aeTitle: 'CT1', host: 'h', port: 70000 }] })).toMatch(
+      /\$\.remoteAes\[0\]: .*not AE@host:port/,
+    );
+    expect(
+      problem({ remoteAes: [{ aeTitle: 'A-TITLE-FAR-TOO-LONG', host: 'h', port: 1 }] }),
+    ).toMatch(/not an AE title/);
+    expect(problem({ remoteAes: [{ aeTitle: 'CT1', host: 'h', port: 104, ip: 'x' }] })).toMatch(
+      /\$\.remoteAes\[0\]\.ip: unknown field/,
+    );
+    expect(problem({ policies: [] })).toMatch(/\$\.policies: needs \$\.tiers/);
+
+    const dir = await mkdtemp(join(tmpdir(), 'strata-config-'));
+    try {
+      const path = join(dir, 'strata.json');
+      await writeFile(
+        path,
+        JSON.stringify({ remoteAes: [{ aeTitle: 'CT1', host: 'ct', port: 104 }] }),
+      );
+      const config = loadConfig({
+        DATA_DIR: dir,
+        STRATA_CONFIG: path,
+        DIMSE_REMOTE_AES: 'WS@ws.local:11112',
+      });
+      expect(config.dimse.remoteAes.map((ae) => ae.aeTitle)).toEqual(['WS', 'CT1']);
+      // The environment's single backend stays when the file names no tiers.
+      expect(config.storage.tiers).toEqual(loadConfig({ DATA_DIR: dir }).storage.tiers);
+      expect(config.hsm).toBeUndefined();
+      expect(() =>
+        loadConfig({ DATA_DIR: dir, STRATA_CONFIG: path, DIMSE_REMOTE_AES: 'CT1@other:104' }),
+      ).toThrow(/^STRATA_CONFIG: CT1 is listed twice/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,13 +4,14 @@ import type { MigrateTiersOptions } from '../services/migrate-tiers.js';
 import type { TierPolicy } from '../services/hsm-policy.js';
 import { ConfigError } from './errors.js';
 import { MIGRATION, POLICY, RECALL } from './hsm-settings.js';
+import { parseRemoteAe, type RemoteAeConfig } from './dimse-settings.js';
 import { CONFIG_FILE } from './server-settings.js';
 import { jsonNames, jsonSource, readSettings, type Settings } from './setting.js';
 import { parseBackendJson, type BackendConfig, type TierConfig } from './storage.js';
 
 /**
- * The STRATA_CONFIG file: storage tiers (each any backend) and the HSM policies that move
- * instances between them. JSON, validated in full at start-up; every problem names its JSON path
+ * The STRATA_CONFIG file: storage tiers (each any backend), the HSM policies that move
+ * instances between them, and the known remote DICOM nodes (added to DIMSE_REMOTE_AES). JSON, validated in full at start-up; every problem names its JSON path
  * (`$.policies[1].to`) and the variable, never a value that could be a secret.
  *
  * ```json
@@ -18,15 +19,18 @@ import { parseBackendJson, type BackendConfig, type TierConfig } from './storage
  *             { "name": "cold", "backend": { … }, "offline": true }],
  *   "policies": [{ "from": "hot", "to": "cold", "afterDaysSinceLastAccess": 30 }],
  *   "migration": { "intervalSeconds": 3600, "leaseSeconds": 600 },
- *   "recall": { "onAccess": true, "toTier": "hot" } }
+ *   "recall": { "onAccess": true, "toTier": "hot" },
+ *   "remoteAes": [{ "aeTitle": "CT1", "host": "10.0.0.5", "port": 104 }] }
  * ```
+ * Every section is optional; policies, migration and recall need tiers.
  */
 export type HsmConfig = MigrateTiersOptions;
 
 export interface ConfigFile {
-  /** Replace the environment's single backend; the first receives new instances. */
-  tiers: TierConfig[];
-  hsm: HsmConfig;
+  /** Tiers and their policies; absent: the environment's single backend stays. */
+  storage?: { tiers: TierConfig[]; hsm: HsmConfig } | undefined;
+  /** Known remote DICOM nodes, beside those of DIMSE_REMOTE_AES. */
+  remoteAes: RemoteAeConfig[];
 }
 
 const VARIABLE = CONFIG_FILE.env!;
@@ -68,8 +72,53 @@ export function parseConfigFile(json: unknown, baseDir: string, source = 'config
       );
     return { o, read };
   };
-  const root = section(json, '$', ['tiers', 'policies', 'migration', 'recall']).o;
+  const root = section(json, '$', ['tiers', 'policies', 'migration', 'recall', 'remoteAes']).o;
+  const remoteAes = parseRemoteAes(root['remoteAes'], fail);
+  if (root['tiers'] === undefined) {
+    for (const key of ['policies', 'migration', 'recall']) {
+      if (root[key] !== undefined) fail(`$.${key}`, 'needs $.tiers');
+    }
+    return { remoteAes };
+  }
+  return { storage: parseStorage(root, section, fail, baseDir, source), remoteAes };
+}
 
+/** `$.remoteAes`: `{ aeTitle, host, port }` objects, checked as DIMSE_REMOTE_AES entries are. */
+function parseRemoteAes(value: unknown, fail: Fail): RemoteAeConfig[] {
+  if (value === undefined) return [];
+  return array(value, '$.remoteAes', fail).map((entry, i) => {
+    const at = `$.remoteAes[${i}]`;
+    const o = object(entry, at, fail);
+    for (const key of Object.keys(o)) {
+      if (!['aeTitle', 'host', 'port'].includes(key)) {
+        fail(`${at}.${key}`, 'unknown field (expected aeTitle, host, port)');
+      }
+    }
+    const aeTitle = string(o['aeTitle'], `${at}.aeTitle`, fail);
+    const host = string(o['host'], `${at}.host`, fail);
+    const port = o['port'];
+    if (typeof port !== 'number') fail(`${at}.port`, 'expected a number');
+    const bracketed = host.includes(':') ? `[${host}]` : host;
+    const parsed = parseRemoteAe(`${aeTitle}@${bracketed}:${port}`);
+    if (typeof parsed === 'string') fail(at, parsed);
+    return parsed;
+  });
+}
+
+function parseStorage(
+  root: Record<string, unknown>,
+  section: (
+    value: unknown,
+    at: string,
+    keys: string[],
+  ) => {
+    o: Record<string, unknown>;
+    read: <G extends Settings>(group: G) => ReturnType<typeof readSettings<G>>;
+  },
+  fail: Fail,
+  baseDir: string,
+  source: string,
+): NonNullable<ConfigFile['storage']> {
   const tierList = array(root['tiers'], '$.tiers', fail);
   if (tierList.length === 0) fail('$.tiers', 'at least one tier is required');
   const tiers: TierConfig[] = [];

@@ -84,8 +84,11 @@ export function loadConfig(env: Env = process.env): Config {
   const configFile = CONFIG_FILE.read(source);
   if (configFile !== undefined) {
     const file = readConfigFile(resolve(configFile));
-    config.storage = { ...config.storage, tiers: file.tiers };
-    config.hsm = file.hsm;
+    if (file.storage) {
+      config.storage = { ...config.storage, tiers: file.storage.tiers };
+      config.hsm = file.storage.hsm;
+    }
+    config.dimse = withRemoteAes(config.dimse, file.remoteAes);
   }
   return config;
 }
@@ -106,11 +109,21 @@ function qidoConfig({ defaultLimit, maxLimit }: Values<typeof QIDO>): Config['qi
 /** Known remote AEs parsed (DIMSE_REMOTE_AES was checked when read); a title listed twice is a mistake. */
 function dimseConfig(values: Values<typeof DIMSE>): Config['dimse'] {
   const remoteAes = values.remoteAes.map((entry) => parseRemoteAe(entry) as RemoteAeConfig);
+  return { ...values, remoteAes: checkUnique(remoteAes, 'DIMSE_REMOTE_AES') };
+}
+
+/** The STRATA_CONFIG file's remote AEs join DIMSE_REMOTE_AES's; a title in both is a mistake. */
+function withRemoteAes(dimse: Config['dimse'], more: RemoteAeConfig[]): Config['dimse'] {
+  if (more.length === 0) return dimse;
+  const remoteAes = checkUnique([...dimse.remoteAes, ...more], CONFIG_FILE.env!);
+  return { ...dimse, remoteAes };
+}
+
+function checkUnique(remoteAes: RemoteAeConfig[], variable: string): RemoteAeConfig[] {
   const titles = new Set<string>();
   for (const { aeTitle } of remoteAes) {
-    if (titles.has(aeTitle))
-      throw new ConfigError('DIMSE_REMOTE_AES', `${aeTitle} is listed twice`);
+    if (titles.has(aeTitle)) throw new ConfigError(variable, `${aeTitle} is listed twice`);
     titles.add(aeTitle);
   }
-  return { ...values, remoteAes };
+  return remoteAes;
 }

@@ -240,5 +240,5 @@ export const SWEEPER = {
 export const CONFIG_FILE = string({
   env: 'STRATA_CONFIG',
   values: 'file path',
-  help: 'path of a JSON file with storage tiers, HSM policies and recall (see "Tiered storage (HSM)"). Its tiers replace `STORAGE_BACKEND`; relative `fs` roots resolve from the file\'s folder',
+  help: 'path of a JSON file with storage tiers, HSM policies and recall (see "Tiered storage (HSM)") and known remote DICOM nodes (see "DIMSE"). Its tiers replace `STORAGE_BACKEND`; relative `fs` roots resolve from the file\'s folder',
 });
