@@ -6,6 +6,7 @@ import { createLogger } from '../src/lib/log.js';
 import { VerifyStorage } from '../src/services/verify.js';
 import { AzureBlobStore } from '../src/storage/azure-blob-store.js';
 import type { BlobStore } from '../src/storage/blob-store.js';
+import { EncryptedBlobStore } from '../src/storage/encrypted-blob-store.js';
 import { S3BlobStore } from '../src/storage/s3-blob-store.js';
 import {
   startAzureEmulator,
@@ -299,9 +300,14 @@ describe(`STOW → migrate → WADO through S3 and Azure tiers, encrypted (${tes
       for (const i of all) {
         expect(await tierOf(tiered, i.sopInstanceUid)).toBe(tier);
         expect((await wado(i)).equals(i.bytes)).toBe(true);
-        // The tier's store is the encrypted one; its inner store holds the ciphertext.
+        // The tier's store wraps the encrypted one (metrics wrap every tier); the encrypted
+        // store's inner store holds the ciphertext.
         const row = (await findInstance(tiered.database.db, i.sopInstanceUid))!;
-        const inner = (tiered.stores.get(tier) as unknown as { inner: BlobStore }).inner;
+        let store = tiered.stores.get(tier) as unknown as { inner: BlobStore };
+        while (!(store instanceof EncryptedBlobStore)) {
+          store = store.inner as unknown as { inner: BlobStore };
+        }
+        const inner = store.inner;
         const chunks: Buffer[] = [];
         for await (const c of await inner.get(row.blobKey)) chunks.push(c as Buffer);
         const atRest = Buffer.concat(chunks);
