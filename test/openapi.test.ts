@@ -1,27 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
-import { Pseudonyms } from '../src/audit/pseudonym.js';
-import { AuditSearch } from '../src/audit/search.js';
 import { Authenticator } from '../src/auth/authenticate.js';
-import { InvalidAuthRequestError, InvalidGrantError } from '../src/auth/errors.js';
-import { RateLimiter } from '../src/auth/rate-limiter.js';
 import { DEFAULT_ROLES } from '../src/auth/roles.js';
-import { loadConsoleAssets } from '../src/console/assets.js';
-import { ImagingPool } from '../src/imaging/imaging-pool.js';
-import { createServices } from '../src/services/services.js';
-import {
-  openServiceFixture,
-  STORE_OPTIONS,
-  type ServiceFixture,
-} from '../src/services/testing/service-fixture.js';
 import type { RouteRecord } from '../src/web/access.js';
-import { createAppWithTable } from '../src/web/app.js';
+import { openFullApp, type FullApp } from './helpers/full-app.js';
 import { documentedRoutes, openApiPath } from '../src/web/openapi/document.js';
-import { UploadArea } from '../src/web/uploads/upload-area.js';
 import { startTestServer, testDb, type TestServer } from './helpers/server.js';
 
 /**
@@ -31,75 +14,23 @@ import { startTestServer, testDb, type TestServer } from './helpers/server.js';
  */
 const ROOT = '/dicom-web';
 
-let fixture: ServiceFixture;
-let imaging: ImagingPool;
+let full: FullApp;
 let app: Hono;
 let records: readonly RouteRecord[];
-let uploadDir: string;
 
 beforeAll(async () => {
-  fixture = await openServiceFixture();
-  uploadDir = await mkdtemp(join(tmpdir(), 'strata-openapi-uploads-'));
-  const area = new UploadArea({ directory: uploadDir, expirySeconds: 60, log: fixture.log });
-  await area.open();
-  imaging = new ImagingPool({ concurrency: 1, maxQueue: 1 });
-  const services = createServices({
-    db: fixture.db,
-    store: fixture.store,
-    stores: fixture.stores,
-    log: fixture.log,
-    storeOptions: STORE_OPTIONS,
-    imaging,
-    audit: { record: () => Promise.resolve() },
-  });
-  ({
-    app,
-    table: { records },
-  } = createAppWithTable(services, {
-    dicomwebRoot: ROOT,
-    publicBaseUrl: undefined,
-    corsOrigins: [],
-    maxParts: 10,
-    idleTimeoutSeconds: 0,
-    maxUploads: 0,
-    maxUploadsPerClient: 0,
-    authenticator: new Authenticator({
+  // Every optional route is on (as in test/route-table.test.ts), so none escapes the check.
+  full = await openFullApp(
+    new Authenticator({
       claims: { rolesClaim: 'roles', patientClaim: 'patient', roleMap: DEFAULT_ROLES },
       anonymous: new Set(),
     }),
-    // Every optional route is on (as in test/route-table.test.ts), so none escapes the check.
-    auditSearch: new AuditSearch(fixture.db, new Pseudonyms(randomBytes(32))),
-    tokenEndpoint: {
-      accounts: {
-        signIn: () => Promise.reject(new InvalidGrantError()),
-        refresh: () => Promise.reject(new InvalidGrantError()),
-      },
-      loginLimiter: new RateLimiter({ limit: 0, windowMs: 60_000 }),
-    },
-    uploads: { area, maxBytes: 1 << 20 },
-    metrics: {
-      scrape: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
-      public: false,
-    },
-    apiKeys: {
-      list: () => Promise.resolve([]),
-      create: () => Promise.reject(new InvalidAuthRequestError('test')),
-      revoke: () => Promise.resolve([]),
-    },
-    accounts: {
-      list: () => Promise.resolve([]),
-      add: () => Promise.reject(new InvalidAuthRequestError('test')),
-      disable: () => Promise.reject(new InvalidAuthRequestError('test')),
-      enable: () => Promise.reject(new InvalidAuthRequestError('test')),
-    },
-    console: loadConsoleAssets({ dicomwebRoot: ROOT, methods: [] }),
-    log: fixture.log,
-  }));
+    ROOT,
+  );
+  ({ app, records } = full);
 });
 afterAll(async () => {
-  await imaging?.close();
-  await fixture?.close();
-  if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
+  await full?.close();
 });
 
 /** `GET /dicom-web/studies/{study}` */

@@ -5,7 +5,7 @@
  * action wherever it occurs, top level or inside sequence items; private attributes are removed;
  * attributes the table does not list are kept, and sequences are walked into. Pixel data is
  * kept as it is: annotations burned into the pixels are NOT removed (the Clean Pixel Data
- * Option is not implemented), nor are overlays in pixel data bits.
+ * Option is outside this profile and not offered), nor are overlays in pixel data bits.
  */
 import dcmjs from 'dcmjs';
 import { DicomParseError } from '../errors.js';
@@ -119,7 +119,7 @@ export function deidentifyDataset(dataset: Dataset, options: DeidentifyOptions):
   for (const [rawTag, element] of Object.entries(dataset)) {
     const tag = rawTag.toUpperCase();
     // Private attributes (odd group): removed, as the basic profile requires (E.3.10 would
-    // keep "safe" ones; not implemented).
+    // keep "safe" ones; that option is not offered).
     if (parseInt(tag.slice(0, 4), 16) % 2 === 1) continue;
     const entry = ACTIONS.get(tag);
     const action = entry?.action ?? repeating(tag);
