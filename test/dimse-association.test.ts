@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../src/audit/event.js';
+import { MemoryAuditSink } from '../src/audit/testing/memory-sink.js';
 import { dcmtk, dcmtkAvailable, peerArgs } from './helpers/dcmtk.js';
 import { startTestServer, testDb, type TestServer } from './helpers/server.js';
 
@@ -8,7 +8,8 @@ import { startTestServer, testDb, type TestServer } from './helpers/server.js';
 describe.skipIf(!dcmtkAvailable)(`#15 DIMSE association and C-ECHO (${testDb})`, () => {
   let server: TestServer;
   let port: number;
-  const events: AuditEvent[] = [];
+  const sink = new MemoryAuditSink();
+  const events = sink.events;
 
   beforeAll(async () => {
     server = await startTestServer(
@@ -19,14 +20,7 @@ describe.skipIf(!dcmtkAvailable)(`#15 DIMSE association and C-ECHO (${testDb})`,
         DIMSE_IDLE_TIMEOUT_SECONDS: '2',
         METRICS_PUBLIC: 'true',
       },
-      {
-        audit: {
-          record: (event) => {
-            events.push(event);
-            return Promise.resolve();
-          },
-        },
-      },
+      { audit: sink },
     );
     port = server.dimse!.port;
   });

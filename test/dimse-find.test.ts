@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../src/audit/event.js';
+import { MemoryAuditSink } from '../src/audit/testing/memory-sink.js';
 import { dcmtk, dcmtkAvailable, peerArgs } from './helpers/dcmtk.js';
 import { stow } from './helpers/multipart.js';
 import { sampleBytes, samples, samplesAvailable } from './helpers/samples.js';
@@ -28,19 +28,13 @@ type Response = Record<string, string>;
 describe.skipIf(!dcmtkAvailable || !samplesAvailable)(`#15 C-FIND SCP (${testDb})`, () => {
   let server: TestServer;
   let port: number;
-  const events: AuditEvent[] = [];
+  const sink = new MemoryAuditSink();
+  const events = sink.events;
 
   beforeAll(async () => {
     server = await startTestServer(
       { DIMSE_PORT: '0', DIMSE_REMOTE_AES: 'TESTSCU@127.0.0.1:1' },
-      {
-        audit: {
-          record: (event) => {
-            events.push(event);
-            return Promise.resolve();
-          },
-        },
-      },
+      { audit: sink },
     );
     port = server.dimse!.port;
     const tree = samples.filter((s) => s.file.startsWith('qido-tree/'));

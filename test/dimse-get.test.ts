@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../src/audit/event.js';
+import { MemoryAuditSink } from '../src/audit/testing/memory-sink.js';
 import { dcmtk, peerArgs } from './helpers/dcmtk.js';
 import { requireTools } from './helpers/dimse-peers.js';
 import { stow } from './helpers/multipart.js';
@@ -27,20 +27,14 @@ function read(bytes: Buffer): { meta: any; dict: any } {
 describe.runIf(run)(`#15 C-GET SCP (${testDb})`, () => {
   let server: TestServer;
   let out: string;
-  const events: AuditEvent[] = [];
+  const sink = new MemoryAuditSink();
+  const events = sink.events;
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'strata-get-'));
     server = await startTestServer(
       { DIMSE_PORT: '0', DIMSE_REMOTE_AES: 'GETSCU@127.0.0.1:1' },
-      {
-        audit: {
-          record: (event) => {
-            events.push(event);
-            return Promise.resolve();
-          },
-        },
-      },
+      { audit: sink },
     );
     const stored = await stow(
       `${server.base}/studies`,

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../src/audit/event.js';
+import { MemoryAuditSink } from '../src/audit/testing/memory-sink.js';
 import { dataSetOffset } from '../src/dimse/scu/send-instances.js';
 import { dcmtk, peerArgs } from './helpers/dcmtk.js';
 import {
@@ -30,7 +30,8 @@ describe.runIf(run)(`#15 C-MOVE SCP (${testDb})`, () => {
   let dest: Peer;
   let out: string;
   let destPort: number;
-  const events: AuditEvent[] = [];
+  const sink = new MemoryAuditSink();
+  const events = sink.events;
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'strata-move-'));
@@ -42,14 +43,7 @@ describe.runIf(run)(`#15 C-MOVE SCP (${testDb})`, () => {
         DIMSE_REMOTE_AES: `MOVESCU@127.0.0.1:1,DEST@127.0.0.1:${destPort},DOWN@127.0.0.1:${await freePort()}`,
         DIMSE_SCU_TIMEOUT_SECONDS: '5',
       },
-      {
-        audit: {
-          record: (event) => {
-            events.push(event);
-            return Promise.resolve();
-          },
-        },
-      },
+      { audit: sink },
     );
     const stored = await stow(
       `${server.base}/studies`,

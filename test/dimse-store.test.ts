@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../src/audit/event.js';
+import { MemoryAuditSink } from '../src/audit/testing/memory-sink.js';
 import { samplePath } from '../src/dicom/testing/samples.js';
 import { findInstance } from '../src/index/current-instance.repository.js';
 import { dcmtk, dcmtkAvailable, peerArgs } from './helpers/dcmtk.js';
@@ -91,19 +91,13 @@ function storeResponses(output: string): string[] {
 describe.skipIf(!dcmtkAvailable || !samplesAvailable)(`#15 C-STORE SCP (${testDb})`, () => {
   let server: TestServer;
   let port: number;
-  const events: AuditEvent[] = [];
+  const sink = new MemoryAuditSink();
+  const events = sink.events;
 
   beforeAll(async () => {
     server = await startTestServer(
       { DIMSE_PORT: '0', DIMSE_REMOTE_AES: 'TESTSCU@127.0.0.1:1' },
-      {
-        audit: {
-          record: (event) => {
-            events.push(event);
-            return Promise.resolve();
-          },
-        },
-      },
+      { audit: sink },
     );
     port = server.dimse!.port;
   });

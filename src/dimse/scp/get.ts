@@ -11,7 +11,7 @@ import type { InstanceRow } from '../../index/retrieve.repository.js';
 import type { ExportDestination } from '../../services/send-instances.js';
 import type { ScpType } from '../library.js';
 import { dimse, isSuccess, isWarning, statusHex } from '../scu/dimse-lib.js';
-import { outgoingFor, reasonOf, type SendSummary } from '../scu/send-instances.js';
+import { emptySummary, outgoingFor, reasonOf } from '../scu/send-instances.js';
 import {
   acceptedSyntaxes,
   UNCOMPRESSED,
@@ -48,16 +48,7 @@ export const getService: ScpService = {
     await exporter.recordStart(context.actor, rows, to, 'instances-transferred');
     const accepted = acceptedSyntaxes(context.association);
     const ops = new SubOperations(rows.length);
-    const summary: SendSummary = {
-      instances: rows.length,
-      stored: 0,
-      warnings: 0,
-      converted: 0,
-      failed: [],
-      bytes: 0,
-      associations: 0,
-      notSent: [],
-    };
+    const summary = emptySummary(rows.length);
     for (const row of rows) {
       if (cancelled.aborted) {
         summary.notSent.push(row.sopInstanceUid);

@@ -59,14 +59,10 @@ export interface SendSummary {
   notSent: string[];
 }
 
-/** Sends `rows` to the remote; never throws for an instance's failure (it is in `failed`). */
-export async function sendInstances(
-  rows: readonly InstanceRow[],
-  source: InstanceBytes,
-  options: SendOptions,
-): Promise<SendSummary> {
-  const summary: SendSummary = {
-    instances: rows.length,
+/** A summary with nothing sent yet (also C-GET's, which sends on the caller's association). */
+export function emptySummary(instances: number): SendSummary {
+  return {
+    instances,
     stored: 0,
     warnings: 0,
     converted: 0,
@@ -75,6 +71,15 @@ export async function sendInstances(
     associations: 0,
     notSent: [],
   };
+}
+
+/** Sends `rows` to the remote; never throws for an instance's failure (it is in `failed`). */
+export async function sendInstances(
+  rows: readonly InstanceRow[],
+  source: InstanceBytes,
+  options: SendOptions,
+): Promise<SendSummary> {
+  const summary = emptySummary(rows.length);
   for (const batch of batches(rows, options.batchBytes)) {
     if (options.signal?.aborted) {
       summary.notSent.push(...batch.map((r) => r.sopInstanceUid));
