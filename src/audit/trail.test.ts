@@ -66,6 +66,38 @@ describe('AuditTrail', () => {
     expect(await verifyAuditTrail(database.db)).toMatchObject({ ok: true, records: 300 });
   });
 
+  it('#13: after its first batch a trail appends in one statement, with every field as given', async () => {
+    await trail.record(queryEvent('P-first'));
+    await trail.record({ ...queryEvent('P-second', ['1.2.3', '1.2.4']), query: 'PatientID=X' });
+    await trail.record({ type: 'query', action: 'E', outcome: 4, query: "a'b" });
+    const rows = await database.db.select().from(auditLog).orderBy(auditLog.seq);
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(rows[1]).toMatchObject({
+      userRoles: ['reader'],
+      studyRefs: [pseudonyms.ref('1.2.3'), pseudonyms.ref('1.2.4')],
+      detail: { route: '/studies/:study', instances: 3 },
+      at: new Date('2026-01-01T00:00:00Z'),
+      prevHash: rows[0]!.hash,
+    });
+    expect(rows[2]).toMatchObject({ userId: null, userRoles: null, studyRefs: null, outcome: 4 });
+    expect(await verifyAuditTrail(database.db)).toMatchObject({ ok: true, records: 3 });
+  });
+
+  it('#13: two trails on one index, taking turns, still form one chain', async () => {
+    const other = new AuditTrail({ db: database.db, pseudonyms, log, clock, retentionDays: 30 });
+    try {
+      for (let i = 0; i < 6; i++) {
+        await (i % 2 === 0 ? trail : other).record(queryEvent(`P${i}`));
+        await (i % 3 === 0 ? other : trail).record(queryEvent(`Q${i}`));
+      }
+    } finally {
+      await other.close();
+    }
+    const rows = await database.db.select().from(auditLog).orderBy(auditLog.seq);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(await verifyAuditTrail(database.db)).toMatchObject({ ok: true, records: 12 });
+  });
+
   it('#12: record resolves only once the record is in the table', async () => {
     await trail.record(queryEvent());
     const [row] = await database.db.select().from(auditLog);

@@ -1,7 +1,10 @@
 import {
   appendAuditRecords,
+  appendAuditRecordsAfter,
   removeAuditPrefix,
   type AuditEntry,
+  type AuditHead,
+  type AuditRecord,
 } from '../index/audit-log.repository.js';
 import type { Db } from '../index/db.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -65,6 +68,11 @@ export class AuditTrail implements AuditSink {
   readonly stats = { batches: 0, records: 0 };
 
   private readonly appended: (() => void)[] = [];
+  /**
+   * The head as this trail last left it: the next batch is appended after it in one statement,
+   * and only if another writer moved it meanwhile is the head read again under its lock.
+   */
+  private lastHead: Pick<AuditHead, 'seq' | 'hash'> | undefined;
 
   constructor(private readonly options: AuditTrailOptions) {
     this.clock = options.clock ?? systemClock;
@@ -145,16 +153,14 @@ export class AuditTrail implements AuditSink {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
-          await appendAuditRecords(
-            this.options.db,
-            batch.map((w) => w.entry),
-            recordHash,
-          );
+          await this.append(batch.map((w) => w.entry));
           this.stats.batches += 1;
           this.stats.records += batch.length;
           for (const waiting of batch) waiting.resolve();
           for (const listener of this.appended) listener();
         } catch (error) {
+          // Whether it committed is unknown (a connection lost at the commit): read it again.
+          this.lastHead = undefined;
           this.options.log.error('audit records could not be written', {
             error,
             records: batch.length,
@@ -171,6 +177,16 @@ export class AuditTrail implements AuditSink {
     } finally {
       this.writing = undefined;
     }
+  }
+
+  private async append(entries: AuditEntry[]): Promise<void> {
+    const { db } = this.options;
+    let records: AuditRecord[] | undefined;
+    if (this.lastHead)
+      records = await appendAuditRecordsAfter(db, this.lastHead, entries, recordHash);
+    records ??= await appendAuditRecords(db, entries, recordHash);
+    const last = records[records.length - 1];
+    this.lastHead = last ? { seq: last.seq, hash: last.hash } : this.lastHead;
   }
 
   /** The stored form of an event: codes for names, references for identifiers. */

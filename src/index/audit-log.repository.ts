@@ -1,5 +1,6 @@
-import { and, arrayContains, asc, desc, eq, gt, gte, lt, lte, type SQL } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, gt, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { rowsOf } from './rows.js';
 import { auditHead, auditLog } from './schema.js';
 
 /**
@@ -43,21 +44,86 @@ export async function appendAuditRecords(
       .where(eq(auditHead.id, 1))
       .for('update');
     if (!head) throw new Error('audit_head has no row 1 (migration 0003 seeds it)');
-    let { seq, hash } = head;
-    const records = entries.map((entry) => {
-      seq += 1;
-      const unchained = { ...entry, seq };
-      const record: AuditRecord = {
-        ...unchained,
-        prevHash: hash,
-        hash: hashRecord(hash, unchained),
-      };
-      hash = record.hash;
-      return record;
-    });
+    const records = chain(head, entries, hashRecord);
+    const last = records[records.length - 1]!;
     await tx.insert(auditLog).values(records);
-    await tx.update(auditHead).set({ seq, hash }).where(eq(auditHead.id, 1));
+    await tx.update(auditHead).set({ seq: last.seq, hash: last.hash }).where(eq(auditHead.id, 1));
     return records;
+  });
+}
+
+/**
+ * Appends `entries` after `expected`, the head this process last wrote, in ONE statement (one
+ * round trip, one commit) instead of the locked transaction's five: the head row moves only if
+ * it still holds `expected` — the UPDATE takes the row lock and, under READ COMMITTED,
+ * re-checks the condition against the newest version — and the records are inserted only if
+ * it moved. Returns undefined, having written nothing, when another process or node appended
+ * meanwhile (or the head was changed by hand): the caller then appends under the lock.
+ */
+export async function appendAuditRecordsAfter(
+  db: Db,
+  expected: Pick<AuditHead, 'seq' | 'hash'>,
+  entries: readonly AuditEntry[],
+  hashRecord: HashRecord,
+): Promise<AuditRecord[] | undefined> {
+  if (entries.length === 0) return [];
+  const records = chain(expected, entries, hashRecord);
+  const last = records[records.length - 1]!;
+  const rows = JSON.stringify(
+    records.map((r) => ({
+      seq: r.seq,
+      at: r.at.toISOString(),
+      event_id: r.eventId,
+      event_type: r.eventType,
+      action: r.action,
+      outcome: r.outcome,
+      user_id: r.userId,
+      user_method: r.userMethod,
+      user_roles: r.userRoles,
+      client_address: r.clientAddress,
+      request_id: r.requestId,
+      patient_ref: r.patientRef,
+      study_refs: r.studyRefs,
+      query: r.query,
+      detail: r.detail,
+      prev_hash: r.prevHash,
+      hash: r.hash,
+    })),
+  );
+  const result: unknown = await db.execute(sql`
+    with moved as (
+      update audit_head set seq = ${last.seq}::bigint, hash = ${last.hash}
+      where id = 1 and seq = ${expected.seq}::bigint and hash = ${expected.hash}
+      returning 1
+    )
+    insert into audit_log (seq, at, event_id, event_type, action, outcome, user_id, user_method,
+      user_roles, client_address, request_id, patient_ref, study_refs, query, detail,
+      prev_hash, hash)
+    select r.seq, r.at, r.event_id, r.event_type, r.action, r.outcome, r.user_id, r.user_method,
+      r.user_roles, r.client_address, r.request_id, r.patient_ref, r.study_refs, r.query,
+      r.detail, r.prev_hash, r.hash
+    from jsonb_to_recordset(${rows}::jsonb) as r(seq bigint, at timestamptz, event_id text,
+      event_type text, action text, outcome integer, user_id text, user_method text,
+      user_roles text[], client_address text, request_id text, patient_ref text,
+      study_refs text[], query text, detail jsonb, prev_hash text, hash text)
+    where exists (select 1 from moved)
+    returning seq`);
+  return rowsOf(result).length === records.length ? records : undefined;
+}
+
+/** `entries` numbered and hashed after `head`, each naming its predecessor. */
+function chain(
+  head: Pick<AuditHead, 'seq' | 'hash'>,
+  entries: readonly AuditEntry[],
+  hashRecord: HashRecord,
+): AuditRecord[] {
+  let { seq, hash } = head;
+  return entries.map((entry) => {
+    seq += 1;
+    const unchained = { ...entry, seq };
+    const record: AuditRecord = { ...unchained, prevHash: hash, hash: hashRecord(hash, unchained) };
+    hash = record.hash;
+    return record;
   });
 }
 
