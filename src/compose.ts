@@ -101,6 +101,7 @@ function openIndex(
     url: config.databaseUrl,
     pgliteDir: join(config.dataDir, 'index'),
     maxConnections: config.databasePoolSize,
+    preparedStatements: config.databasePreparedStatements,
     queryTimeoutMs,
     command,
     ...(onAborted ? { onAborted } : {}),

@@ -36,6 +36,13 @@ export const SERVER = {
     max: 1000,
     help: 'PostgreSQL connections',
   }),
+  databasePreparedStatements: integer({
+    env: 'DATABASE_PREPARED_STATEMENTS',
+    default: 256,
+    min: 0,
+    max: 100_000,
+    help: 'PostgreSQL: most distinct SQL texts run as prepared statements (from their second use; one round trip instead of two). `0` behind a pooler in transaction mode that cannot keep them',
+  }),
   dicomwebRoot: string({
     env: 'DICOMWEB_ROOT',
     values: 'absolute URL path',

@@ -7,6 +7,7 @@ import { IndexDiskFullError, type IndexAbortedError } from './errors.js';
 import { isNoSpace, openPglite } from './pglite-open.js';
 import { guardQueries, type QueryObserver } from './guard.js';
 import { watchedSockets } from './socket-watchdog.js';
+import { PreparedStatements, preparing } from './prepared-statements.js';
 import { lockDirectory } from '../lib/dir-lock.js';
 import * as schema from './schema.js';
 
@@ -22,6 +23,8 @@ export interface OpenDbOptions {
   pgliteDir?: string | undefined;
   /** postgres.js pool size. */
   maxConnections?: number;
+  /** PostgreSQL only: most distinct statements run prepared (prepared-statements.ts); 0 = none. */
+  preparedStatements?: number;
   /**
    * PostgreSQL only: longest wait for the database to answer one statement (and to accept a
    * connection); 0 or unset = no limit (migrations: a schema change may take long).
@@ -34,6 +37,9 @@ export interface OpenDbOptions {
   /** Told of every statement and transaction (metrics/: queries in flight; tracing: spans). */
   observer?: QueryObserver | undefined;
 }
+
+/** The default of DATABASE_PREPARED_STATEMENTS (config/server-settings.ts). */
+const DEFAULT_PREPARED_STATEMENTS = 256;
 
 /**
  * How much longer than the server's statement_timeout the client waits before it gives up on
@@ -67,6 +73,7 @@ function timeoutOptions(timeoutMs: number): postgres.Options<Record<string, neve
 /** Opens the index: postgres.js when a URL is given, else embedded PGlite (on disk or in memory). */
 export async function openDb(options: OpenDbOptions): Promise<Database> {
   if (options.url) {
+    const timeouts = timeoutOptions(options.queryTimeoutMs ?? 0);
     const client = postgres(options.url, {
       max: options.maxConnections ?? 10,
       // Migrations print NOTICEs ("relation already exists, skipping"): not for our logs.
@@ -76,10 +83,19 @@ export async function openDb(options: OpenDbOptions): Promise<Database> {
       // an outage requests hung for seconds before answering 503. Capped at 1 s, each request
       // meets the outage at once; the 503's Retry-After spaces out the clients instead.
       backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
-      ...timeoutOptions(options.queryTimeoutMs ?? 0),
+      ...timeouts,
+      connection: {
+        ...timeouts.connection,
+        // Prepared statements save a round trip, never a plan: a generic plan, which PostgreSQL
+        // may switch to after five runs, cannot use the prefix indexes for `like $1` (QIDO's
+        // wildcards) or judge a value's selectivity. Every run is planned for its values.
+        plan_cache_mode: 'force_custom_plan',
+      },
     });
+    const limit = options.preparedStatements ?? DEFAULT_PREPARED_STATEMENTS;
+    const driverClient = limit > 0 ? preparing(client, new PreparedStatements(limit)) : client;
     const db = guardQueries(
-      drizzlePostgres({ client, schema }) as unknown as Db,
+      drizzlePostgres({ client: driverClient, schema }) as unknown as Db,
       undefined,
       options.observer,
     );
