@@ -12,7 +12,13 @@ import { scanPart10, type ScanResult } from '../dicom/part10/scan.js';
 import { isValidUid } from '../dicom/uid.js';
 import type { Db } from '../index/db.js';
 import { recordPendingBlob, scheduleBlobDeletion } from '../index/blob-journal.repository.js';
-import { commitInstance, type CommitResult } from '../index/instances.repository.js';
+import {
+  commitInstance,
+  type CommitOptions,
+  type CommitResult,
+  type InstanceRecord,
+} from '../index/instances.repository.js';
+import { CommitQueue } from './commit-queue.js';
 import { createByteCounter } from '../lib/byte-counter.js';
 import { SizeLimitExceededError } from '../lib/errors.js';
 import { createHashTap } from '../lib/hash-tap.js';
@@ -58,10 +64,15 @@ export interface StoreContext {
   studyInstanceUid?: string | undefined;
   signal?: AbortSignal | undefined;
   /**
-   * Commit only after this settles: keeps the parts of one request committing in request order
-   * (the last of two parts with one SOP Instance UID wins) while their bytes stream in parallel.
+   * Queue the commit only after this settles (the previous part queued its commit or gave up):
+   * keeps the parts of one request committing in request order (the last of two parts with one
+   * SOP Instance UID wins) while their bytes stream in parallel.
    */
   commitAfter?: Promise<unknown> | undefined;
+  /** Called once this part has queued its commit or given up: the next part's `commitAfter`. */
+  queued?: (() => void) | undefined;
+  /** The request's group commit (commit-queue.ts); without it, the instance commits alone. */
+  commits?: CommitQueue | undefined;
   /**
    * Called once the instance is identified and its turn to commit has come: an outcome refuses
    * it (services/stow.ts: the actor's patient scope), undefined admits it.
@@ -99,7 +110,20 @@ export interface StoreContext {
  * Any failure after 1 moves the key to a `delete` row and removes the blob at once.
  */
 export class StoreInstances {
-  constructor(private readonly deps: StoreInstancesDeps) {}
+  private readonly commitOptions: CommitOptions;
+
+  constructor(private readonly deps: StoreInstancesDeps) {
+    this.commitOptions = {
+      duplicatePolicy: deps.options.duplicatePolicy,
+      deleteGraceSeconds: deps.options.deleteGraceSeconds,
+      beforeCommit: () => this.deps.fault?.('before-commit'),
+    };
+  }
+
+  /** A group commit for the parts of one request (store-many.ts). */
+  newCommitQueue(): CommitQueue {
+    return new CommitQueue(this.deps.db, this.commitOptions);
+  }
 
   async storeOne(body: Readable, context: StoreContext = {}): Promise<StoreOutcome> {
     const { db, store, options } = this.deps;
@@ -129,27 +153,24 @@ export class StoreInstances {
       const patientId = getString(scan.dataset, '00100020') ?? '';
       const refused = await context.admit?.({ ...ids, patientId });
       if (refused) return (outcome = refused);
-      const result = await commitInstance(
-        db,
-        {
-          ...ids,
-          transferSyntaxUid: scan.transferSyntaxUid,
-          blobKey,
-          storageTier: store.name,
-          size,
-          sha256,
-          datasetOffset: scan.datasetOffset,
-          deflated: scan.deflated,
-          pixelData: scan.pixelData ?? null,
-          bulkData: scan.bulk,
-          metadata: scan.dataset,
-        },
-        {
-          duplicatePolicy: options.duplicatePolicy,
-          deleteGraceSeconds: options.deleteGraceSeconds,
-          beforeCommit: () => this.deps.fault?.('before-commit'),
-        },
-      );
+      const record: InstanceRecord = {
+        ...ids,
+        transferSyntaxUid: scan.transferSyntaxUid,
+        blobKey,
+        storageTier: store.name,
+        size,
+        sha256,
+        datasetOffset: scan.datasetOffset,
+        deflated: scan.deflated,
+        pixelData: scan.pixelData ?? null,
+        bulkData: scan.bulk,
+        metadata: scan.dataset,
+      };
+      const committing = context.commits
+        ? context.commits.commit(record)
+        : commitInstance(db, record, this.commitOptions);
+      context.queued?.();
+      const result = await committing;
       if (result.kind === 'created' || result.kind === 'replaced') {
         // Only where the index changed: an expired upload committed nothing to crash after.
         this.deps.fault?.('after-commit');
@@ -157,6 +178,8 @@ export class StoreInstances {
       }
       return (outcome = withWarning(outcomeOf(result, ids), patientWarning(result) ?? warning));
     } finally {
+      // Whatever happened, the next part's turn has come (a second call changes nothing).
+      context.queued?.();
       // Everything but a fresh or replacing version leaves a blob nobody references: drop it now.
       const keep = outcome?.ok === true && outcome.result !== 'duplicate';
       // The pending row must be in place (or have failed) before it is turned into a delete row.

@@ -39,6 +39,8 @@ export async function storeMany(
   maxInFlight = 4,
 ): Promise<StoreManyResult> {
   const started: Promise<StoreOutcome>[] = [];
+  // Parts queue their commits in request order; those queued while one commits go together.
+  const commits = store.newCommitQueue();
   const inFlight = new Set<Promise<unknown>>();
   let previous: Promise<unknown> | undefined;
   let readError: { error: unknown } | undefined;
@@ -55,13 +57,20 @@ export async function storeMany(
         );
         continue;
       }
-      const outcome = store.storeOne(part.body, { ...context, commitAfter: previous });
+      let queued!: () => void;
+      const turn = new Promise<void>((resolve) => (queued = resolve));
+      const outcome = store.storeOne(part.body, {
+        ...context,
+        commitAfter: previous,
+        queued,
+        commits,
+      });
       started.push(outcome);
       const settled = outcome.then(
         () => undefined,
         () => undefined,
       );
-      previous = settled;
+      previous = turn;
       inFlight.add(settled);
       void settled.then(() => inFlight.delete(settled));
       // The next part may only be read once this one's bytes are consumed (or it gave up).
