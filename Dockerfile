@@ -1,4 +1,5 @@
-# Strata DICOMweb server. Runs the TypeScript sources through tsx (no separate build step).
+# Strata DICOMweb server. The TypeScript sources are compiled to dist/ (bin/build.mjs, esbuild) and
+# run as plain JavaScript: no TypeScript loader in the running process.
 # Embedded default: PGlite index + filesystem blobs under /data; set DATABASE_URL for PostgreSQL.
 # Node 22 LTS is the supported runtime (package.json engines; 20.19+ still works).
 FROM node:22-bookworm-slim
@@ -23,6 +24,7 @@ COPY migrations ./migrations
 # the build if any slipped through.
 RUN if find src -path '*/testing/*' -o -name '*.test.ts' -o -name '*.contract.ts' | grep -q .; then \
       echo 'test support in the image' >&2; exit 1; fi
+RUN node bin/build.mjs
 
 # Run as the unprivileged user of the base image; /data is the only writable place it needs.
 RUN mkdir -p /data && chown node:node /data
@@ -40,5 +42,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 
 # SIGTERM from `docker stop` closes the server cleanly (cli/serve.ts).
-ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]
+ENTRYPOINT ["node", "dist/main.js"]
 CMD ["serve"]

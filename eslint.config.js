@@ -41,7 +41,17 @@ const except = (...allowed) =>
   ours.filter((m) => !allowed.includes(m)).flatMap((m) => [`**/${m}/**`, `../${m}/*`]);
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'migrations/**', 'coverage/**', 'bin/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'data/**',
+      'migrations/**',
+      'coverage/**',
+      'bin/**',
+      'dist/**',
+      'dist-test-*/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -5,7 +5,7 @@ import { ConfigError } from './config/errors.js';
 import type { DimseObserver } from './dimse/observer.js';
 import type { DimseOptions } from './dimse/options.js';
 import type { SubOperationOptions } from './dimse/scp/move.js';
-import { DimseServer } from './dimse/server.js';
+import type { DimseServer } from './dimse/server.js';
 import type { Logger } from './lib/log.js';
 import type { Services } from './services/services.js';
 
@@ -67,6 +67,9 @@ export async function startDimse(
     subOperations?: SubOperationOptions;
   },
 ): Promise<DimseServer> {
+  // Loaded only when DIMSE_PORT is set: the DICOM network library costs ~25 MB of memory that
+  // a DICOMweb-only server would carry for nothing.
+  const { DimseServer } = await import('./dimse/server.js');
   const server = new DimseServer(options, deps);
   const port = await server.listen();
   deps.log.info('dimse listening', {

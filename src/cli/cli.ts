@@ -3,17 +3,6 @@ import { loadConfig, type Config } from '../config/config.js';
 import { ConfigError } from '../config/errors.js';
 import { fatalLog, logFatal } from './fatal.js';
 import { DirectoryLockedError } from '../lib/dir-lock.js';
-import { auditCommand } from './audit.js';
-import { exportCommand } from './export.js';
-import { hsmCommand } from './hsm.js';
-import { importCommand } from './import.js';
-import { keysCommand } from './keys.js';
-import { migrateCommand } from './migrate.js';
-import { pullCommand } from './pull.js';
-import { sendCommand } from './send.js';
-import { serveCommand } from './serve.js';
-import { usersCommand } from './users.js';
-import { verifyCommand } from './verify.js';
 
 const USAGE = `Usage: strata <command>
 
@@ -65,7 +54,12 @@ export async function runCli(argv: string[], overrides: ComposeOverrides = {}): 
   }
 }
 
-function runCommand(
+/**
+ * Each command's module is loaded when it runs: `serve` does not carry what only `import`,
+ * `export`, `send` or `pull` use (zip libraries, the DICOM network library), in memory or in
+ * start-up time.
+ */
+async function runCommand(
   command: string,
   args: string[],
   config: Config,
@@ -73,29 +67,29 @@ function runCommand(
 ): Promise<number> {
   switch (command) {
     case 'serve':
-      return serveCommand(config, overrides);
+      return (await import('./serve.js')).serveCommand(config, overrides);
     case 'migrate':
-      return migrateCommand(config);
+      return (await import('./migrate.js')).migrateCommand(config);
     case 'hsm':
-      return hsmCommand(config, args, overrides);
+      return (await import('./hsm.js')).hsmCommand(config, args, overrides);
     case 'verify':
-      return verifyCommand(config, args);
+      return (await import('./verify.js')).verifyCommand(config, args);
     case 'audit':
-      return auditCommand(config, args, overrides);
+      return (await import('./audit.js')).auditCommand(config, args, overrides);
     case 'keys':
-      return keysCommand(config, args);
+      return (await import('./keys.js')).keysCommand(config, args);
     case 'import':
-      return importCommand(config, args, overrides);
+      return (await import('./import.js')).importCommand(config, args, overrides);
     case 'export':
-      return exportCommand(config, args, overrides);
+      return (await import('./export.js')).exportCommand(config, args, overrides);
     case 'pull':
-      return pullCommand(config, args);
+      return (await import('./pull.js')).pullCommand(config, args);
     case 'send':
-      return sendCommand(config, args);
+      return (await import('./send.js')).sendCommand(config, args);
     case 'users':
-      return usersCommand(config, args, overrides);
+      return (await import('./users.js')).usersCommand(config, args, overrides);
     default:
       console.error(`strata: unknown command "${command}"\n\n${USAGE}`);
-      return Promise.resolve(2);
+      return 2;
   }
 }

@@ -152,11 +152,14 @@ function abortReason(signal: AbortSignal | undefined): Error {
 }
 
 /**
- * The worker entry is TypeScript: a small bootstrap registers tsx in the new thread first, so
- * it loads the same way under `node --import tsx`, bin/strata.js (tsx `register()`, which
- * workers do not inherit) and vitest.
+ * The worker's entry beside this module. Compiled (`npm start` runs dist/, bin/build.mjs) it is
+ * JavaScript and loads as it is. From the TypeScript sources a small bootstrap registers tsx in
+ * the new thread first, so it loads the same way under `node --import tsx`, bin/strata.js (tsx
+ * `register()`, which workers do not inherit) and vitest.
  */
-const BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+const BOOTSTRAP = import.meta.url.endsWith('.js')
+  ? `import(${JSON.stringify(new URL('./imaging-worker.js', import.meta.url).href)});`
+  : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
   .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./imaging-worker.ts', import.meta.url).href)}); });`;
 
 type Reply =

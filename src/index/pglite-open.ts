@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, statfs } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { IndexDiskFullError } from './errors.js';
@@ -28,13 +30,34 @@ export async function openPglite(dataDir: string): Promise<PGlite> {
     throw error;
   }
   // A new directory is initialised (initdb) on first open, which grows PGlite's WebAssembly
-  // memory to ~800 MB; that memory is never returned while the instance lives. Closing and
-  // reopening once after initdb brings the embedded server back to its steady size.
-  const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
-  const client = await start(dataDir);
-  if (!fresh) return client;
-  await client.close();
+  // memory to ~800 MB; that memory is never returned while the instance lives, and a closed
+  // instance's memory only when the garbage collector gets round to it (an idle server: never).
+  // Nor does a worker thread's go back to the system when it ends. So initdb runs in a child
+  // process, whose memory goes with it; should that fail, here, closed
+  // and reopened once, as before (the failure is then met, and reported, in this thread).
+  if (!existsSync(join(dataDir, 'PG_VERSION')) && !(await initInChild(dataDir))) {
+    const client = await start(dataDir);
+    await client.close();
+  }
   return start(dataDir);
+}
+
+/** Opens and closes PGlite on `dataDir` in a child process; false if that did not succeed. */
+async function initInChild(dataDir: string): Promise<boolean> {
+  const source = `
+    const [pglite, dataDir, conf] = JSON.parse(process.argv[1]);
+    import(pglite)
+      .then(async ({ PGlite }) => {
+        const client = new PGlite(dataDir, { postgresqlconf: conf });
+        await client.waitReady;
+        await client.close();
+      })
+      .catch(() => process.exit(1));`;
+  const args = [import.meta.resolve('@electric-sql/pglite'), dataDir, PGLITE_CONF];
+  // Plain JavaScript: the child needs none of this process's flags (spawn passes none).
+  const child = spawn(process.execPath, ['-e', source, JSON.stringify(args)], { stdio: 'ignore' });
+  const [code] = (await once(child, 'exit').catch(() => [1])) as [number | null];
+  return code === 0 && existsSync(join(dataDir, 'PG_VERSION'));
 }
 
 /**

@@ -34,9 +34,15 @@ export async function startChildServer(
   {
     startTimeoutMs = 30_000,
     onLine,
-  }: { startTimeoutMs?: number; onLine?: (line: string) => void } = {},
+    entry = ['--import', 'tsx', entryFor(env)],
+  }: {
+    startTimeoutMs?: number;
+    onLine?: (line: string) => void;
+    /** Node's arguments before `serve`: the TypeScript entry through tsx unless given. */
+    entry?: string[];
+  } = {},
 ): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entryFor(env), 'serve'], {
+  const child = spawn(process.execPath, [...entry, 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
