@@ -75,14 +75,40 @@ const rowColumns = {
 };
 
 /**
- * rowColumns as `expression AS "key"`, for statements run with `db.execute`: the drivers hand
- * back objects keyed by column name, so the rows skip drizzle's per-row mapping (measurable for
- * a series of 1,000 instances: bench/RESULTS.md, series metadata).
+ * Columns of rowColumns as `expression AS "key"`, for statements run with `db.execute`: the
+ * drivers hand back objects keyed by column name, so the rows skip drizzle's per-row mapping
+ * (measurable for a series of 1,000 instances: bench/RESULTS.md, series metadata).
  */
-const rowColumnList = sql.join(
-  Object.entries(rowColumns).map(([key, column]) => sql`${column} AS ${sql.identifier(key)}`),
-  sql`, `,
-);
+function columnList(keys: readonly (keyof typeof rowColumns)[]): SQL {
+  return sql.join(
+    keys.map((key) => sql`${rowColumns[key]} AS ${sql.identifier(key)}`),
+    sql`, `,
+  );
+}
+
+const allColumns = columnList(Object.keys(rowColumns) as (keyof typeof rowColumns)[]);
+
+/** What a metadata response needs of an instance: whom and what it is about, and its version. */
+export type MetadataRow = Pick<
+  InstanceRow,
+  | 'id'
+  | 'patientId'
+  | 'studyInstanceUid'
+  | 'seriesInstanceUid'
+  | 'sopInstanceUid'
+  | 'version'
+  | 'sha256'
+>;
+
+const metadataColumns = columnList([
+  'id',
+  'patientId',
+  'studyInstanceUid',
+  'seriesInstanceUid',
+  'sopInstanceUid',
+  'version',
+  'sha256',
+]);
 
 function scopeWhere(scope: RetrieveScope, partitionKey: string): SQL | undefined {
   return and(
@@ -129,16 +155,39 @@ export async function findInstanceRows(
   scope: RetrieveScope,
   partitionKey = DEFAULT_PARTITION,
 ): Promise<InstanceRow[]> {
-  const rows = rowsOf<InstanceRow>(
+  const rows = await selectColumnsInScope<InstanceRow>(db, scope, partitionKey, allColumns);
+  return rows.map(normalise);
+}
+
+/**
+ * The instances in scope with only what a metadata response needs, in presentation order: a
+ * series of 1,000 instances need not parse 1,000 pixel data layouts to be described.
+ */
+export async function findMetadataRows(
+  db: Db,
+  scope: RetrieveScope,
+  partitionKey = DEFAULT_PARTITION,
+): Promise<MetadataRow[]> {
+  const rows = await selectColumnsInScope<MetadataRow>(db, scope, partitionKey, metadataColumns);
+  for (const row of rows) row.id = Number(row.id);
+  return rows;
+}
+
+async function selectColumnsInScope<T>(
+  db: Db,
+  scope: RetrieveScope,
+  partitionKey: string,
+  columns: SQL,
+): Promise<T[]> {
+  return rowsOf<T>(
     await db.execute(
-      sql`SELECT ${rowColumnList} FROM ${instances}
+      sql`SELECT ${columns} FROM ${instances}
         JOIN ${series} ON ${series.id} = ${instances.seriesFk}
         JOIN ${studies} ON ${studies.id} = ${instances.studyFk}
         WHERE ${scopeWhere(scope, partitionKey)}
         ORDER BY ${sql.join(ORDER, sql`, `)}`,
     ),
   );
-  return rows.map(normalise);
 }
 
 /**
