@@ -97,8 +97,20 @@ export const studies = pgTable(
     index('studies_patient_id_idx').on(t.patientId.op('text_pattern_ops')),
     index('studies_accession_idx').on(t.accessionNumber.op('text_pattern_ops')),
     // QIDO PatientName: PN literal matching is case-insensitive (PS3.4 C.2.2.2.1), so the
-    // index is on upper(); prefix patterns use it too.
-    index('studies_patient_name_idx').using('btree', sql`upper(${t.patientName}) text_pattern_ops`),
+    // index is on upper(); prefix patterns use it too. The columns after the name make a study
+    // search by name an index-only scan (the page is chosen on date, time and id; patient_name
+    // itself lets the LIKE recheck read the name from the index). Without them PostgreSQL
+    // walked studies_date_idx newest first, fetching every study to test its name: `Smi*` read
+    // ~5,000 rows for a page of 101 (bench/RESULTS.md, QIDO-RS at archive scale).
+    index('studies_patient_name_idx').using(
+      'btree',
+      sql`upper(${t.patientName}) text_pattern_ops`,
+      t.partitionKey,
+      t.studyDate.desc().nullsLast(),
+      t.studyTime.desc().nullsLast(),
+      t.id.desc().nullsLast(),
+      t.patientName,
+    ),
   ],
 );
 

@@ -8,8 +8,10 @@ import {
   findInstancesWithElements,
   findInstancesWithMetadata,
   findMetadata,
+  findMetadataRows,
   findMetadataText,
   type InstanceRow,
+  type MetadataRow,
   type RetrieveScope,
 } from '../index/retrieve.repository.js';
 import { PixelTags } from '../imaging/pixel-description.js';
@@ -65,13 +67,19 @@ export class InstanceLookup {
   /** Like `find` without the DICOM JSON: instance retrieve needs only where the bytes are. */
   async findRows(scope: RetrieveScope): Promise<InstanceRow[]> {
     assertScope(scope);
-    const rows = await findInstanceRows(this.deps.db, scope);
-    if (rows.length === 0) throw new ResourceNotFoundError(levelOf(scope));
-    return rows;
+    return someOf(await findInstanceRows(this.deps.db, scope), scope);
+  }
+
+  /** Like `findRows` with only what Retrieve Metadata needs of each instance. */
+  async findMetadataRows(scope: RetrieveScope): Promise<MetadataRow[]> {
+    assertScope(scope);
+    return someOf(await findMetadataRows(this.deps.db, scope), scope);
   }
 
   /** The metadata of rows as JSON text, in batches (see metadataTextOf). */
-  metadataText(rows: readonly InstanceRow[]): AsyncGenerator<{ row: InstanceRow; json: string }[]> {
+  metadataText<T extends { id: number }>(
+    rows: readonly T[],
+  ): AsyncGenerator<{ row: T; json: string }[]> {
     return metadataTextOf(this.deps.db, rows);
   }
 
@@ -105,11 +113,11 @@ export const METADATA_TEXT_BATCH = 250;
  * the current one, so a large series does not wait for one round trip per batch
  * (bench/compare.ts); at most two batches are held.
  */
-export async function* metadataTextOf(
+export async function* metadataTextOf<T extends { id: number }>(
   db: Db,
-  rows: readonly InstanceRow[],
+  rows: readonly T[],
   batchSize = METADATA_TEXT_BATCH,
-): AsyncGenerator<{ row: InstanceRow; json: string }[]> {
+): AsyncGenerator<{ row: T; json: string }[]> {
   const query = (start: number): Promise<Map<number, string>> | undefined => {
     if (start >= rows.length) return undefined;
     const texts = findMetadataText(
@@ -134,6 +142,12 @@ export function assertScope(scope: RetrieveScope): void {
   assertUid(scope.study, 'StudyInstanceUID');
   if (scope.series !== undefined) assertUid(scope.series, 'SeriesInstanceUID');
   if (scope.instance !== undefined) assertUid(scope.instance, 'SOPInstanceUID');
+}
+
+/** `rows`, or ResourceNotFoundError (404) naming the scope's level when there are none. */
+function someOf<T>(rows: T[], scope: RetrieveScope): T[] {
+  if (rows.length === 0) throw new ResourceNotFoundError(levelOf(scope));
+  return rows;
 }
 
 function levelOf(scope: RetrieveScope): 'study' | 'series' | 'instance' {

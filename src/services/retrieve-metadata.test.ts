@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InstanceRow } from '../index/retrieve.repository.js';
+import type { MetadataRow } from '../index/retrieve.repository.js';
 import { ResourceNotFoundError, InvalidUidError } from './errors.js';
 import { InstanceLookup } from './instance-lookup.js';
 import { RetrieveMetadata } from './retrieve-metadata.js';
@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(() => f.close());
 
-async function jsonOf(rows: readonly InstanceRow[]): Promise<any[]> {
+async function jsonOf(rows: readonly MetadataRow[]): Promise<any[]> {
   let text = '';
   for await (const chunk of metadata.json(
     rows,

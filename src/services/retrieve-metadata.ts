@@ -4,7 +4,7 @@
  * each instance-relative BulkDataURI made absolute so that it resolves (PS3.18 F.2.6).
  */
 import { Readable } from 'node:stream';
-import type { InstanceRow } from '../index/retrieve.repository.js';
+import type { MetadataRow } from '../index/retrieve.repository.js';
 import type { InstanceLookup, RetrieveScope } from './instance-lookup.js';
 import { scopedTo, type Actor } from './actor.js';
 import type { RetrieveAudit } from './audit-records.js';
@@ -60,8 +60,8 @@ export class RetrieveMetadata {
   }
 
   /** The instances in scope (404 when none; 400 for bad UIDs), ordered. */
-  find(scope: RetrieveScope): Promise<InstanceRow[]> {
-    return this.deps.lookup.findRows(scope);
+  find(scope: RetrieveScope): Promise<MetadataRow[]> {
+    return this.deps.lookup.findMetadataRows(scope);
   }
 
   /**
@@ -69,8 +69,8 @@ export class RetrieveMetadata {
    * absolute URL of an instance (no trailing slash); BulkDataURIs become `{instanceUrl}/bulkdata/…`.
    */
   async *json(
-    rows: readonly InstanceRow[],
-    instanceUrl: (row: InstanceRow) => string,
+    rows: readonly MetadataRow[],
+    instanceUrl: (row: MetadataRow) => string,
   ): AsyncGenerator<string> {
     let first = true;
     for await (const batch of this.deps.lookup.metadataText(rows)) {
