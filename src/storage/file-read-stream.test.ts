@@ -56,12 +56,25 @@ describe('FileReadStream', () => {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       expect(chunk.equals(bytes.subarray(received, received + chunk.length))).toBe(true);
       received += chunk.length;
-      memories.add(chunk.buffer);
+      if (chunk.length === pool.size) memories.add(chunk.buffer);
       pool.give(chunk);
     }
     expect(received).toBe(bytes.length);
-    // 7 reads through at most 2 buffers: one being consumed, one read ahead.
+    // 6 full reads through at most 2 buffers: one being consumed, one read ahead.
     expect(memories.size).toBeLessThanOrEqual(2);
+  });
+
+  it('reads a tail much smaller than a pool buffer into a buffer of its own', async () => {
+    const pool = new BufferPool(64 * 1024, 64 * 1024);
+    const handle = await open(file, 'r');
+    const stream = new FileReadStream(handle, { start: 0, end: 1000, what: 'f' }, pool);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+    expect(chunks.length).toBe(1);
+    expect(chunks[0]!.equals(bytes.subarray(0, 1000))).toBe(true);
+    expect(chunks[0]!.buffer.byteLength).toBeLessThan(pool.size);
+    pool.give(chunks[0]!);
+    expect(pool.idle).toBe(0);
   });
 
   it('closes the file when destroyed mid-read', async () => {

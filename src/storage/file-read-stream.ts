@@ -39,7 +39,9 @@ export class FileReadStream extends Readable implements ChunkLender {
       return;
     }
     const pool = this[CHUNK_LENDER];
-    const buffer = pool.take();
+    // A small read (a short file, a frame range, the tail) does not take a whole pool buffer:
+    // a consumer that never gives chunks back would make each one a large allocation.
+    const buffer = wanted < pool.size / 4 ? Buffer.allocUnsafe(wanted) : pool.take();
     this.#handle.read(buffer, 0, Math.min(wanted, buffer.length), this.#position).then(
       ({ bytesRead }) => {
         if (this.destroyed || bytesRead === 0) {
