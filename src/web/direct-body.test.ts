@@ -113,6 +113,21 @@ describe('directResponse', () => {
     expect(made).toBeUndefined();
   });
 
+  it('is undefined in an app without sendDirectBodies(), where nobody would write the body', async () => {
+    const app = new Hono();
+    let made: Response | undefined = new Response();
+    app.get('/', (c) => {
+      made = directResponse(c, 200, {}, { write: () => Promise.resolve(), release: () => {} });
+      return c.text('web');
+    });
+    const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    expect(await response.text()).toBe('web');
+    expect(made).toBeUndefined();
+  });
+
   it('releases the body unwritten when a later middleware replaces the answer', async () => {
     const released = { count: 0 };
     const { stream, state } = source(100_000, 1000);

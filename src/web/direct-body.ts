@@ -21,6 +21,8 @@ interface Pending {
 }
 
 const pending = new WeakMap<Context, Pending>();
+/** Requests under sendDirectBodies(): only there is anyone left to write a stand-in's body. */
+const armed = new WeakSet<Context>();
 
 /**
  * A response whose body `write` puts straight into the Node ServerResponse: no Web stream in
@@ -32,7 +34,8 @@ const pending = new WeakMap<Context, Pending>();
  * handler (CORS, request id, Connection: close) are sent — then the body. If the final response
  * is another one (an error answer replaced it), the body is released unwritten.
  *
- * Undefined outside @hono/node-server (`app.request()` in tests): send a Web body instead.
+ * Undefined outside @hono/node-server (`app.request()` in tests) or without sendDirectBodies()
+ * in the app: send a Web body instead.
  */
 export function directResponse(
   c: Context,
@@ -40,7 +43,7 @@ export function directResponse(
   headers: Record<string, string>,
   body: Pending,
 ): Response | undefined {
-  if (!nodeExchange(c)) return undefined;
+  if (!armed.has(c) || !nodeExchange(c)) return undefined;
   pending.set(c, body);
   return c.body(null, status, { ...headers, [ALREADY_SENT]: 'true' });
 }
@@ -52,6 +55,7 @@ export function directResponse(
  */
 export function sendDirectBodies(log: Logger): MiddlewareHandler {
   return async (c, next) => {
+    armed.add(c);
     try {
       await next();
     } catch (error) {
