@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { inflateChunks } from '../dicom/part10/inflate.js';
+import { lenderOf } from '../lib/buffer-pool.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { StoredLayoutError } from './errors.js';
 import type { StoredInstance } from './stored-instance.js';
@@ -54,9 +55,11 @@ export async function readRange(
 async function collect(stream: Readable, expected: number): Promise<Buffer> {
   const target = Buffer.allocUnsafe(expected);
   let filled = 0;
+  const lender = lenderOf(stream);
   for await (const chunk of stream as AsyncIterable<Uint8Array>) {
     const take = Math.min(chunk.length, expected - filled);
     target.set(chunk.subarray(0, take), filled);
+    lender?.give(chunk); // copied: nothing holds it any more (lib/buffer-pool.ts)
     filled += take;
     if (filled >= expected) break;
   }

@@ -13,6 +13,7 @@ import { registerAdminRoutes } from './admin.routes.js';
 import { registerAdminSecurityRoutes, type AdminSecurityOptions } from './admin-security.routes.js';
 import { proxyHeaders } from './client-address.js';
 import { corsMiddleware } from './cors.js';
+import { sendDirectBodies } from './direct-body.js';
 import { idleBody } from './idle-body.js';
 import { registerHealthRoutes } from './health.routes.js';
 import {
@@ -75,7 +76,8 @@ export interface AppOptions {
 }
 
 /**
- * The HTTP application. Middleware order: request observers (metrics, tracing) → request id →
+ * The HTTP application. Middleware order: direct bodies (web/direct-body.ts: written after every
+ * other middleware has had its say) → request observers (metrics, tracing) → request id →
  * HSTS → proxy headers (believed only from TRUSTED_PROXIES; the client address) → unread body
  * (sees the final answer, errors too, and drains or closes) → idle body timeout → CORS (so
  * every response, errors too, carries it) → the METRICS_TOKEN gate → authentication (who is
@@ -93,6 +95,8 @@ export function createAppWithTable(
 ): { app: Hono; table: RouteTable } {
   const app = new Hono();
   const table = new RouteTable(app, { expensiveGate: options.expensiveGate });
+  // Outermost: the bodies it writes go out with the headers every other middleware has set.
+  app.use(sendDirectBodies(options.log));
   // First, so latency and spans cover every middleware and the answer is the final one.
   if (options.requestObservers?.length) app.use(observeRequests(options.requestObservers, table));
   app.use(async (c, next) => {

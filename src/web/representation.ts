@@ -8,8 +8,15 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Context } from 'hono';
 import type { RetrieveScope } from '../services/instance-lookup.js';
-import type { Representation, RepresentationBody } from '../services/representation.js';
+import type {
+  MultipartBody,
+  Representation,
+  RepresentationBody,
+} from '../services/representation.js';
 import { resolveBaseUrl, type BaseUrlOptions } from './base-url.js';
+import { directResponse } from './direct-body.js';
+import { writeMultipartRelatedInto } from './multipart/related-into.js';
+import { pump } from './pump.js';
 import {
   multipartRelatedBytes,
   newBoundary,
@@ -118,8 +125,13 @@ function bodyResponse(c: Context, body: RepresentationBody, headers: Record<stri
       async function* streamed(): AsyncGenerator<OutgoingPart> {
         for await (const part of parts) yield outgoing(part);
       }
+      const direct = directResponse(c, 200, headers, {
+        write: (sink) => writeMultipartRelatedInto(sink, streamed(), boundary),
+        release: () => void releaseParts(parts),
+      });
+      if (direct) return direct;
       const stream = writeMultipartRelated(streamed(), boundary, { highWaterMark: STREAM_AHEAD });
-      return streamResponse(c, stream, 200, headers);
+      return webStreamResponse(c, stream, 200, headers);
     }
     case 'archive':
       headers['Content-Type'] = 'application/zip';
@@ -143,8 +155,38 @@ function isInMemory<T extends { body: Uint8Array | Readable }>(
 /** Bytes a streamed response reads ahead of the socket. */
 export const STREAM_AHEAD = 1024 * 1024;
 
-/** A response whose body is a Node stream; destroying it (client gone) stops the reads. */
+/**
+ * A response whose body is a Node stream, written straight into the Node response where there
+ * is one (web/direct-body.ts); destroying it (client gone) stops the reads.
+ */
 function streamResponse(
+  c: Context,
+  body: Readable,
+  status: 200 | 206,
+  headers: Record<string, string>,
+): Response {
+  const direct = directResponse(c, status, headers, {
+    write: (sink) => pump(body, sink),
+    release: () => void body.destroy(),
+  });
+  return direct ?? webStreamResponse(c, body, status, headers);
+}
+
+/** Parts never sent (an error answer replaced the response): close what is open already. */
+async function releaseParts(parts: MultipartBody['parts']): Promise<void> {
+  if (!(Symbol.asyncIterator in parts)) {
+    for (const part of parts) if (part.body instanceof Readable) part.body.destroy();
+    return;
+  }
+  // The first body is open before the status line; a producer may have opened the next.
+  const iterator = parts[Symbol.asyncIterator]();
+  const first = await iterator.next().catch(() => undefined);
+  if (first && !first.done && first.value.body instanceof Readable) first.value.body.destroy();
+  await iterator.return?.(undefined).catch(() => undefined);
+}
+
+/** The same through a Web stream, under `app.request()` (tests): no Node response there. */
+function webStreamResponse(
   c: Context,
   body: Readable,
   status: 200 | 206,

@@ -73,17 +73,17 @@ async function* generateMultipart(
 ): AsyncGenerator<Buffer> {
   let first = true;
   for await (const part of parts) {
-    const delimiter = delimiterOf(boundary, first);
+    const isFirst = first;
     first = false;
     const body = part.body;
     if (body instanceof Uint8Array) {
-      yield Buffer.from(delimiter + headerBlock(part.headers), 'utf8');
+      yield partHead(boundary, isFirst, part.headers);
       if (body.byteLength > 0) yield Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       continue;
     }
     streaming.body = body;
     try {
-      yield Buffer.from(delimiter + headerBlock(part.headers), 'utf8');
+      yield partHead(boundary, isFirst, part.headers);
       for await (const chunk of body) yield toBuffer(chunk);
     } finally {
       // Torn down before or during this body: release it (for await only covers "during").
@@ -94,7 +94,16 @@ async function* generateMultipart(
   yield closeDelimiterOf(boundary, first);
 }
 
-function assertBoundary(boundary: string): void {
+/** The delimiter (with the CRLF before it, but for the first part) and the part's header block. */
+export function partHead(
+  boundary: string,
+  first: boolean,
+  headers: Record<string, string>,
+): Buffer {
+  return Buffer.from(delimiterOf(boundary, first) + headerBlock(headers), 'utf8');
+}
+
+export function assertBoundary(boundary: string): void {
   if (!/^[\x20-\x7e]{1,200}$/.test(boundary)) {
     throw new TypeError('boundary must be 1 to 200 printable ASCII characters');
   }
@@ -105,7 +114,7 @@ function delimiterOf(boundary: string, first: boolean): string {
   return first ? `--${boundary}\r\n` : `\r\n--${boundary}\r\n`;
 }
 
-function closeDelimiterOf(boundary: string, noParts: boolean): Buffer {
+export function closeDelimiterOf(boundary: string, noParts: boolean): Buffer {
   return Buffer.from(noParts ? `--${boundary}--\r\n` : `\r\n--${boundary}--\r\n`, 'latin1');
 }
 
