@@ -9,7 +9,7 @@ import type { Rescale } from './modality-lut.js';
 import { voiFunction, windowOfRange, type VoiWindow } from './voi-lut.js';
 
 /** Raw sample words of the frame (Bits Allocated 1, 8, 16 or 32), little-endian. */
-function samplesOf(frame: DecodedFrame): ArrayLike<number> {
+export function samplesOf(frame: DecodedFrame): ArrayLike<number> {
   const { description, data } = frame;
   const pixels = description.rows * description.columns;
   switch (description.bitsAllocated) {
@@ -36,7 +36,7 @@ function aligned(data: Uint8Array, length: number): Uint8Array {
 }
 
 /** Stored value of a raw word: High Bit / Bits Stored (C.7.6.3.1.1), sign-extended when signed. */
-function storedValueOf(frame: DecodedFrame): (raw: number) => number {
+export function storedValueOf(frame: DecodedFrame): (raw: number) => number {
   const { bitsStored, highBit, pixelRepresentation, bitsAllocated } = frame.description;
   const bits = bitsAllocated === 1 ? 1 : bitsStored;
   const shift = Math.max(0, highBit + 1 - bits);

@@ -18,6 +18,10 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { findTransferSyntax } from '../dicom/transfer-syntax.js';
 import type { RenderParams } from '../imaging/render-params.js';
 import type { ThumbnailCache } from '../imaging/thumbnail-cache.js';
+import type { GrayFrameCache } from '../imaging/gray-frame-cache.js';
+import type { GrayFrame } from '../imaging/gray-frame.js';
+import type { ImagingWorker } from '../imaging/imaging-pool.js';
+import { windowedImage, type DisplayImage } from '../imaging/render.js';
 import { TransferSyntax } from '../dicom/uid.js';
 import type { InstanceRow } from '../index/retrieve.repository.js';
 import { InvalidFrameListError, NoPixelDataError } from './errors.js';
@@ -68,6 +72,12 @@ export interface RetrieveRenderedDeps {
   /** Every tier by name: palette LUT data stored as bulk data is read from the instance's tier. */
   stores: ReadonlyMap<string, BlobStore>;
   thumbnails: ThumbnailCache;
+  /**
+   * Grayscale frames already read and decoded, by content hash, version and frame: a request
+   * for the same frame with another window (a viewer dragging window width/center) skips the
+   * metadata query, the read and the decode.
+   */
+  grayFrames: GrayFrameCache;
   /**
    * Renders run in its slots (bounded at once, a bounded queue, 503 beyond): each holds a
    * decoded frame and its 8-bit copy, so a burst queues instead of multiplying memory. Decode
@@ -149,6 +159,13 @@ export class RetrieveRendered {
     params: RenderParams,
     request: RenderRequest,
   ): Promise<Buffer> {
+    const grayKey = frameKey(row, frame);
+    const gray = this.deps.grayFrames.get(grayKey);
+    if (gray)
+      return this.deps.imaging.use(async (worker) => {
+        const image = await windowed(worker, gray, params);
+        return encodeImage(image, encodeOptions(params, request));
+      }, request.signal);
     let instance: StoredInstance | undefined;
     for await (const batch of this.deps.lookup.withMetadata([row])) instance = batch[0];
     if (!instance) throw new NoPixelDataError();
@@ -165,7 +182,7 @@ export class RetrieveRendered {
         description.photometricInterpretation === 'PALETTE COLOR'
           ? await this.paletteLutData(stored, request.signal)
           : undefined;
-      const image = await worker.display({
+      const { image, gray } = await worker.display({
         frame: bytes,
         transferSyntaxUid: syntax,
         description,
@@ -174,11 +191,8 @@ export class RetrieveRendered {
         window: params.window,
         lutData,
       });
-      return encodeImage(image, {
-        mediaType: request.mediaType,
-        viewport: params.viewport,
-        quality: params.quality,
-      });
+      if (gray) this.deps.grayFrames.set(grayKey, gray);
+      return encodeImage(image, encodeOptions(params, request));
     }, request.signal);
   }
 
@@ -202,6 +216,32 @@ export class RetrieveRendered {
     });
     return out;
   }
+}
+
+/**
+ * A kept frame windowed anew. Up to a CT slice's size the lookup-table pass (≈0.4 ms for 512²)
+ * runs here, cheaper than the round trip to a worker; larger frames are windowed on the worker
+ * (their values are shared with it, not copied) so the event loop stays free.
+ */
+export const IN_THREAD_WINDOW_PIXELS = 512 * 512;
+
+function windowed(
+  worker: ImagingWorker,
+  gray: GrayFrame,
+  params: RenderParams,
+): DisplayImage | Promise<DisplayImage> {
+  if (gray.width * gray.height <= IN_THREAD_WINDOW_PIXELS)
+    return windowedImage(gray, params.window);
+  return worker.window({ gray, window: params.window });
+}
+
+function encodeOptions(params: RenderParams, request: RenderRequest) {
+  return { mediaType: request.mediaType, viewport: params.viewport, quality: params.quality };
+}
+
+/** The stored frame's identity: content hash and version, so a replaced instance never matches. */
+function frameKey(row: InstanceRow, frame: number): string {
+  return [row.sha256, row.version, row.blobKey, frame].join('|');
 }
 
 /**
