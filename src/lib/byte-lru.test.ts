@@ -11,6 +11,8 @@ describe('ByteLru', () => {
     expect(cache.get('a')).toBeDefined(); // a is now the most recent
     cache.set('c', new Uint8Array(40));
     expect(cache.get('b')).toBeUndefined();
+    expect(cache.has('b')).toBe(false);
+    expect(cache.has('a')).toBe(true);
     expect(cache.get('a')).toBeDefined();
     expect(cache.get('c')).toBeDefined();
     expect(cache.totalBytes).toBe(80);

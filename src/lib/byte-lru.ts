@@ -21,6 +21,11 @@ export class ByteLru<V> {
     return this.bytes;
   }
 
+  /** Whether `key` is held, without making it the most recently used. */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   get(key: string): V | undefined {
     const hit = this.entries.get(key);
     if (!hit) return undefined;

@@ -103,17 +103,21 @@ export class RetrieveRendered {
     const params = kind === 'thumbnail' ? thumbnailParams(request.params) : request.params;
     const key = cacheKey(row, frame, request.mediaType, params);
     const etag = `"${createHash('sha256').update(key).digest('base64url').slice(0, 32)}"`;
+    let rendering: Promise<Buffer> | undefined;
+    const render = (): Promise<Buffer> =>
+      (rendering ??= this.render(key, row, frame, params, request));
     const representation: Representation = {
       // Strong validator: content hash + version of the stored object, frame, parameters, type.
       etag,
       // The stored object may be replaced under the same URL: a cache revalidates (cheap: the
       // ETag is known before any pixel is read) rather than trusting an age.
       revalidate: true,
-      open: async () => ({
-        kind: 'single',
-        mediaType: request.mediaType,
-        body: await this.render(key, row, frame, params, request),
-      }),
+      // A frame kept decoded (or the image itself) needs no storage read: window and encode it
+      // while the audit record is written, rather than after (a viewer dragging the window).
+      start: () => {
+        if (this.inMemory(key, row, frame)) render().catch(() => undefined); // open() reports it
+      },
+      open: async () => ({ kind: 'single', mediaType: request.mediaType, body: await render() }),
     };
     return this.deps.audit.representation(
       representation,
@@ -140,6 +144,11 @@ export class RetrieveRendered {
     const body = await this.renderRow(row, frame, params, request);
     this.deps.thumbnails.set(key, { body, mediaType: request.mediaType });
     return body;
+  }
+
+  /** True when the image, or its decoded frame, is in memory: rendering reads no storage. */
+  private inMemory(key: string, row: InstanceRow, frame: number): boolean {
+    return this.deps.thumbnails.has(key) || this.deps.grayFrames.has(frameKey(row, frame));
   }
 
   /** The instance a resource stands for (see the file comment), without its metadata. */
