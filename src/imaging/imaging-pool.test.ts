@@ -60,6 +60,10 @@ describe('ImagingPool', () => {
       worker.window({ gray: gray!, window: { center: 128, width: 2, function: 'LINEAR_EXACT' } }),
     );
     expect([...again.data]).toEqual([0, 0, 255, 255]);
+    const png = await pool.use((worker) =>
+      worker.encodeGray({ gray: gray!, encode: { mediaType: 'image/png' } }),
+    );
+    expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
   });
 
   it('rebuilds a typed error thrown in the worker (a damaged codestream is a DecodeError)', async () => {

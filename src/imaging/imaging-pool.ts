@@ -17,6 +17,7 @@ import { DecodeError, deserializeError, ImagingBusyError, type SerializedError }
 import {
   transferable,
   type DisplayTask,
+  type EncodeGrayTask,
   type ImagingTask,
   type WindowTask,
 } from './imaging-tasks.js';
@@ -49,6 +50,8 @@ export interface ImagingWorker {
   display(task: Omit<DisplayTask, 'op'>): Promise<DisplayResult>;
   /** A kept grayscale frame under a new window (its values are shared, not copied). */
   window(task: Omit<WindowTask, 'op'>): Promise<DisplayImage>;
+  /** As `window`, and encoded (render.ts encodeImage) on the worker too. */
+  encodeGray(task: Omit<EncodeGrayTask, 'op'>): Promise<Buffer>;
 }
 
 export interface UseOptions {
@@ -224,6 +227,11 @@ class WorkerThread implements ImagingWorker {
     return this.call({ ...task, op: 'window' }) as Promise<DisplayImage>;
   }
 
+  async encodeGray(task: Omit<EncodeGrayTask, 'op'>): Promise<Buffer> {
+    const bytes = (await this.call({ ...task, op: 'encode-gray' })) as Uint8Array;
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
   async terminate(): Promise<void> {
     await this.worker.terminate();
   }
@@ -234,7 +242,7 @@ class WorkerThread implements ImagingWorker {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const request: TaskRequest = { id, task };
-      this.worker.postMessage(request, task.op === 'window' ? [] : transferable(task.frame));
+      this.worker.postMessage(request, 'frame' in task ? transferable(task.frame) : []);
     });
   }
 }

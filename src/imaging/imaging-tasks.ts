@@ -9,7 +9,14 @@ import { decodeFrame, type DecodedFrame } from './decode.js';
 import type { LutData } from './photometric.js';
 import type { PixelDescription } from './pixel-description.js';
 import type { GrayFrame } from './gray-frame.js';
-import { displayOf, windowedImage, type DisplayImage, type DisplayResult } from './render.js';
+import {
+  displayOf,
+  encodeImage,
+  windowedImage,
+  type DisplayImage,
+  type DisplayResult,
+  type EncodeOptions,
+} from './render.js';
 import type { VoiWindow } from './voi-lut.js';
 
 interface FrameInput {
@@ -38,18 +45,32 @@ export interface WindowTask {
   window?: VoiWindow | undefined;
 }
 
-export type ImagingTask = DecodeTask | DisplayTask | WindowTask;
+/**
+ * A kept grayscale frame under a new window, encoded here too: the image never crosses to the
+ * main thread, whose only work is to post the task and take the encoded bytes.
+ */
+export interface EncodeGrayTask {
+  op: 'encode-gray';
+  gray: GrayFrame;
+  window?: VoiWindow | undefined;
+  encode: EncodeOptions;
+}
+
+export type ImagingTask = DecodeTask | DisplayTask | WindowTask | EncodeGrayTask;
 
 export interface TaskResults {
   decode: DecodedFrame;
   display: DisplayResult;
   window: DisplayImage;
+  'encode-gray': Uint8Array;
 }
 
 export type TaskResult = TaskResults[keyof TaskResults];
 
 export async function runTask(task: ImagingTask): Promise<TaskResult> {
   if (task.op === 'window') return windowedImage(task.gray, task.window);
+  if (task.op === 'encode-gray')
+    return encodeImage(windowedImage(task.gray, task.window), task.encode);
   const decoded = await decodeFrame(task.frame, task.transferSyntaxUid, task.description);
   if (task.op === 'decode') return decoded;
   return displayOf(decoded, task.dataset, { window: task.window }, task.lutData);
@@ -57,6 +78,8 @@ export async function runTask(task: ImagingTask): Promise<TaskResult> {
 
 /** The pixel buffers of a result, to transfer (a GrayFrame's values are shared, not moved). */
 export function resultBuffers(result: TaskResult): ArrayBuffer[] {
+  // Encoded bytes are copied: sharp's output buffers are external memory, not transferable.
+  if (result instanceof Uint8Array) return [];
   return transferable('image' in result ? result.image.data : result.data);
 }
 

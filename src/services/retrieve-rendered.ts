@@ -13,15 +13,17 @@ import { frameView } from '../imaging/functional-groups.js';
 import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { pixelDescriptionOf } from '../imaging/pixel-description.js';
 import { PALETTE_DATA_TAGS } from '../imaging/photometric.js';
-import { assertRenderableSize, encodeImage, type RenderedMediaType } from '../imaging/render.js';
+import {
+  assertRenderableSize,
+  encodeImage,
+  type EncodeOptions,
+  type RenderedMediaType,
+} from '../imaging/render.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { findTransferSyntax } from '../dicom/transfer-syntax.js';
 import type { RenderParams } from '../imaging/render-params.js';
 import type { ThumbnailCache } from '../imaging/thumbnail-cache.js';
 import type { GrayFrameCache } from '../imaging/gray-frame-cache.js';
-import type { GrayFrame } from '../imaging/gray-frame.js';
-import type { ImagingWorker } from '../imaging/imaging-pool.js';
-import { windowedImage, type DisplayImage } from '../imaging/render.js';
 import { TransferSyntax } from '../dicom/uid.js';
 import type { InstanceRow } from '../index/retrieve.repository.js';
 import { InvalidFrameListError, NoPixelDataError } from './errors.js';
@@ -170,11 +172,18 @@ export class RetrieveRendered {
   ): Promise<Buffer> {
     const grayKey = frameKey(row, frame);
     const gray = this.deps.grayFrames.get(grayKey);
+    // Window and encode on the worker, whatever the size: the main thread meanwhile writes the
+    // audit record (Representation.start), and the event loop stays free for large frames.
     if (gray)
-      return this.deps.imaging.use(async (worker) => {
-        const image = await windowed(worker, gray, params);
-        return encodeImage(image, encodeOptions(params, request));
-      }, request.signal);
+      return this.deps.imaging.use(
+        (worker) =>
+          worker.encodeGray({
+            gray,
+            window: params.window,
+            encode: encodeOptions(params, request),
+          }),
+        request.signal,
+      );
     let instance: StoredInstance | undefined;
     for await (const batch of this.deps.lookup.withMetadata([row])) instance = batch[0];
     if (!instance) throw new NoPixelDataError();
@@ -227,24 +236,7 @@ export class RetrieveRendered {
   }
 }
 
-/**
- * A kept frame windowed anew. Up to a CT slice's size the lookup-table pass (≈0.4 ms for 512²)
- * runs here, cheaper than the round trip to a worker; larger frames are windowed on the worker
- * (their values are shared with it, not copied) so the event loop stays free.
- */
-export const IN_THREAD_WINDOW_PIXELS = 512 * 512;
-
-function windowed(
-  worker: ImagingWorker,
-  gray: GrayFrame,
-  params: RenderParams,
-): DisplayImage | Promise<DisplayImage> {
-  if (gray.width * gray.height <= IN_THREAD_WINDOW_PIXELS)
-    return windowedImage(gray, params.window);
-  return worker.window({ gray, window: params.window });
-}
-
-function encodeOptions(params: RenderParams, request: RenderRequest) {
+function encodeOptions(params: RenderParams, request: RenderRequest): EncodeOptions {
   return { mediaType: request.mediaType, viewport: params.viewport, quality: params.quality };
 }
 
