@@ -21,17 +21,23 @@ export function samplesOf(frame: DecodedFrame): ArrayLike<number> {
     }
     case 8:
       return data;
-    case 16:
-      return new Uint16Array(aligned(data, pixels * 2).buffer, 0, pixels);
-    default:
-      return new Uint32Array(aligned(data, pixels * 4).buffer, 0, pixels);
+    case 16: {
+      const words = aligned(data, pixels * 2, 2);
+      return new Uint16Array(words.buffer, words.byteOffset, pixels);
+    }
+    default: {
+      const words = aligned(data, pixels * 4, 4);
+      return new Uint32Array(words.buffer, words.byteOffset, pixels);
+    }
   }
 }
 
-/** Typed-array views need an aligned offset: copy when the bytes are not at one. */
-function aligned(data: Uint8Array, length: number): Uint8Array {
-  if (data.byteOffset % 4 === 0 && data.byteLength >= length)
-    return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + length));
+/**
+ * Typed-array views need an offset aligned to the word size: the bytes themselves when they are
+ * (read only here, so a view, not a copy of a frame that may be 128 MB), else a copy.
+ */
+function aligned(data: Uint8Array, length: number, word: number): Uint8Array {
+  if (data.byteOffset % word === 0 && data.byteLength >= length) return data;
   return data.slice(0, length);
 }
 
