@@ -7,8 +7,8 @@
  * pass, with no read and no decode (services/retrieve-rendered.ts caches these).
  *
  * Frames of up to 16 bits allocated only: their stored values fit 16-bit arrays and the table
- * covers at most 65,536 values. Values live in a SharedArrayBuffer so a worker thread can window
- * a large frame without the frame being copied to it.
+ * covers at most 65,536 values. Values live in a SharedArrayBuffer so the worker threads that
+ * window and encode a kept frame read it without it being copied to them.
  */
 import type { DicomJsonDataset } from '../dicom/json/dicom-json.js';
 import type { DecodedFrame } from './decode.js';

@@ -83,7 +83,7 @@ export interface RetrieveRenderedDeps {
   /**
    * Renders run in its slots (bounded at once, a bounded queue, 503 beyond): each holds a
    * decoded frame and its 8-bit copy, so a burst queues instead of multiplying memory. Decode
-   * and windowing run on its worker threads; the encode runs on sharp's libuv threads.
+   * and windowing run on its worker threads, and so does the encode of a kept frame (sharp).
    */
   imaging: ImagingPool;
   audit: RetrieveAudit;
