@@ -16,7 +16,7 @@
  * better); "ratio" is Strata/Orthanc in the sense where > 1 means Strata is better.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +31,29 @@ const SIDE = 512;
 interface Server {
   name: string;
   base: string;
+  /** The server's process, for its CPU time (every thread: Strata's imaging workers, sharp's). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
+
+/** CPU milliseconds (user + system) the process has used, from /proc (Linux); NaN elsewhere. */
+async function cpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: the unit of /proc/<pid>/stat times (100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** GETs a workload has issued (drain): the denominator of CPU per request. */
+let requestCount = 0;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -98,7 +119,12 @@ async function startStrata(name: string, databaseUrl?: string): Promise<Server> 
     },
   );
   await waitFor(`http://127.0.0.1:${port}/healthz`, child, name);
-  return { name, base: `http://127.0.0.1:${port}/dicom-web`, stop: stopper(child, dir) };
+  return {
+    name,
+    base: `http://127.0.0.1:${port}/dicom-web`,
+    pid: child.pid,
+    stop: stopper(child, dir),
+  };
 }
 
 async function emptyDatabase(url: string): Promise<void> {
@@ -137,7 +163,12 @@ async function startOrthanc(): Promise<Server | undefined> {
     return undefined;
   }
   await waitFor(`http://127.0.0.1:${port}/system`, child, 'Orthanc');
-  return { name: 'orthanc', base: `http://127.0.0.1:${port}/dicom-web`, stop: stopper(child, dir) };
+  return {
+    name: 'orthanc',
+    base: `http://127.0.0.1:${port}/dicom-web`,
+    pid: child.pid,
+    stop: stopper(child, dir),
+  };
 }
 
 /** A CT-like phantom: air outside a water disc with a bone ring and a soft-tissue gradient. */
@@ -231,6 +262,7 @@ async function stowRate(base: string, bodies: Buffer[], perRequest: number, clie
 }
 
 async function drain(url: string, accept: string): Promise<number> {
+  requestCount++;
   const r = await fetch(url, { headers: { Accept: accept } });
   if (r.status !== 200) throw new Error(`${url} answered ${r.status}`);
   let bytes = 0;
@@ -406,14 +438,31 @@ async function main(): Promise<void> {
         (w.key.startsWith('instance') && ONLY.has('instance')),
     );
     const figures = new Map<string, number[]>();
+    const cpu = new Map<string, number[]>();
     for (let round = 0; round < ROUNDS; round++)
       for (const workload of workloads)
         for (const server of round % 2 ? [...servers].reverse() : servers) {
+          const [cpu0, requests0] = [await cpuMs(server.pid), requestCount];
           const value = await workload.run(server, loaded.get(server.name)!);
+          const perRequest = ((await cpuMs(server.pid)) - cpu0) / (requestCount - requests0);
           const key = `${workload.key}/${server.name}`;
           figures.set(key, [...(figures.get(key) ?? []), value]);
+          cpu.set(key, [...(cpu.get(key) ?? []), perRequest]);
         }
     console.log(table(workloads, servers, figures));
+    // The machine may be shared: CPU time per request is steadier than wall time under load
+    // (10 ms resolution per reading, so only workloads of many requests give a useful figure).
+    console.log(`\nserver CPU per GET (user + system, every thread), median of ${ROUNDS} rounds`);
+    for (const workload of workloads)
+      console.log(
+        [
+          workload.label.padEnd(44),
+          ...servers.map((s) => {
+            const v = median(cpu.get(`${workload.key}/${s.name}`) ?? [NaN]);
+            return `${Number.isFinite(v) ? v.toFixed(2) : '–'} ms`.padStart(14);
+          }),
+        ].join(''),
+      );
   } finally {
     for (const server of servers) await server.stop();
   }

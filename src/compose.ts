@@ -224,6 +224,7 @@ export async function openStrata(
       clock: overrides.clock,
       searchOptions: config.qido,
       imaging,
+      frameCacheBytes: config.render.frameCacheBytes,
       // Tests may record to a sink of their own (ComposeOverrides.audit).
       audit: overrides.audit ?? audit.trail,
       observer: observability.metrics.services,

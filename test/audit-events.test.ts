@@ -149,4 +149,17 @@ describe(`#12: a trail that cannot be written (${testDb})`, () => {
     expect(metadata.status).toBe(503);
     expect(metadata.body.toString()).not.toContain('PID-503B');
   });
+
+  it('#12: a render from a frame kept in memory (rendered while the record is written) answers 503 and sends no image', async () => {
+    const instance = makeInstance({ patientId: 'PID-503C', pixelBytes: 32 * 32 * 2 });
+    expect((await stow(`${server.base}/studies`, [{ body: instance.bytes }])).status).toBe(200);
+    const rendered = `${server.base}/studies/${instance.studyInstanceUid}/series/${instance.seriesInstanceUid}/instances/${instance.sopInstanceUid}/rendered`;
+    expect((await get(rendered, { Accept: 'image/png' })).status).toBe(200); // frame now kept
+    sink.fail();
+    for (const url of [rendered, `${rendered}?window=10,20,linear`]) {
+      const refused = await get(url, { Accept: 'image/png' });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).not.toBe('image/png');
+    }
+  });
 });

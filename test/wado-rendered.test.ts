@@ -302,14 +302,49 @@ describe(`WADO-RS rendered (${testDb})`, () => {
     const again = await image(url(g, 'rendered'));
     expect(again.response.status).toBe(200);
     expect(again.body.equals(first.body)).toBe(true);
-    expect(
-      (await fetch(`${url(g, 'rendered')}?window=0,100,linear`)).status,
-    ).toBeGreaterThanOrEqual(400);
+    // Other parameters render anew, from the frame kept decoded in memory (no read either).
+    const other = await image(`${url(g, 'rendered')}?window=0,100,linear`);
+    expect(other.response.status).toBe(200);
+    expect(other.body.equals(first.body)).toBe(false);
     await store(makeSameUids(g, { pixelBytes: 32 * 32 * 2 }).bytes);
     const replaced = await image(url(g, 'rendered'));
     expect(replaced.response.status).toBe(200);
     expect(replaced.response.headers.get('etag')).not.toBe(first.response.headers.get('etag'));
     expect(replaced.body.equals(first.body)).toBe(false);
+  });
+
+  it('renders a new window from the kept frame, and the new pixels once the instance is replaced', async () => {
+    const first = ramp();
+    await store(first.bytes);
+    expect(await grayAt(url(first, 'rendered?window=2048,4096,linear-exact'), 0, 255)).toEqual([
+      0, 254,
+    ]);
+    // The frame is kept decoded: with the blob gone a new window still renders, from memory.
+    const [stored] = await server.services.retrieve.lookup.find({
+      study: first.studyInstanceUid,
+      series: first.seriesInstanceUid,
+      instance: first.sopInstanceUid,
+    });
+    await server.store.delete(stored!.blobKey);
+    expect(await grayAt(url(first, 'rendered?window=1024,2048,linear-exact'), 0, 64, 255)).toEqual([
+      0, 128, 255,
+    ]);
+    // Same UIDs, the ramp reversed (pixel i holds (255 − i) × 16): a window never asked of
+    // either version shows the new pixels, not the frame kept for the old version.
+    const pixels = Buffer.alloc(16 * 16 * 2);
+    for (let i = 0; i < 256; i++) pixels.writeUInt16LE((255 - i) * 16, i * 2);
+    await store(
+      makeSameUids(first, {
+        elements: {
+          '00280010': { vr: 'US', value: Buffer.from([16, 0]) },
+          '00280011': { vr: 'US', value: Buffer.from([16, 0]) },
+          '7FE00010': { vr: 'OW', value: pixels },
+        },
+      }).bytes,
+    );
+    expect(await grayAt(url(first, 'rendered?window=1025,2048,linear-exact'), 0, 255)).toEqual([
+      255, 0,
+    ]);
   });
 
   it('answers 406 naming the decodable syntaxes for JPEG XL pixel data, before reading it', async () => {
@@ -438,7 +473,8 @@ describe(`WADO-RS thumbnail (${testDb})`, () => {
     const again = await image(url(g, 'thumbnail'));
     expect(again.response.status).toBe(200);
     expect(again.body.equals(first.body)).toBe(true);
-    expect((await fetch(url(g, 'rendered'))).status).toBeGreaterThanOrEqual(400);
+    // The blob is gone indeed: the frame itself (read from storage) is not there.
+    expect((await fetch(`${url(g, 'frames/1')}`)).status).toBeGreaterThanOrEqual(400);
   });
 
   it('serves the cached thumbnail again, and a new one once the instance is replaced', async () => {

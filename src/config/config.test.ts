@@ -80,12 +80,16 @@ describe('loadConfig', () => {
     );
   });
 
-  it('reads the decode/render slots (one per core by default) and the queue bound', () => {
-    expect(loadConfig({}).render).toEqual({ concurrency: availableParallelism(), queueMax: 32 });
-    expect(loadConfig({ RENDER_CONCURRENCY: '2', RENDER_QUEUE_MAX: '0' }).render).toEqual({
-      concurrency: 2,
-      queueMax: 0,
+  it('reads the decode/render slots (one per core by default), the queue bound and the frame cache', () => {
+    expect(loadConfig({}).render).toEqual({
+      concurrency: availableParallelism(),
+      queueMax: 32,
+      frameCacheBytes: 64 * 1024 ** 2,
     });
+    expect(
+      loadConfig({ RENDER_CONCURRENCY: '2', RENDER_QUEUE_MAX: '0', RENDER_FRAME_CACHE_BYTES: '0' })
+        .render,
+    ).toEqual({ concurrency: 2, queueMax: 0, frameCacheBytes: 0 });
   });
 
   it('never echoes a database URL, which may hold a password', () => {

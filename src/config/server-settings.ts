@@ -221,6 +221,13 @@ export const RENDER = {
     min: 0,
     help: 'requests that may wait for a decode/render slot; one more gets 503 problem+json with `Retry-After: 1` (`0` = no waiting)',
   }),
+  frameCacheBytes: integer({
+    env: 'RENDER_FRAME_CACHE_BYTES',
+    default: 64 * 1024 ** 2, // as imaging/gray-frame-cache.ts DEFAULT_FRAME_CACHE_BYTES
+    min: 0,
+    bytes: true,
+    help: 'memory for decoded grayscale frames kept so that rendering the same frame with another window (a viewer dragging window width/center) skips the read and the decode: LRU, at most 2 bytes per pixel (a 512² CT frame 512 KiB), keyed by content hash, version and frame (`0` = none)',
+  }),
 };
 
 export const SWEEPER = {

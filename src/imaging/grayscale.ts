@@ -9,7 +9,7 @@ import type { Rescale } from './modality-lut.js';
 import { voiFunction, windowOfRange, type VoiWindow } from './voi-lut.js';
 
 /** Raw sample words of the frame (Bits Allocated 1, 8, 16 or 32), little-endian. */
-function samplesOf(frame: DecodedFrame): ArrayLike<number> {
+export function samplesOf(frame: DecodedFrame): ArrayLike<number> {
   const { description, data } = frame;
   const pixels = description.rows * description.columns;
   switch (description.bitsAllocated) {
@@ -21,22 +21,28 @@ function samplesOf(frame: DecodedFrame): ArrayLike<number> {
     }
     case 8:
       return data;
-    case 16:
-      return new Uint16Array(aligned(data, pixels * 2).buffer, 0, pixels);
-    default:
-      return new Uint32Array(aligned(data, pixels * 4).buffer, 0, pixels);
+    case 16: {
+      const words = aligned(data, pixels * 2, 2);
+      return new Uint16Array(words.buffer, words.byteOffset, pixels);
+    }
+    default: {
+      const words = aligned(data, pixels * 4, 4);
+      return new Uint32Array(words.buffer, words.byteOffset, pixels);
+    }
   }
 }
 
-/** Typed-array views need an aligned offset: copy when the bytes are not at one. */
-function aligned(data: Uint8Array, length: number): Uint8Array {
-  if (data.byteOffset % 4 === 0 && data.byteLength >= length)
-    return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + length));
+/**
+ * Typed-array views need an offset aligned to the word size: the bytes themselves when they are
+ * (read only here, so a view, not a copy of a frame that may be 128 MB), else a copy.
+ */
+function aligned(data: Uint8Array, length: number, word: number): Uint8Array {
+  if (data.byteOffset % word === 0 && data.byteLength >= length) return data;
   return data.slice(0, length);
 }
 
 /** Stored value of a raw word: High Bit / Bits Stored (C.7.6.3.1.1), sign-extended when signed. */
-function storedValueOf(frame: DecodedFrame): (raw: number) => number {
+export function storedValueOf(frame: DecodedFrame): (raw: number) => number {
   const { bitsStored, highBit, pixelRepresentation, bitsAllocated } = frame.description;
   const bits = bitsAllocated === 1 ? 1 : bitsStored;
   const shift = Math.max(0, highBit + 1 - bits);

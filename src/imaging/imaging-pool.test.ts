@@ -42,9 +42,9 @@ describe('ImagingPool', () => {
     }
   });
 
-  it('renders display pixels on a worker thread', async () => {
+  it('renders display pixels on a worker thread, and windows the frame it kept there again', async () => {
     const pool = newPool(1, 0);
-    const image = await pool.use((worker) =>
+    const { image, gray } = await pool.use((worker) =>
       worker.display({
         frame: new Uint8Array([0, 85, 170, 255]),
         transferSyntaxUid: TransferSyntax.ExplicitVRLittleEndian,
@@ -54,6 +54,16 @@ describe('ImagingPool', () => {
     );
     expect(image).toMatchObject({ width: 2, height: 2, channels: 1 });
     expect([...image.data]).toEqual([0, 85, 170, 255]);
+    // The kept values are shared with the worker, not copied back and forth.
+    expect(gray?.values.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const again = await pool.use((worker) =>
+      worker.window({ gray: gray!, window: { center: 128, width: 2, function: 'LINEAR_EXACT' } }),
+    );
+    expect([...again.data]).toEqual([0, 0, 255, 255]);
+    const png = await pool.use((worker) =>
+      worker.encodeGray({ gray: gray!, encode: { mediaType: 'image/png' } }),
+    );
+    expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
   });
 
   it('rebuilds a typed error thrown in the worker (a damaged codestream is a DecodeError)', async () => {

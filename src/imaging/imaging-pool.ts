@@ -14,10 +14,16 @@
 import { Worker } from 'node:worker_threads';
 import type { DecodedFrame } from './decode.js';
 import { DecodeError, deserializeError, ImagingBusyError, type SerializedError } from './errors.js';
-import { transferable, type DisplayTask, type ImagingTask } from './imaging-tasks.js';
+import {
+  transferable,
+  type DisplayTask,
+  type EncodeGrayTask,
+  type ImagingTask,
+  type WindowTask,
+} from './imaging-tasks.js';
 import type { TaskRequest } from './imaging-worker.js';
 import type { PixelDescription } from './pixel-description.js';
-import type { DisplayImage } from './render.js';
+import type { DisplayImage, DisplayResult } from './render.js';
 
 export interface ImagingPoolOptions {
   /** Slots (= worker threads): decodes and renders in progress at once. */
@@ -37,8 +43,15 @@ export interface ImagingWorker {
     transferSyntaxUid: string,
     description: PixelDescription,
   ): Promise<DecodedFrame>;
-  /** Decode + grayscale/colour pipeline to 8-bit pixels (imaging/render.ts toDisplay). */
-  display(task: Omit<DisplayTask, 'op'>): Promise<DisplayImage>;
+  /**
+   * Decode + grayscale/colour pipeline to 8-bit pixels (imaging/render.ts displayOf), with the
+   * grayscale frame behind the image when it can be kept.
+   */
+  display(task: Omit<DisplayTask, 'op'>): Promise<DisplayResult>;
+  /** A kept grayscale frame under a new window (its values are shared, not copied). */
+  window(task: Omit<WindowTask, 'op'>): Promise<DisplayImage>;
+  /** As `window`, and encoded (render.ts encodeImage) on the worker too. */
+  encodeGray(task: Omit<EncodeGrayTask, 'op'>): Promise<Buffer>;
 }
 
 export interface UseOptions {
@@ -209,8 +222,17 @@ class WorkerThread implements ImagingWorker {
     }) as Promise<DecodedFrame>;
   }
 
-  display(task: Omit<DisplayTask, 'op'>): Promise<DisplayImage> {
-    return this.call({ ...task, op: 'display' }) as Promise<DisplayImage>;
+  display(task: Omit<DisplayTask, 'op'>): Promise<DisplayResult> {
+    return this.call({ ...task, op: 'display' }) as Promise<DisplayResult>;
+  }
+
+  window(task: Omit<WindowTask, 'op'>): Promise<DisplayImage> {
+    return this.call({ ...task, op: 'window' }) as Promise<DisplayImage>;
+  }
+
+  async encodeGray(task: Omit<EncodeGrayTask, 'op'>): Promise<Buffer> {
+    const bytes = (await this.call({ ...task, op: 'encode-gray' })) as Uint8Array;
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   async terminate(): Promise<void> {
@@ -223,7 +245,7 @@ class WorkerThread implements ImagingWorker {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const request: TaskRequest = { id, task };
-      this.worker.postMessage(request, transferable(task.frame));
+      this.worker.postMessage(request, 'frame' in task ? transferable(task.frame) : []);
     });
   }
 }

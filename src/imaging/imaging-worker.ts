@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { serializeError } from './errors.js';
-import { runTask, transferable, type ImagingTask } from './imaging-tasks.js';
+import { resultBuffers, runTask, type ImagingTask } from './imaging-tasks.js';
 
 export interface TaskRequest {
   id: number;
@@ -14,7 +14,7 @@ export interface TaskRequest {
 parentPort?.on('message', (request: TaskRequest) => {
   runTask(request.task).then(
     (result) =>
-      parentPort?.postMessage({ id: request.id, ok: true, result }, transferable(result.data)),
+      parentPort?.postMessage({ id: request.id, ok: true, result }, resultBuffers(result)),
     (error: unknown) =>
       parentPort?.postMessage({ id: request.id, ok: false, error: serializeError(error) }),
   );

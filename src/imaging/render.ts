@@ -6,11 +6,12 @@ import type { Sharp, SharpOptions } from 'sharp';
 import type { DicomJsonDataset } from '../dicom/json/dicom-json.js';
 import type { DecodedFrame } from './decode.js';
 import { ImageTooLargeError, NotAnImageError, RenderParameterError } from './errors.js';
+import { grayFrameOf, windowGray, type GrayFrame } from './gray-frame.js';
 import { grayscaleToDisplay } from './grayscale.js';
 import { rescaleOf } from './modality-lut.js';
 import { colourToRgb, paletteOf, paletteToRgb, type LutData } from './photometric.js';
 import type { RenderParams, Viewport } from './render-params.js';
-import { windowOf } from './voi-lut.js';
+import { windowOf, type VoiWindow } from './voi-lut.js';
 
 /** Media types we render to (PS3.18 Table 8.7.4-1: image/jpeg default, image/png; webp extra). */
 export const RENDERED_MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
@@ -48,21 +49,46 @@ export function toDisplay(
   params: Pick<RenderParams, 'window'> = {},
   lutData?: LutData,
 ): DisplayImage {
+  return displayOf(frame, dataset, params, lutData).image;
+}
+
+export interface DisplayResult {
+  image: DisplayImage;
+  /** The grayscale frame the image was windowed from, when it can be kept (gray-frame.ts). */
+  gray?: GrayFrame | undefined;
+}
+
+/** As toDisplay, also giving the GrayFrame behind a grayscale image, to window again later. */
+export function displayOf(
+  frame: DecodedFrame,
+  dataset: DicomJsonDataset,
+  params: Pick<RenderParams, 'window'> = {},
+  lutData?: LutData,
+): DisplayResult {
   const { rows, columns, photometricInterpretation: photometric } = frame.description;
   const size = { width: columns, height: rows };
   if (photometric === 'MONOCHROME1' || photometric === 'MONOCHROME2') {
     if (frame.description.samplesPerPixel !== 1)
       throw new NotAnImageError(`${photometric} with more than one sample per pixel`);
+    const gray = grayFrameOf(frame, dataset);
+    if (gray) return { image: windowedImage(gray, params.window), gray };
     const data = grayscaleToDisplay(frame, {
       rescale: rescaleOf(dataset),
       window: params.window ?? windowOf(dataset),
       invert: photometric === 'MONOCHROME1',
     });
-    return { ...size, data, channels: 1 };
+    return { image: { ...size, data, channels: 1 } };
   }
   if (photometric === 'PALETTE COLOR')
-    return { ...size, data: paletteToRgb(frame, paletteOf(dataset, lutData)), channels: 3 };
-  return { ...size, data: colourToRgb(frame), channels: 3 };
+    return {
+      image: { ...size, data: paletteToRgb(frame, paletteOf(dataset, lutData)), channels: 3 },
+    };
+  return { image: { ...size, data: colourToRgb(frame), channels: 3 } };
+}
+
+/** The display image of a kept grayscale frame under `window` (else the frame's default). */
+export function windowedImage(gray: GrayFrame, window?: VoiWindow): DisplayImage {
+  return { width: gray.width, height: gray.height, data: windowGray(gray, window), channels: 1 };
 }
 
 /**
@@ -73,7 +99,13 @@ export function toDisplay(
 type SharpFactory = (input: Uint8Array, options: SharpOptions) => Sharp;
 let sharpModule: Promise<SharpFactory> | undefined;
 function loadSharp(): Promise<SharpFactory> {
-  sharpModule ??= import('sharp').then((m) => m.default);
+  sharpModule ??= import('sharp').then((m) => {
+    // libvips' operation cache only pays when the same operation runs on the same input; every
+    // render here starts from a new raw buffer, so it costs a lookup (≈0.1 ms of a 1.3 ms 512²
+    // JPEG encode) and up to 50 MB of memory for nothing. Repeats are answered by our caches.
+    m.default.cache(false);
+    return m.default;
+  });
   return sharpModule;
 }
 
@@ -110,7 +142,10 @@ export async function encodeImage(image: DisplayImage, options: EncodeOptions): 
   const quality = options.quality ?? DEFAULT_QUALITY;
   switch (options.mediaType) {
     case 'image/jpeg':
-      return pipeline.jpeg({ quality }).toBuffer();
+      // No Huffman-table optimisation (sharp's default is on): that second pass costs ≈25% of
+      // the encode of a 512² frame for a few percent of size (bench/RESULTS.md, issue #13),
+      // and a viewer dragging the window waits for each image.
+      return pipeline.jpeg({ quality, optimiseCoding: false }).toBuffer();
     case 'image/png':
       return pipeline.png().toBuffer();
     case 'image/webp':

@@ -92,7 +92,8 @@ export type ReadRows = Iterable<{ patientId: string; studyInstanceUid: string }>
  * WADO-RS records: the representation a retrieve service plans, with its audit record written
  * when the body is opened — after the request was negotiated (a 406 records nothing) and
  * before the first byte is read or sent. A 304 opens nothing and records nothing: no patient
- * data leaves. The record comes first, so a trail that cannot be written means no storage read.
+ * data leaves. The record comes first, so a trail that cannot be written means no storage read
+ * (a representation may `start` work from memory meanwhile; its result is not sent).
  * A stored object that fails its integrity check while being opened (storage.integrity: an
  * encrypted object altered at rest) raises a 110113 Security Alert as well.
  */
@@ -110,6 +111,9 @@ export class RetrieveAudit {
     return {
       ...representation,
       open: async () => {
+        // Work from memory only (see Representation.start) may overlap the write: nothing is
+        // read from storage, and nothing sent, before the record is durable.
+        representation.start?.();
         await recordAll(this.audit, readEvents(actor, type, found, detail));
         try {
           return await representation.open();

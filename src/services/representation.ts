@@ -23,6 +23,13 @@ export interface Representation {
    * resolves, so an offline tier or a missing blob is an error answer, not a cut body.
    */
   open(): Promise<RepresentationBody>;
+  /**
+   * Starts, ahead of `open()`, work that reads nothing from storage (an image encoded from a
+   * frame already in memory), so that it runs while the audit record is written
+   * (audit-records.ts); `open()` then takes its result. Called at most once, only when the body
+   * is to be sent; if the record fails the work is dropped and nothing is sent.
+   */
+  start?(): void;
 }
 
 export type RepresentationBody = SingleBody | MultipartBody | ArchiveBody;

@@ -13,11 +13,17 @@ import { frameView } from '../imaging/functional-groups.js';
 import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { pixelDescriptionOf } from '../imaging/pixel-description.js';
 import { PALETTE_DATA_TAGS } from '../imaging/photometric.js';
-import { assertRenderableSize, encodeImage, type RenderedMediaType } from '../imaging/render.js';
+import {
+  assertRenderableSize,
+  encodeImage,
+  type EncodeOptions,
+  type RenderedMediaType,
+} from '../imaging/render.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { findTransferSyntax } from '../dicom/transfer-syntax.js';
 import type { RenderParams } from '../imaging/render-params.js';
 import type { ThumbnailCache } from '../imaging/thumbnail-cache.js';
+import type { GrayFrameCache } from '../imaging/gray-frame-cache.js';
 import { TransferSyntax } from '../dicom/uid.js';
 import type { InstanceRow } from '../index/retrieve.repository.js';
 import { InvalidFrameListError, NoPixelDataError } from './errors.js';
@@ -69,9 +75,15 @@ export interface RetrieveRenderedDeps {
   stores: ReadonlyMap<string, BlobStore>;
   thumbnails: ThumbnailCache;
   /**
+   * Grayscale frames already read and decoded, by content hash, version and frame: a request
+   * for the same frame with another window (a viewer dragging window width/center) skips the
+   * metadata query, the read and the decode.
+   */
+  grayFrames: GrayFrameCache;
+  /**
    * Renders run in its slots (bounded at once, a bounded queue, 503 beyond): each holds a
    * decoded frame and its 8-bit copy, so a burst queues instead of multiplying memory. Decode
-   * and windowing run on its worker threads; the encode runs on sharp's libuv threads.
+   * and windowing run on its worker threads, and so does the encode of a kept frame (sharp).
    */
   imaging: ImagingPool;
   audit: RetrieveAudit;
@@ -93,17 +105,21 @@ export class RetrieveRendered {
     const params = kind === 'thumbnail' ? thumbnailParams(request.params) : request.params;
     const key = cacheKey(row, frame, request.mediaType, params);
     const etag = `"${createHash('sha256').update(key).digest('base64url').slice(0, 32)}"`;
+    let rendering: Promise<Buffer> | undefined;
+    const render = (): Promise<Buffer> =>
+      (rendering ??= this.render(key, row, frame, params, request));
     const representation: Representation = {
       // Strong validator: content hash + version of the stored object, frame, parameters, type.
       etag,
       // The stored object may be replaced under the same URL: a cache revalidates (cheap: the
       // ETag is known before any pixel is read) rather than trusting an age.
       revalidate: true,
-      open: async () => ({
-        kind: 'single',
-        mediaType: request.mediaType,
-        body: await this.render(key, row, frame, params, request),
-      }),
+      // A frame kept decoded (or the image itself) needs no storage read: window and encode it
+      // while the audit record is written, rather than after (a viewer dragging the window).
+      start: () => {
+        if (this.inMemory(key, row, frame)) render().catch(() => undefined); // open() reports it
+      },
+      open: async () => ({ kind: 'single', mediaType: request.mediaType, body: await render() }),
     };
     return this.deps.audit.representation(
       representation,
@@ -132,6 +148,11 @@ export class RetrieveRendered {
     return body;
   }
 
+  /** True when the image, or its decoded frame, is in memory: rendering reads no storage. */
+  private inMemory(key: string, row: InstanceRow, frame: number): boolean {
+    return this.deps.thumbnails.has(key) || this.deps.grayFrames.has(frameKey(row, frame));
+  }
+
   /** The instance a resource stands for (see the file comment), without its metadata. */
   private async representative(scope: RetrieveScope): Promise<InstanceRow> {
     const rows = await this.deps.lookup.findRows(scope);
@@ -149,6 +170,20 @@ export class RetrieveRendered {
     params: RenderParams,
     request: RenderRequest,
   ): Promise<Buffer> {
+    const grayKey = frameKey(row, frame);
+    const gray = this.deps.grayFrames.get(grayKey);
+    // Window and encode on the worker, whatever the size: the main thread meanwhile writes the
+    // audit record (Representation.start), and the event loop stays free for large frames.
+    if (gray)
+      return this.deps.imaging.use(
+        (worker) =>
+          worker.encodeGray({
+            gray,
+            window: params.window,
+            encode: encodeOptions(params, request),
+          }),
+        request.signal,
+      );
     let instance: StoredInstance | undefined;
     for await (const batch of this.deps.lookup.withMetadata([row])) instance = batch[0];
     if (!instance) throw new NoPixelDataError();
@@ -165,7 +200,7 @@ export class RetrieveRendered {
         description.photometricInterpretation === 'PALETTE COLOR'
           ? await this.paletteLutData(stored, request.signal)
           : undefined;
-      const image = await worker.display({
+      const { image, gray } = await worker.display({
         frame: bytes,
         transferSyntaxUid: syntax,
         description,
@@ -174,11 +209,8 @@ export class RetrieveRendered {
         window: params.window,
         lutData,
       });
-      return encodeImage(image, {
-        mediaType: request.mediaType,
-        viewport: params.viewport,
-        quality: params.quality,
-      });
+      if (gray) this.deps.grayFrames.set(grayKey, gray);
+      return encodeImage(image, encodeOptions(params, request));
     }, request.signal);
   }
 
@@ -202,6 +234,15 @@ export class RetrieveRendered {
     });
     return out;
   }
+}
+
+function encodeOptions(params: RenderParams, request: RenderRequest): EncodeOptions {
+  return { mediaType: request.mediaType, viewport: params.viewport, quality: params.quality };
+}
+
+/** The stored frame's identity: content hash and version, so a replaced instance never matches. */
+function frameKey(row: InstanceRow, frame: number): string {
+  return [row.sha256, row.version, row.blobKey, frame].join('|');
 }
 
 /**

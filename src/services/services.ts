@@ -22,6 +22,7 @@ import { RetrieveMetadata } from './retrieve-metadata.js';
 import { RetrieveRendered } from './retrieve-rendered.js';
 import type { ImagingPool } from '../imaging/imaging-pool.js';
 import { ThumbnailCache } from '../imaging/thumbnail-cache.js';
+import { DEFAULT_FRAME_CACHE_BYTES, GrayFrameCache } from '../imaging/gray-frame-cache.js';
 import { SearchService, type SearchOptions } from './search.js';
 import { RetrieveAudit } from './audit-records.js';
 import { StoreInstances, type StoreInstancesDeps } from './store-instances.js';
@@ -54,6 +55,11 @@ export interface ServicesDeps {
   searchOptions?: SearchOptions | undefined;
   /** Decoding and rendering: worker threads and the bounded queue (503 when full). */
   imaging: ImagingPool;
+  /**
+   * Bytes of decoded grayscale frames kept so a window change re-renders without a read or a
+   * decode (RENDER_FRAME_CACHE_BYTES); default 64 MiB, 0 = none.
+   */
+  frameCacheBytes?: number | undefined;
   /**
    * The audit trail (audit/trail.ts): services record who stored, saw, searched or deleted
    * which patient's studies; a record that cannot be written fails the request.
@@ -209,6 +215,7 @@ export function createServices(deps: ServicesDeps): Services {
         stores: deps.stores,
         imaging: deps.imaging,
         thumbnails: new ThumbnailCache(32 << 20),
+        grayFrames: new GrayFrameCache(deps.frameCacheBytes ?? DEFAULT_FRAME_CACHE_BYTES),
         audit,
       }),
       lookup,
