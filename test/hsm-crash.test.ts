@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { openStrata, startStrata } from '../src/compose.js';
 import { loadConfig } from '../src/config/config.js';
 import { findInstance } from '../src/index/current-instance.repository.js';
 import { createLogger } from '../src/lib/log.js';
-import { entryFor } from './helpers/child-server.js';
+import { entryFor, runStrata } from './helpers/child-server.js';
 import { keysIn } from './helpers/hsm.js';
 import { makeInstance, type GeneratedInstance } from './helpers/make-dicom.js';
 import { stow } from './helpers/multipart.js';
@@ -137,30 +137,6 @@ describe(`HSM crash safety under SIGKILL (${testDb})`, () => {
   );
 });
 
-/** `strata …` in a child process without blocking this one (two run side by side). */
-function strataCliAsync(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', reject);
-    child.once('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
 // PGlite is one process by design; several processes sharing an index need PostgreSQL.
 describe.skipIf(testDb !== 'postgres')('HSM across processes (postgres)', () => {
   it('two `strata hsm run` processes at once move every instance exactly once', async () => {
@@ -176,12 +152,13 @@ describe.skipIf(testDb !== 'postgres')('HSM across processes (postgres)', () => 
     } finally {
       await server.close();
     }
+    // Side by side, without blocking this process (runStrata is asynchronous).
     const runs = await Promise.all([
-      strataCliAsync(['hsm', 'run'], env),
-      strataCliAsync(['hsm', 'run'], env),
+      runStrata(['hsm', 'run'], env),
+      runStrata(['hsm', 'run'], env),
     ]);
     const reports = runs.map((r) => {
-      expect(r.status, r.stderr).toBe(0);
+      expect(r.code, r.lines.join('\n')).toBe(0);
       return JSON.parse(r.stdout) as {
         migrated: number;
         skipped: number;

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { runStrata } from './child-server.js';
 
 /** DIMSE peers the tests run against: dcmtk tools and Orthanc, as installed from Debian. */
 
@@ -72,27 +72,11 @@ export function startPeer(command: string, args: string[]): Peer {
   };
 }
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** `strata <args>` as a child process, the way an operator runs it. */
-export function strataCli(
+/** `strata <args>` as a child process, the way an operator runs it (child-server.ts). */
+export async function strataCli(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.once('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  const run = await runStrata(args, env, { timeoutMs: 120_000 });
+  return { status: run.code, stdout: run.stdout, stderr: run.lines.join('\n') };
 }
